@@ -1,0 +1,463 @@
+"""The mini-batch SGD engine: pure functions over arrays, no estimator knowledge.
+
+The engine minimises, over ``coef`` (``n_features x n_outputs``) and
+``intercept`` (``n_outputs``)::
+
+    sum_i s_i loss(y_i, x_i @ coef + intercept) / sum_i s_i + alpha R(coef)
+
+with ``R`` from :class:`Penalty`. Each step takes one mini-batch (a view
+of ``X``, or with shuffling a gather of one batch into a reused buffer: ``X``
+itself is never copied), computes the per-sample gradients with
+``loss.gradient`` and turns them into a coefficient step with one product
+``X_batch.T @ gradient`` -- the only place where the chain rule lives.
+Shuffling draws batches from randomly permuted blocks of consecutive rows, so
+``X`` is read in sequential runs while every batch mixes the whole data.
+
+With ``learning_rate="auto"`` the steps are taken in implicitly standardised
+coordinates (:class:`Preconditioner`), with a step size derived from the
+loss's smoothness and the data (:func:`automatic_step_size`).
+
+Public pieces: :class:`Penalty`, :class:`Schedule`, :class:`Stopping`,
+:class:`Preconditioner`, :class:`SGDState`, :func:`automatic_step_size`, :func:`run_sgd`.
+"""
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+
+PENALTIES = (None, "l2", "l1", "elasticnet")
+LEARNING_RATES = ("auto", "constant", "invscaling", "adaptive")
+
+
+@dataclass
+class Penalty:
+    """``alpha R(w)`` with ``R = (1 - r)/2 ||w||^2 + r ||w||_1``.
+
+    ``kind`` None, ``"l2"`` (r = 0), ``"l1"`` (r = 1) or ``"elasticnet"``
+    (r = ``l1_ratio``). The L2 part is applied as a shrinkage of the gradient
+    step and the L1 part as its proximal operator (soft thresholding), so L1
+    gives exact zeros.
+    """
+
+    kind: str | None = "l2"
+    alpha: float = 1e-4
+    l1_ratio: float = 0.15
+
+    @property
+    def _l1_fraction(self):
+        return {"l2": 0.0, "l1": 1.0, "elasticnet": self.l1_ratio}[self.kind]
+
+    @property
+    def l1(self):
+        """Weight of ``||w||_1``."""
+        return 0.0 if self.kind is None else self.alpha * self._l1_fraction
+
+    @property
+    def l2(self):
+        """Weight of ``||w||^2 / 2``."""
+        return 0.0 if self.kind is None else self.alpha * (1 - self._l1_fraction)
+
+    def value(self, coef):
+        """``alpha R(coef)``."""
+        return 0.5 * self.l2 * float(np.vdot(coef, coef)) + self.l1 * float(np.abs(coef).sum())
+
+    def shrink(self, u, step_size, inverse_scale):
+        """Proximal step of the L2 part on ``u`` in place."""
+        if self.l2:
+            u /= 1 + (step_size * self.l2) * inverse_scale[:, None] ** 2
+
+    def proximal(self, u, step_size, inverse_scale):
+        """Proximal step of the L1 part (soft thresholding) on ``u`` in place."""
+        if self.l1:
+            threshold = (step_size * self.l1) * inverse_scale[:, None]
+            np.copysign(np.maximum(np.abs(u) - threshold, 0), u, out=u)
+
+
+@dataclass
+class Schedule:
+    """Step sizes for the batch-mean gradient.
+
+    * ``"constant"``: ``eta0``.
+    * ``"invscaling"``: ``eta0 / t**power_t``, ``t`` the samples seen plus one.
+    * ``"adaptive"``: ``eta0``, divided by 5 each time the stopping criterion
+      would stop; training ends when it falls below 1e-6.
+    * ``"auto"``: ``eta0`` is set by :func:`automatic_step_size` from the
+      loss's smoothness; constant for smooth losses, ``eta0 / sqrt(epochs)``
+      for non-smooth ones. Meant to be used with averaging.
+    """
+
+    learning_rate: str = "auto"
+    eta0: float = 0.01
+    power_t: float = 0.25
+
+    def step_size(self, state, smooth):
+        if self.learning_rate == "invscaling":
+            return self.eta0 / state.t**self.power_t
+        if self.learning_rate == "auto" and not smooth:
+            return state.eta / np.sqrt(1 + state.epochs_seen)
+        return state.eta
+
+
+@dataclass
+class Stopping:
+    """When to stop: ``max_iter`` epochs, or ``n_iter_no_change`` epochs in a row
+    whose score does not beat the best by ``tol`` (``tol=None`` disables it).
+    The score is minus the training objective, or a validation score."""
+
+    max_iter: int = 1000
+    tol: float | None = 1e-3
+    n_iter_no_change: int = 5
+
+
+@dataclass
+class Preconditioner:
+    """Implicit standardisation of the features, without touching ``X``.
+
+    The engine steps on ``u = coef / inverse_scale`` and
+    ``c = intercept + center @ coef``, so that ``x @ coef + intercept =
+    ((x - center) * inverse_scale) @ u + c``: SGD then behaves as on
+    standardised data (as after ``StandardScaler``), whatever the scale and
+    offset of the columns, while the objective is unchanged. ``center`` is the
+    column mean (zero without an intercept), ``inverse_scale`` one over the
+    column standard deviation (root mean square without an intercept; 1 for
+    constant columns). The identity preconditioner gives plain SGD.
+    """
+
+    center: np.ndarray
+    inverse_scale: np.ndarray
+
+    @classmethod
+    def identity(cls, n_features):
+        return cls(np.zeros(n_features), np.ones(n_features))
+
+    @classmethod
+    def from_data(cls, X, fit_intercept, chunk_rows=65536):
+        mean, mean_square = _column_moments(X, chunk_rows)
+        center = mean if fit_intercept else np.zeros_like(mean)
+        variance = np.maximum(mean_square - center**2, 0)
+        scale = np.sqrt(variance)
+        constant = scale <= 1e-10 * (1 + np.abs(mean))
+        return cls(center, np.where(constant, 1.0, 1 / np.where(constant, 1, scale)))
+
+    def coefficients(self, u, c):
+        """``(coef, intercept)`` of the model from the engine's ``(u, c)``."""
+        coef = u * self.inverse_scale[:, None].astype(u.dtype)
+        return coef, c - self.center.astype(u.dtype) @ coef
+
+    def parameters(self, coef, intercept):
+        """The engine's ``(u, c)`` for a model ``(coef, intercept)``."""
+        return coef / self.inverse_scale[:, None], intercept + self.center @ coef
+
+
+def _column_moments(X, chunk_rows):
+    """Column means and mean squares of ``X`` in float64, reading it once in chunks."""
+    n_samples, n_features = X.shape
+    total, total_square = np.zeros(n_features), np.zeros(n_features)
+    if sp.issparse(X):
+        for start in range(0, X.nnz, chunk_rows * 16):
+            indices = X.indices[start:start + chunk_rows * 16]
+            data = X.data[start:start + chunk_rows * 16].astype(np.float64)
+            total += np.bincount(indices, weights=data, minlength=n_features)
+            total_square += np.bincount(indices, weights=data**2, minlength=n_features)
+    else:
+        for start in range(0, n_samples, chunk_rows):
+            chunk = np.asarray(X[start:start + chunk_rows], dtype=np.float64)
+            total += chunk.sum(axis=0)
+            total_square += np.einsum("ij,ij->j", chunk, chunk)
+    return total / n_samples, total_square / n_samples
+
+
+@dataclass
+class SGDState:
+    """Everything that training carries from one epoch (or ``partial_fit``) to the next.
+
+    ``coef``/``intercept`` are the SGD iterate in the preconditioned
+    parameters (:class:`Preconditioner`), ``average_*`` its running average
+    over ``n_averaged`` steps, ``t`` the samples seen plus one (as
+    scikit-learn's ``t_``), ``eta`` the current base step size.
+    """
+
+    coef: np.ndarray
+    intercept: np.ndarray
+    eta: float
+    preconditioner: Preconditioner
+    t: float = 1.0
+    epochs_seen: int = 0
+    average_coef: np.ndarray | None = None
+    average_intercept: np.ndarray | None = None
+    n_averaged: int = 0
+    loss_curve: list = field(default_factory=list)
+    validation_scores: list = field(default_factory=list)
+
+    @classmethod
+    def zeros(cls, n_features, n_outputs, dtype, eta, preconditioner):
+        return cls(np.zeros((n_features, n_outputs), dtype=dtype),
+                   np.zeros(n_outputs, dtype=dtype), eta, preconditioner)
+
+    def model(self):
+        """``(coef, intercept)`` to predict with: the average once averaging started."""
+        if self.n_averaged:
+            return self.preconditioner.coefficients(self.average_coef, self.average_intercept)
+        return self.preconditioner.coefficients(self.coef, self.intercept)
+
+    def start_from(self, coef, intercept):
+        """Set the iterate to the model ``(coef, intercept)`` (warm start)."""
+        self.coef[...], self.intercept[...] = self.preconditioner.parameters(coef, intercept)
+
+    def copy_iterate(self):
+        return (self.coef.copy(), self.intercept.copy(),
+                None if self.average_coef is None else self.average_coef.copy(),
+                None if self.average_intercept is None else self.average_intercept.copy(),
+                self.n_averaged, self.t)
+
+    def restore_iterate(self, saved):
+        (self.coef, self.intercept, self.average_coef, self.average_intercept,
+         self.n_averaged, self.t) = saved
+
+
+def _preconditioned_spectrum(X_sample, weight, preconditioner, fit_intercept, rng,
+                             n_power_iter=30):
+    """Largest eigenvalue of ``mean_i s_i z_i z_i^T`` and largest ``s_i ||z_i||^2``.
+
+    ``z_i`` is the preconditioned row ``(x_i - center) * inverse_scale``,
+    augmented with a constant 1 when an intercept is fitted; the matrix is
+    only applied to vectors (power iteration), so sparse rows stay sparse.
+    """
+    center, inverse_scale = preconditioner.center, preconditioner.inverse_scale
+    squares = X_sample.multiply(X_sample) if sp.issparse(X_sample) else X_sample**2
+    squared_norms = (squares @ inverse_scale**2 - 2 * (X_sample @ (center * inverse_scale**2))
+                     + center**2 @ inverse_scale**2 + fit_intercept)
+    max_norm = float(np.max(weight * np.asarray(squared_norms).ravel()))
+    vector, bias = rng.standard_normal(X_sample.shape[1]), float(fit_intercept)
+    eigenvalue = 0.0
+    for _ in range(n_power_iter):
+        scaled = vector * inverse_scale
+        projection = weight * (X_sample @ scaled - center @ scaled + bias)
+        new_vector = (X_sample.T @ projection - center * projection.sum()) * inverse_scale
+        new_vector /= len(weight)
+        new_bias = projection.mean() if fit_intercept else 0.0
+        norm = np.sqrt(new_vector @ new_vector + new_bias**2)
+        if norm == 0:
+            break
+        eigenvalue = norm / np.sqrt(vector @ vector + bias**2)
+        vector, bias = new_vector / norm, new_bias / norm
+    return eigenvalue, max_norm
+
+
+def automatic_step_size(X, sample_weight, loss, penalty, batch_size, preconditioner,
+                        fit_intercept, rng, n_sample_rows=1000):
+    """Step size ``1 / (L(b) + l2)`` from the loss smoothness and the data.
+
+    ``L(b) = L_loss (c_1 lambda_max + c_2 R^2)`` is the expected smoothness of a
+    ``b``-sample mini-batch gradient (Gower et al., 2019) in the
+    preconditioned parameters: ``lambda_max`` is the largest eigenvalue of the
+    weighted second moment of the preconditioned rows and ``R^2`` their
+    largest weighted squared norm, both estimated on a random sample of rows;
+    ``c_1 = n (b - 1) / (b (n - 1))``, ``c_2 = (n - b) / (b (n - 1))``. A
+    non-smooth loss is treated as if ``L_loss = 1`` (its step then decays).
+    """
+    n_samples = X.shape[0]
+    rows = np.sort(rng.choice(n_samples, size=min(n_samples, n_sample_rows), replace=False))
+    weight = np.ones(len(rows)) if sample_weight is None else sample_weight[rows]
+    eigenvalue, max_norm = _preconditioned_spectrum(X[rows], weight, preconditioner,
+                                                    fit_intercept, rng)
+    if n_samples > 1:
+        full_batch_part = n_samples * (batch_size - 1) / (batch_size * (n_samples - 1))
+        single_part = (n_samples - batch_size) / (batch_size * (n_samples - 1))
+    else:
+        full_batch_part, single_part = 0.0, 1.0
+    loss_smoothness = loss.smoothness if loss.smoothness is not None else 1.0
+    smoothness = loss_smoothness * (full_batch_part * eigenvalue + single_part * max_norm)
+    return 1.0 / (smoothness + penalty.l2 * float(np.max(preconditioner.inverse_scale))**2
+                  + 1e-12)
+
+
+def _batch_rows(n_samples, batch_size, block_size, shuffle, rng):
+    """Rows of each mini-batch of one epoch: slices, or index arrays when shuffling.
+
+    Shuffling permutes blocks of ``block_size`` consecutive rows and fills each
+    batch with ``batch_size // block_size`` of them: every batch mixes rows
+    from all over ``X`` (data sorted by class or time is fine), while each
+    block is still read sequentially.
+    """
+    if not shuffle:
+        for start in range(0, n_samples, batch_size):
+            yield slice(start, min(start + batch_size, n_samples))
+        return
+    n_blocks = -(-n_samples // block_size)
+    order = rng.permutation(n_blocks)
+    blocks_per_batch = max(1, batch_size // block_size)
+    within_block = np.arange(block_size)
+    for start in range(0, n_blocks, blocks_per_batch):
+        rows = (order[start:start + blocks_per_batch, None] * block_size + within_block).ravel()
+        yield rows[rows < n_samples] if n_samples % block_size else rows
+
+
+def block_size_for(X, batch_size, block_bytes=16384):
+    """Rows per shuffled block: about ``block_bytes`` of ``X``, at most 1/16 of a batch."""
+    row_bytes = X.dtype.itemsize * (X.shape[1] if not sp.issparse(X) else
+                                    max(1, X.nnz // max(1, X.shape[0])) * 2)
+    return int(max(1, min(block_bytes // row_bytes, batch_size // 16)))
+
+
+def run_epoch(X, Y, sample_weight, loss, penalty, schedule, state, *, batch_size,
+              fit_intercept, shuffle, rng, average_start):
+    """One pass over the data; returns the weighted mean objective seen on the way.
+
+    ``sample_weight`` must be scaled to mean 1 (or be None). Averaging is on
+    for steps taken once ``state.t`` reaches ``average_start`` (None: off).
+    """
+    smooth = loss.smoothness is not None
+    weighted_loss_sum = 0.0
+    buffer = None if sp.issparse(X) or not shuffle else np.empty((batch_size, X.shape[1]), X.dtype)
+    block_size = block_size_for(X, batch_size)
+    center = state.preconditioner.center.astype(X.dtype)
+    inverse_scale = state.preconditioner.inverse_scale.astype(X.dtype)
+    for rows in _batch_rows(X.shape[0], batch_size, block_size, shuffle, rng):
+        if buffer is None:
+            X_batch = X[rows]
+        else:
+            X_batch = np.take(X, rows, axis=0, out=buffer[:len(rows)])
+        Y_batch = Y[rows]
+        n_batch = Y_batch.shape[0]
+        coef, intercept = state.preconditioner.coefficients(state.coef, state.intercept)
+        raw = X_batch @ coef
+        raw += intercept
+        gradient = loss.gradient(Y_batch, raw)
+        batch_loss = loss.loss(Y_batch, raw)
+        if sample_weight is not None:
+            weight = sample_weight[rows, None]
+            gradient *= weight
+            batch_loss *= weight
+        weighted_loss_sum += float(batch_loss.sum())
+
+        step_size = schedule.step_size(state, smooth)
+        scale = step_size / n_batch
+        gradient_sum = gradient.sum(axis=0)
+        # chain rule through raw = ((x - center) * inverse_scale) @ u + c
+        coef_gradient = np.asarray(X_batch.T @ gradient) - np.outer(center, gradient_sum)
+        coef_gradient *= inverse_scale[:, None]
+        penalty.shrink(state.coef, step_size, inverse_scale)
+        state.coef -= scale * coef_gradient
+        penalty.proximal(state.coef, step_size, inverse_scale)
+        if fit_intercept:
+            state.intercept -= scale * gradient_sum
+        state.t += n_batch
+        if average_start is not None and state.t >= average_start:
+            _update_average(state)
+    coef, _ = state.preconditioner.coefficients(state.coef, state.intercept)
+    return weighted_loss_sum / (X.shape[0] * Y.shape[1]) + penalty.value(coef)
+
+
+def _update_average(state):
+    if state.n_averaged == 0:
+        state.average_coef = state.coef.copy()
+        state.average_intercept = state.intercept.copy()
+    else:
+        weight = 1.0 / (state.n_averaged + 1)
+        state.average_coef += weight * (state.coef - state.average_coef)
+        state.average_intercept += weight * (state.intercept - state.average_intercept)
+    state.n_averaged += 1
+
+
+class DivergenceError(ValueError):
+    """Training produced non-finite values."""
+
+
+def _is_finite(state, objective):
+    return (np.isfinite(objective) and np.isfinite(state.coef).all()
+            and np.isfinite(state.intercept).all())
+
+
+def run_sgd(X, Y, sample_weight, loss, penalty, schedule, stopping, state, *, batch_size,
+            fit_intercept=True, shuffle=True, rng, average_start=None, max_epochs=None,
+            validation_score=None, verbose=0):
+    """Run epochs until the stopping rule, ``max_epochs`` or ``stopping.max_iter``.
+
+    Parameters
+    ----------
+    X : ndarray or CSR matrix of shape (n_samples, n_features)
+    Y : ndarray of shape (n_samples, n_outputs)
+        Targets in the loss's encoding (regression values or 0/1 indicators).
+    sample_weight : ndarray of shape (n_samples,) with mean 1, or None
+    loss : Loss
+    penalty : Penalty
+    schedule : Schedule
+    stopping : Stopping
+    state : SGDState
+        Updated in place.
+    batch_size : int
+    validation_score : callable ``(coef, intercept) -> float`` or None
+        Higher is better; used instead of minus the training objective for the
+        stopping rule when given.
+    max_epochs : int or None
+        A hard cap below ``stopping.max_iter`` (``partial_fit`` uses 1).
+
+    Returns
+    -------
+    n_epochs : int
+        Epochs run.
+
+    Raises
+    ------
+    DivergenceError
+        When an epoch produces non-finite values. With ``learning_rate="auto"``
+        the engine first retries the epoch with a step ten times smaller, up to
+        ten times.
+    """
+    best_score, epochs_without_improvement = -np.inf, 0
+    epochs = stopping.max_iter if max_epochs is None else min(max_epochs, stopping.max_iter)
+    start_time = time.perf_counter()
+    for epoch in range(epochs):
+        saved = state.copy_iterate()
+        for _ in range(11):
+            with np.errstate(all="ignore"):
+                objective = run_epoch(X, Y, sample_weight, loss, penalty, schedule, state,
+                                      batch_size=batch_size, fit_intercept=fit_intercept,
+                                      shuffle=shuffle, rng=rng, average_start=average_start)
+            if _is_finite(state, objective):
+                break
+            if schedule.learning_rate != "auto":
+                raise DivergenceError(
+                    f"Training diverged at epoch {state.epochs_seen + 1}: the coefficients "
+                    f"became non-finite with learning_rate={schedule.learning_rate!r} and "
+                    f"eta0={schedule.eta0}. Scale the features (e.g. StandardScaler) or "
+                    "lower eta0 (or use learning_rate='auto')."
+                )
+            state.restore_iterate(saved)
+            saved = state.copy_iterate()
+            state.eta /= 10
+        else:
+            raise DivergenceError(
+                "Training diverged even with a step size 1e10 times below the automatic "
+                "one. Scale the features (e.g. StandardScaler) and check the targets."
+            )
+        state.epochs_seen += 1
+        state.loss_curve.append(objective)
+        score = -objective
+        if validation_score is not None:
+            score = validation_score(*state.model())
+            state.validation_scores.append(score)
+        if verbose:
+            message = f"-- Epoch {state.epochs_seen}: objective {objective:.6g}"
+            if validation_score is not None:
+                message += f", validation score {score:.6g}"
+            step_size = schedule.step_size(state, loss.smoothness is not None)
+            print(f"{message}, step size {step_size:.3g}, "
+                  f"elapsed {time.perf_counter() - start_time:.2f} s", flush=True)
+        if stopping.tol is None:
+            continue
+        if score < best_score + stopping.tol:
+            epochs_without_improvement += 1
+        else:
+            epochs_without_improvement = 0
+        best_score = max(best_score, score)
+        if epochs_without_improvement >= stopping.n_iter_no_change:
+            if schedule.learning_rate == "adaptive" and state.eta > 1e-6:
+                state.eta /= 5
+                epochs_without_improvement = 0
+            else:
+                return epoch + 1
+    return epochs

@@ -1,0 +1,540 @@
+"""``SGDRegressor`` and ``SGDClassifier``: scikit-learn estimators over any loss.
+
+Both share :class:`_BaseSGD`, which validates the input, encodes the targets
+for the loss, builds the engine's pieces (:mod:`sklosses._sgd`) and stores the
+fitted attributes. Nothing here knows a loss by name: what an estimator needs
+to know about a loss is an attribute of the loss (``task``, ``smoothness``,
+``inverse_link``).
+"""
+
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils import check_random_state, compute_class_weight
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import (
+    check_array,
+    check_is_fitted,
+    check_scalar,
+    validate_data,
+)
+
+from ._sgd import (
+    LEARNING_RATES,
+    PENALTIES,
+    Penalty,
+    Preconditioner,
+    Schedule,
+    SGDState,
+    Stopping,
+    automatic_step_size,
+    run_sgd,
+)
+from .losses import get_loss
+
+_DTYPES = [np.float64, np.float32]
+
+
+def _resolve_batch_size(batch_size, n_samples):
+    """``"auto"``: about 100 steps per epoch, with 16 to 4096 rows per batch."""
+    if batch_size == "auto":
+        batch_size = int(np.clip(n_samples // 100, 16, 4096))
+    return max(1, min(batch_size, n_samples))
+
+
+def _validate_sample_weight(sample_weight, n_samples, dtype):
+    """Sample weights as a finite, non-negative 1-D array (None stays None)."""
+    if sample_weight is None:
+        return None
+    if isinstance(sample_weight, Real):
+        sample_weight = np.full(n_samples, sample_weight)
+    sample_weight = check_array(sample_weight, ensure_2d=False, dtype=dtype,
+                                input_name="sample_weight")
+    if sample_weight.shape != (n_samples,):
+        raise ValueError(
+            f"sample_weight has shape {sample_weight.shape}, expected ({n_samples},)."
+        )
+    if (sample_weight < 0).any():
+        raise ValueError("sample_weight must be non-negative.")
+    return sample_weight
+
+
+class _BaseSGD(BaseEstimator):
+    """Shared parameters, validation and training loop of the SGD estimators."""
+
+    _loss_tasks = ()
+
+    def __init__(self, loss, *, penalty, alpha, l1_ratio, fit_intercept, max_iter, tol,
+                 shuffle, verbose, random_state, learning_rate, eta0, power_t,
+                 early_stopping, validation_fraction, n_iter_no_change, warm_start,
+                 average, batch_size, scoring):
+        self.loss = loss
+        self.penalty = penalty
+        self.alpha = alpha
+        self.l1_ratio = l1_ratio
+        self.fit_intercept = fit_intercept
+        self.max_iter = max_iter
+        self.tol = tol
+        self.shuffle = shuffle
+        self.verbose = verbose
+        self.random_state = random_state
+        self.learning_rate = learning_rate
+        self.eta0 = eta0
+        self.power_t = power_t
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.warm_start = warm_start
+        self.average = average
+        self.batch_size = batch_size
+        self.scoring = scoring
+
+    # -- validation ---------------------------------------------------------
+    def _validated_loss(self):
+        loss = get_loss(self.loss)
+        if hasattr(loss, "validate"):
+            loss.validate()
+        task = getattr(loss, "task", "regression")
+        if task not in self._loss_tasks:
+            raise ValueError(
+                f"{type(self).__name__} needs a loss for the task(s) {self._loss_tasks}; "
+                f"{type(loss).__name__} is a {task!r} loss."
+            )
+        return loss
+
+    def _validate_params(self):
+        if self.penalty not in PENALTIES:
+            raise ValueError(f"penalty must be one of {PENALTIES}, got {self.penalty!r}.")
+        if self.learning_rate not in LEARNING_RATES:
+            raise ValueError(
+                f"learning_rate must be one of {LEARNING_RATES}, got {self.learning_rate!r}."
+            )
+        check_scalar(self.alpha, "alpha", Real, min_val=0)
+        check_scalar(self.l1_ratio, "l1_ratio", Real, min_val=0, max_val=1)
+        check_scalar(self.max_iter, "max_iter", Integral, min_val=1)
+        if self.tol is not None:
+            check_scalar(self.tol, "tol", Real)
+        check_scalar(self.eta0, "eta0", Real, min_val=0, include_boundaries="neither")
+        check_scalar(self.power_t, "power_t", Real)
+        check_scalar(self.validation_fraction, "validation_fraction", Real, min_val=0,
+                     max_val=1, include_boundaries="neither")
+        check_scalar(self.n_iter_no_change, "n_iter_no_change", Integral, min_val=1)
+        if self.batch_size != "auto":
+            check_scalar(self.batch_size, "batch_size", Integral, min_val=1)
+        if not (self.average in ("auto", True, False)
+                or (isinstance(self.average, Integral) and self.average >= 0)):
+            raise ValueError(
+                f"average must be 'auto', a bool or a non-negative int, got {self.average!r}."
+            )
+        return self._validated_loss()
+
+    def _validate_data_for_fit(self, X, y, reset):
+        return validate_data(self, X, y, reset=reset, accept_sparse="csr", dtype=_DTYPES,
+                             y_numeric=self._loss_tasks == ("regression",))
+
+    def _validate_data_for_predict(self, X):
+        check_is_fitted(self)
+        return validate_data(self, X, reset=False, accept_sparse="csr", dtype=_DTYPES)
+
+    # -- training -----------------------------------------------------------
+    def _engine_pieces(self, loss):
+        penalty = Penalty(self.penalty, self.alpha, self.l1_ratio)
+        schedule = Schedule(self.learning_rate, self.eta0, self.power_t)
+        stopping = Stopping(self.max_iter, self.tol, self.n_iter_no_change)
+        return penalty, schedule, stopping
+
+    def _initial_state(self, X, sample_weight, loss, penalty, batch_size, n_outputs, rng):
+        eta, preconditioner = self.eta0, Preconditioner.identity(X.shape[1])
+        if self.learning_rate == "auto":
+            preconditioner = Preconditioner.from_data(X, self.fit_intercept)
+            eta = automatic_step_size(X, sample_weight, loss, penalty, batch_size,
+                                      preconditioner, self.fit_intercept, rng)
+        state = SGDState.zeros(X.shape[1], n_outputs, X.dtype, eta, preconditioner)
+        previous = getattr(self, "_state", None)
+        if self.warm_start and previous is not None:
+            state.start_from(*previous.model())
+        return state
+
+    def _average_start(self, n_samples):
+        """``t`` from which steps are averaged: after one epoch under ``"auto"``."""
+        if self.average == "auto":
+            return n_samples + 1 if self.learning_rate == "auto" else None
+        if self.average is False:
+            return None
+        return 1 if self.average is True else int(self.average)
+
+    def _validation_split(self, y, sample_weight, rng_seed):
+        """Indices held out for early stopping (stratified for classifiers)."""
+        splitter_class = ShuffleSplit
+        if self._loss_tasks != ("regression",):
+            _, counts = np.unique(y, return_counts=True)
+            if counts.min() >= 2:
+                splitter_class = StratifiedShuffleSplit
+        splitter = splitter_class(n_splits=1, test_size=self.validation_fraction,
+                                  random_state=rng_seed)
+        train, validation = next(splitter.split(np.zeros((len(y), 1)), y))
+        if len(validation) == 0 or len(train) == 0:
+            raise ValueError(
+                f"validation_fraction={self.validation_fraction} leaves an empty training "
+                f"or validation set with {len(y)} samples."
+            )
+        return validation
+
+    def _fit(self, X, y, sample_weight, *, partial, classes=None):
+        loss = self._validate_params()
+        first_call = not (partial and hasattr(self, "_state"))
+        X, y = self._validate_data_for_fit(X, y, reset=first_call)
+        Y = self._encode_targets(y, classes, first_call).astype(X.dtype, copy=False)
+        sample_weight = _validate_sample_weight(sample_weight, X.shape[0], X.dtype)
+        sample_weight = self._apply_class_weight(y, sample_weight, partial)
+        random_state = check_random_state(self.random_state)
+        rng = np.random.default_rng(random_state.randint(np.iinfo(np.int32).max))
+
+        validation_score = None
+        if self.early_stopping and not partial:
+            validation = self._validation_split(y, sample_weight, rng.integers(2**31))
+            if sample_weight is None:
+                sample_weight = np.ones(X.shape[0], dtype=X.dtype)
+            else:
+                sample_weight = sample_weight.copy()
+            validation_weight = sample_weight[validation].copy()
+            sample_weight[validation] = 0
+            validation_score = self._make_validation_score(
+                loss, X[validation], y[validation], Y[validation], validation_weight)
+        if sample_weight is not None:
+            total = sample_weight.sum()
+            if not total > 0:
+                raise ValueError("sample_weight sums to zero: there is nothing to train on.")
+            sample_weight = sample_weight * (X.shape[0] / total)
+
+        penalty, schedule, stopping = self._engine_pieces(loss)
+        batch_size = _resolve_batch_size(self.batch_size, X.shape[0])
+        if first_call:
+            self._state = self._initial_state(X, sample_weight, loss, penalty, batch_size,
+                                              Y.shape[1], rng)
+        n_epochs = run_sgd(
+            X, Y, sample_weight, loss, penalty, schedule, stopping, self._state,
+            batch_size=batch_size, fit_intercept=self.fit_intercept, shuffle=self.shuffle,
+            rng=rng, average_start=self._average_start(X.shape[0]),
+            max_epochs=1 if partial else None, validation_score=validation_score,
+            verbose=self.verbose,
+        )
+        self._store_fitted_attributes(n_epochs, partial)
+        if (not partial and self.tol is not None and n_epochs == self.max_iter
+                and self.max_iter > 1):
+            warnings.warn(
+                f"Maximum number of iterations ({self.max_iter}) reached before the "
+                "stopping criterion; consider increasing max_iter.", ConvergenceWarning)
+        return self
+
+    def _store_fitted_attributes(self, n_epochs, partial):
+        state = self._state
+        coef, intercept = state.model()
+        self._set_coefficients(coef, intercept)
+        self.n_iter_ = state.epochs_seen if partial else n_epochs
+        self.t_ = state.t
+        self.loss_curve_ = list(state.loss_curve)
+        if self.early_stopping and not partial:
+            self.validation_scores_ = list(state.validation_scores)
+            self.best_validation_score_ = max(self.validation_scores_)
+
+    def _make_validation_score(self, loss, X_val, y_val, Y_val, weight_val):
+        """Callable ``(coef, intercept) -> score`` for early stopping.
+
+        ``scoring=None`` scores minus the weighted mean training loss on the
+        validation rows; otherwise the named or given sklearn scorer.
+        """
+        if self.scoring is None:
+            def score(coef, intercept):
+                raw = X_val @ coef + intercept
+                per_sample = loss.loss(Y_val, raw).mean(axis=1)
+                return -float(np.average(per_sample, weights=weight_val))
+            return score
+
+        from .metrics import get_scorer
+
+        scorer = get_scorer(self.scoring) if isinstance(self.scoring, str) else self.scoring
+
+        def score(coef, intercept):
+            self._set_coefficients(coef, intercept)
+            return float(scorer(self, X_val, y_val, sample_weight=weight_val))
+        return score
+
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model by mini-batch SGD.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            float32 input is trained in float32; CSR input stays sparse.
+        y : array-like of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self
+        """
+        if not self.warm_start and hasattr(self, "_state"):
+            del self._state
+        return self._fit(X, y, sample_weight, partial=False)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+
+_COMMON_PARAMETERS_DOC = """
+    penalty : {'l2', 'l1', 'elasticnet', None}, default='l2'
+        ``R(w) = (1 - r)/2 ||w||^2 + r ||w||_1`` with r = 0, 1 or ``l1_ratio``.
+    alpha : float, default=1e-4
+        Regularisation strength.
+    l1_ratio : float, default=0.15
+        The L1 share r of the elastic-net penalty.
+    fit_intercept : bool, default=True
+    max_iter : int, default=1000
+        Maximum number of epochs.
+    tol : float or None, default=1e-3
+        Stop when the objective (or validation score) has not improved by
+        ``tol`` for ``n_iter_no_change`` epochs. None: run ``max_iter`` epochs.
+    shuffle : bool, default=True
+        Shuffle the order of the contiguous mini-batches every epoch (rows are
+        read in place; ``X`` is never copied).
+    verbose : int, default=0
+        ``>0`` prints one line per epoch.
+    random_state : int, RandomState or None, default=None
+    learning_rate : {'auto', 'constant', 'invscaling', 'adaptive'}, default='auto'
+        ``'auto'`` needs no tuning: the step is ``1 / L`` with ``L`` the
+        expected smoothness of a mini-batch gradient, from the loss's smoothness
+        and the data's second moments; it decays as ``1/sqrt(epoch)`` for
+        non-smooth losses. Other schedules follow scikit-learn, for steps on
+        the batch-mean gradient.
+    eta0 : float, default=0.01
+        Initial step size of the other schedules.
+    power_t : float, default=0.25
+        Exponent of ``'invscaling'``.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the data and stop on its score.
+    validation_fraction : float, default=0.1
+    n_iter_no_change : int, default=5
+    warm_start : bool, default=False
+        Start ``fit`` from the previous solution.
+    average : 'auto', bool or int, default='auto'
+        Average the SGD iterates (Polyak-Ruppert). ``int``: start after that many
+        samples; ``'auto'``: after the first epoch with ``learning_rate='auto'``,
+        off otherwise.
+    batch_size : int or 'auto', default='auto'
+        Rows per mini-batch; ``'auto'`` is n_samples / 100, clipped to [16, 4096].
+    scoring : str, callable or None, default=None
+        Validation score for early stopping; None is minus the training loss.
+"""
+
+_COMMON_ATTRIBUTES_DOC = """
+    coef_, intercept_ : ndarray
+        The fitted (averaged, when averaging) coefficients.
+    n_iter_ : int
+        Epochs run.
+    t_ : float
+        Samples seen plus one.
+    loss_curve_ : list of float
+        Training objective (data term plus penalty) per epoch, measured along the way.
+    validation_scores_, best_validation_score_
+        Per-epoch validation scores (with ``early_stopping=True``).
+    n_features_in_, feature_names_in_
+"""
+
+
+class SGDRegressor(RegressorMixin, _BaseSGD):
+    __doc__ = f"""Linear regression trained by mini-batch SGD over any regression loss.
+
+    Minimises ``sum_i s_i loss(y_i, x_i w + b) / sum_i s_i + alpha R(w)``.
+
+    Parameters
+    ----------
+    loss : str or Loss, default='squared_error'
+        A registry name (``sklosses.losses.LOSSES``) or a loss instance, e.g.
+        ``QuantileLoss(quantile=0.9)``.
+    {_COMMON_PARAMETERS_DOC}
+    Attributes
+    ----------
+    {_COMMON_ATTRIBUTES_DOC}
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklosses import SGDRegressor
+    >>> X = np.random.default_rng(0).normal(size=(200, 3))
+    >>> y = X @ [1.0, -2.0, 0.5] + 3
+    >>> SGDRegressor(random_state=0).fit(X, y).coef_.round(1)
+    array([ 1. , -2. ,  0.5])
+    """
+
+    _loss_tasks = ("regression",)
+
+    def __init__(self, loss="squared_error", *, penalty="l2", alpha=1e-4, l1_ratio=0.15,
+                 fit_intercept=True, max_iter=1000, tol=1e-3, shuffle=True, verbose=0,
+                 random_state=None, learning_rate="auto", eta0=0.01, power_t=0.25,
+                 early_stopping=False, validation_fraction=0.1, n_iter_no_change=5,
+                 warm_start=False, average="auto", batch_size="auto", scoring=None):
+        super().__init__(
+            loss, penalty=penalty, alpha=alpha, l1_ratio=l1_ratio,
+            fit_intercept=fit_intercept, max_iter=max_iter, tol=tol, shuffle=shuffle,
+            verbose=verbose, random_state=random_state, learning_rate=learning_rate,
+            eta0=eta0, power_t=power_t, early_stopping=early_stopping,
+            validation_fraction=validation_fraction, n_iter_no_change=n_iter_no_change,
+            warm_start=warm_start, average=average, batch_size=batch_size, scoring=scoring)
+
+    def _encode_targets(self, y, classes, first_call):
+        return np.asarray(y, dtype=np.float64).reshape(-1, 1)
+
+    def _apply_class_weight(self, y, sample_weight, partial):
+        return sample_weight
+
+    def _set_coefficients(self, coef, intercept):
+        self.coef_ = coef[:, 0].copy()
+        self.intercept_ = intercept.copy()
+
+    def partial_fit(self, X, y, sample_weight=None):
+        """One epoch of SGD on ``(X, y)``, continuing from the previous call."""
+        return self._fit(X, y, sample_weight, partial=True)
+
+    def predict(self, X):
+        """Predictions ``x w + b`` (through the loss's inverse link if it has one)."""
+        X = self._validate_data_for_predict(X)
+        raw = X @ self.coef_ + self.intercept_[0]
+        link = getattr(get_loss(self.loss), "inverse_link", None)
+        return raw if link is None else link(raw)
+
+
+class SGDClassifier(ClassifierMixin, _BaseSGD):
+    __doc__ = f"""Linear classifier trained by mini-batch SGD over any binary loss.
+
+    Binary problems train one output; multiclass problems train one output per
+    class (one-vs-rest), all in the same pass over the data.
+
+    Parameters
+    ----------
+    loss : str or Loss, default='hinge'
+        A registry name or a binary loss instance, e.g. ``FocalLoss(gamma=2.0)``.
+    {_COMMON_PARAMETERS_DOC}
+    class_weight : dict, 'balanced' or None, default=None
+        Multiplies each sample's weight by the weight of its class.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    {_COMMON_ATTRIBUTES_DOC}
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklosses import SGDClassifier
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = SGDClassifier(loss="log_loss", random_state=0).fit(X, y)
+    >>> clf.predict_proba(X[:1]).shape
+    (1, 3)
+    """
+
+    _loss_tasks = ("binary",)
+
+    def __init__(self, loss="hinge", *, penalty="l2", alpha=1e-4, l1_ratio=0.15,
+                 fit_intercept=True, max_iter=1000, tol=1e-3, shuffle=True, verbose=0,
+                 random_state=None, learning_rate="auto", eta0=0.01, power_t=0.25,
+                 early_stopping=False, validation_fraction=0.1, n_iter_no_change=5,
+                 class_weight=None, warm_start=False, average="auto", batch_size="auto",
+                 scoring=None):
+        super().__init__(
+            loss, penalty=penalty, alpha=alpha, l1_ratio=l1_ratio,
+            fit_intercept=fit_intercept, max_iter=max_iter, tol=tol, shuffle=shuffle,
+            verbose=verbose, random_state=random_state, learning_rate=learning_rate,
+            eta0=eta0, power_t=power_t, early_stopping=early_stopping,
+            validation_fraction=validation_fraction, n_iter_no_change=n_iter_no_change,
+            warm_start=warm_start, average=average, batch_size=batch_size, scoring=scoring)
+        self.class_weight = class_weight
+
+    def _encode_targets(self, y, classes, first_call):
+        check_classification_targets(y)
+        if first_call:
+            self.classes_ = np.unique(y if classes is None else classes)
+            if len(self.classes_) < 2:
+                raise ValueError(
+                    f"The classifier needs samples of at least 2 classes; got only one "
+                    f"class: {self.classes_[0]!r}."
+                )
+        unknown = np.setdiff1d(np.unique(y), self.classes_)
+        if len(unknown):
+            raise ValueError(
+                f"y contains labels {unknown.tolist()} not in classes {self.classes_.tolist()}."
+            )
+        encoder = LabelEncoder().fit(self.classes_)
+        codes = encoder.transform(y)
+        if len(self.classes_) == 2:
+            return codes.reshape(-1, 1).astype(np.float64)
+        return np.eye(len(self.classes_))[codes]
+
+    def _apply_class_weight(self, y, sample_weight, partial):
+        if self.class_weight is None:
+            return sample_weight
+        if self.class_weight == "balanced" and partial:
+            raise ValueError(
+                "class_weight='balanced' needs the class counts of the whole data, which "
+                "partial_fit does not see; pass a dict of weights, e.g. computed with "
+                "sklearn.utils.compute_class_weight('balanced', classes=..., y=...)."
+            )
+        present = np.unique(y)
+        weights = compute_class_weight(self.class_weight, classes=present, y=y)
+        per_sample = weights[np.searchsorted(present, y)]
+        return per_sample if sample_weight is None else sample_weight * per_sample
+
+    def _set_coefficients(self, coef, intercept):
+        self.coef_ = coef.T.copy()
+        self.intercept_ = intercept.copy()
+
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """One epoch of SGD on ``(X, y)``, continuing from the previous call.
+
+        ``classes`` (all labels that will ever be seen) is required on the first call.
+        """
+        if not hasattr(self, "_state") and classes is None:
+            raise ValueError("classes must be passed on the first call to partial_fit.")
+        return self._fit(X, y, sample_weight, partial=True, classes=classes)
+
+    def decision_function(self, X):
+        """Raw predictions ``x w + b``: shape (n,) for binary, (n, n_classes) otherwise."""
+        X = self._validate_data_for_predict(X)
+        scores = X @ self.coef_.T + self.intercept_
+        return scores.ravel() if scores.shape[1] == 1 else scores
+
+    def predict(self, X):
+        scores = self.decision_function(X)
+        indices = (scores > 0).astype(int) if scores.ndim == 1 else scores.argmax(axis=1)
+        return self.classes_[indices]
+
+    def _has_probability(self):
+        return getattr(get_loss(self.loss), "inverse_link", None) is not None
+
+    @available_if(_has_probability)
+    def predict_proba(self, X):
+        """Class probabilities from the loss's inverse link.
+
+        Binary: ``[1 - p, p]``. Multiclass (one-vs-rest): the per-class
+        probabilities normalised to sum to one, as scikit-learn does.
+        """
+        link = get_loss(self.loss).inverse_link
+        probability = link(self.decision_function(X))
+        if probability.ndim == 1:
+            return np.column_stack([1 - probability, probability])
+        total = probability.sum(axis=1, keepdims=True)
+        uniform = np.full_like(probability, 1 / probability.shape[1])
+        return np.divide(probability, total, out=uniform, where=total > 0)
+
+    @available_if(_has_probability)
+    def predict_log_proba(self, X):
+        """Logarithm of :meth:`predict_proba`."""
+        with np.errstate(divide="ignore"):
+            return np.log(self.predict_proba(X))

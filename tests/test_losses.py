@@ -1,0 +1,634 @@
+"""Tests of the loss protocol, modelled on scikit-learn's ``sklearn/_loss/tests/test_loss.py``.
+
+Every generic test runs over ``LOSS_INSTANCES``: each registry entry with its
+default parameters plus a few parametrised variants.
+"""
+
+import doctest
+import re
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+from numpy.testing import assert_allclose, assert_array_equal
+from scipy.special import expit
+from sklearn.base import clone
+from sklearn.metrics import (
+    hinge_loss,
+    log_loss,
+    mean_absolute_error,
+    mean_pinball_loss,
+    mean_squared_error,
+)
+
+import sklosses.losses
+from sklosses.losses import (
+    LOSSES,
+    AbsoluteLoss,
+    FocalLoss,
+    HingeLoss,
+    HuberLoss,
+    LogLoss,
+    Loss,
+    QuantileLoss,
+    SquaredLoss,
+    get_loss,
+)
+
+LOSS_INSTANCES = [cls() for cls in LOSSES.values()]
+LOSS_INSTANCES += [
+    QuantileLoss(0.1),
+    QuantileLoss(0.9),
+    HuberLoss(0.3),
+    FocalLoss(0.0),
+    FocalLoss(2.0, alpha=0.25),
+    FocalLoss(0.5, alpha=0.9),
+]
+
+SMOOTH_LOSS_INSTANCES = [loss for loss in LOSS_INSTANCES if loss.smoothness is not None]
+
+KINK_TOLERANCE = 1e-4
+
+
+def loss_id(loss):
+    """Readable test id: the loss repr, e.g. ``FocalLoss(alpha=0.25)``."""
+    return repr(loss)
+
+
+def is_convex(loss):
+    """All losses are convex in the raw prediction except focal with ``gamma > 0``."""
+    return not (isinstance(loss, FocalLoss) and loss.gamma > 0)
+
+
+def random_y_true_raw_prediction(loss, n_samples, raw_bound=(-5, 5), y_bound=(-5, 5), seed=42):
+    """Random ``y_true`` (in {0, 1} for binary losses) and ``raw_prediction``."""
+    rng = np.random.RandomState(seed)
+    raw_prediction = rng.uniform(*raw_bound, size=n_samples)
+    if loss.task == "binary":
+        y_true = (np.arange(n_samples) % 2).astype(float)
+        rng.shuffle(y_true)
+    else:
+        y_true = rng.uniform(*y_bound, size=n_samples)
+    return y_true, raw_prediction
+
+
+def kink_distance(loss, y_true, raw_prediction):
+    """Distance of each raw prediction to the nearest kink of the loss (inf if none)."""
+    residual = raw_prediction - y_true
+    if isinstance(loss, AbsoluteLoss | QuantileLoss):
+        return np.abs(residual)
+    if isinstance(loss, HuberLoss):
+        return np.abs(np.abs(residual) - loss.delta)
+    if isinstance(loss, HingeLoss):
+        return np.abs((2 * y_true - 1) * raw_prediction - 1)
+    return np.full_like(raw_prediction, np.inf)
+
+
+def central_difference(loss, y_true, raw_prediction, eps):
+    return (loss.loss(y_true, raw_prediction + eps) - loss.loss(y_true, raw_prediction - eps)) / (
+        2 * eps
+    )
+
+
+def torchvision_sigmoid_focal_loss(inputs, targets, alpha=0.25, gamma=2.0):
+    """numpy transcription of ``torchvision.ops.sigmoid_focal_loss`` (reduction="none")."""
+    p = expit(inputs)
+    # F.binary_cross_entropy_with_logits, in its stable form
+    ce_loss = np.maximum(inputs, 0) - inputs * targets + np.log1p(np.exp(-np.abs(inputs)))
+    p_t = p * targets + (1 - p) * (1 - targets)
+    loss = ce_loss * ((1 - p_t) ** gamma)
+    if alpha >= 0:
+        alpha_t = alpha * targets + (1 - alpha) * (1 - targets)
+        loss = alpha_t * loss
+    return loss
+
+
+# --------------------------------------------------------------------------------------
+# Gradient
+
+
+@pytest.mark.parametrize("loss", LOSS_INSTANCES, ids=loss_id)
+def test_gradient_finite_differences(loss):
+    """The gradient matches central finite differences of the loss, away from kinks."""
+    y_true, raw_prediction = random_y_true_raw_prediction(loss, n_samples=500)
+    keep = kink_distance(loss, y_true, raw_prediction) > KINK_TOLERANCE
+    assert keep.sum() > 400  # the test must not silently drop most points
+    y_true, raw_prediction = y_true[keep], raw_prediction[keep]
+
+    gradient = loss.gradient(y_true, raw_prediction)
+    numerical = central_difference(loss, y_true, raw_prediction, eps=1e-5)
+    assert gradient.shape == raw_prediction.shape
+    assert_allclose(gradient, numerical, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize(
+    "loss, y_true, raw_prediction, expected",
+    [
+        (AbsoluteLoss(), [1.0, 1.0, 1.0], [0.0, 1.0, 2.0], [-1.0, 0.0, 1.0]),
+        (QuantileLoss(0.9), [1.0, 1.0, 1.0], [0.0, 1.0, 2.0], [-0.9, -0.4, 0.1]),
+        (HuberLoss(0.5), [0.0, 0.0, 0.0, 0.0], [-2.0, -0.5, 0.25, 3.0], [-0.5, -0.5, 0.25, 0.5]),
+        (HingeLoss(), [1.0, 1.0, 0.0, 0.0], [0.5, 2.0, -0.5, -2.0], [-1.0, 0.0, 1.0, 0.0]),
+    ],
+    ids=["absolute", "quantile", "huber", "hinge"],
+)
+def test_gradient_piecewise_values(loss, y_true, raw_prediction, expected):
+    """Subgradient values on each piece (and at ties) as documented."""
+    gradient = loss.gradient(np.asarray(y_true), np.asarray(raw_prediction))
+    assert_allclose(gradient, expected, rtol=0, atol=1e-15)
+
+
+# --------------------------------------------------------------------------------------
+# Values against sklearn.metrics
+
+
+def _sklearn_metric(loss, y_true, raw_prediction, sample_weight=None):
+    if isinstance(loss, SquaredLoss):
+        return mean_squared_error(y_true, raw_prediction, sample_weight=sample_weight)
+    if isinstance(loss, AbsoluteLoss):
+        return mean_absolute_error(y_true, raw_prediction, sample_weight=sample_weight)
+    if isinstance(loss, QuantileLoss):
+        return mean_pinball_loss(
+            y_true, raw_prediction, alpha=loss.quantile, sample_weight=sample_weight
+        )
+    if isinstance(loss, HingeLoss):
+        return hinge_loss(2 * y_true - 1, raw_prediction, sample_weight=sample_weight)
+    if isinstance(loss, LogLoss):
+        return log_loss(y_true, expit(raw_prediction), sample_weight=sample_weight)
+    raise AssertionError(f"no metric for {loss!r}")
+
+
+METRIC_LOSSES = [
+    SquaredLoss(),
+    AbsoluteLoss(),
+    QuantileLoss(),
+    QuantileLoss(0.1),
+    QuantileLoss(0.9),
+    HingeLoss(),
+    LogLoss(),
+]
+
+
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+@pytest.mark.parametrize("loss", METRIC_LOSSES, ids=loss_id)
+def test_loss_matches_sklearn_metric(loss, weighted):
+    y_true, raw_prediction = random_y_true_raw_prediction(loss, n_samples=300, seed=0)
+    sample_weight = np.random.RandomState(1).uniform(0.1, 3, size=300) if weighted else None
+    ours = np.average(loss.loss(y_true, raw_prediction), weights=sample_weight)
+    expected = _sklearn_metric(loss, y_true, raw_prediction, sample_weight=sample_weight)
+    assert ours == pytest.approx(expected, rel=1e-12, abs=0)
+
+
+# --------------------------------------------------------------------------------------
+# Focal loss
+
+
+@pytest.mark.parametrize("gamma", [0.0, 0.5, 1.0, 2.0, 5.0])
+@pytest.mark.parametrize("alpha", [None, 0.0, 0.25, 0.5, 0.9, 1.0])
+def test_focal_matches_torchvision(gamma, alpha):
+    loss = FocalLoss(gamma=gamma, alpha=alpha)
+    y_true, raw_prediction = random_y_true_raw_prediction(
+        loss, n_samples=400, raw_bound=(-8, 8), seed=3
+    )
+    expected = torchvision_sigmoid_focal_loss(
+        raw_prediction, y_true, alpha=-1 if alpha is None else alpha, gamma=gamma
+    )
+    assert_allclose(loss.loss(y_true, raw_prediction), expected, rtol=1e-10, atol=0)
+
+
+def test_focal_gamma_zero_is_log_loss():
+    y_true, raw_prediction = random_y_true_raw_prediction(
+        LogLoss(), n_samples=400, raw_bound=(-30, 30), seed=4
+    )
+    focal, log = FocalLoss(gamma=0.0, alpha=None), LogLoss()
+    assert_allclose(
+        focal.loss(y_true, raw_prediction),
+        log.loss(y_true, raw_prediction),
+        rtol=1e-14,
+        atol=1e-300,
+    )
+    assert_allclose(
+        focal.gradient(y_true, raw_prediction),
+        log.gradient(y_true, raw_prediction),
+        rtol=1e-14,
+        atol=1e-300,
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Numerical stability and dtypes
+
+EXTREME_RAW = np.array([-1e4, -1e3, -100.0, -40.0, -1.0, 0.0, 1.0, 40.0, 100.0, 1e3, 1e4])
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("loss", LOSS_INSTANCES, ids=loss_id)
+def test_extreme_raw_predictions_are_finite(loss, dtype):
+    """Raw predictions up to +-1e4 give finite losses and gradients without any warning.
+
+    Underflow is ignored (numpy's default): ``np.logaddexp(0, -1e4)`` flags it while
+    correctly returning 0, and a result rounded to 0 is not a numerical failure.
+    """
+    if loss.task == "binary":
+        y_values = np.array([0.0, 1.0])
+    else:
+        y_values = EXTREME_RAW
+    y_true, raw_prediction = (a.ravel().astype(dtype) for a in np.meshgrid(y_values, EXTREME_RAW))
+    with warnings.catch_warnings(), np.errstate(all="raise", under="ignore"):
+        warnings.simplefilter("error")
+        values = loss.loss(y_true, raw_prediction)
+        gradient = loss.gradient(y_true, raw_prediction)
+    assert values.dtype == dtype
+    assert gradient.dtype == dtype
+    assert np.all(np.isfinite(values))
+    assert np.all(np.isfinite(gradient))
+    assert np.all(values >= 0)
+
+
+@pytest.mark.parametrize(
+    "loss", [loss for loss in LOSS_INSTANCES if loss.task == "binary"], ids=loss_id
+)
+def test_binary_losses_tails(loss):
+    """Confident right predictions cost ~0, confident wrong ones grow linearly."""
+    raw = np.array([1e4])
+    one, zero = np.array([1.0]), np.array([0.0])
+    alpha = getattr(loss, "alpha", None)
+    weight_one = 1.0 if alpha is None else alpha
+    weight_zero = 1.0 if alpha is None else 1 - alpha
+    offset = 1.0 if isinstance(loss, HingeLoss) else 0.0  # the hinge's margin
+    assert_allclose(loss.loss(one, raw), 0, atol=1e-12)
+    assert_allclose(loss.loss(zero, -raw), 0, atol=1e-12)
+    assert_allclose(loss.loss(one, -raw), weight_one * (1e4 + offset), rtol=1e-12)
+    assert_allclose(loss.loss(zero, raw), weight_zero * (1e4 + offset), rtol=1e-12)
+    assert_allclose(loss.gradient(one, -raw), -weight_one, rtol=1e-12)
+    assert_allclose(loss.gradient(zero, raw), weight_zero, rtol=1e-12)
+
+
+@pytest.mark.parametrize("loss", LOSS_INSTANCES, ids=loss_id)
+def test_float32_matches_float64(loss):
+    y_true, raw_prediction = random_y_true_raw_prediction(loss, n_samples=200, seed=5)
+    y32, raw32 = y_true.astype(np.float32), raw_prediction.astype(np.float32)
+    # compare at the float32-rounded inputs, away from kinks where the gradient jumps
+    y64, raw64 = y32.astype(np.float64), raw32.astype(np.float64)
+    keep = kink_distance(loss, y64, raw64) > 1e-3
+    for method in ("loss", "gradient"):
+        out32 = getattr(loss, method)(y32, raw32)
+        out64 = getattr(loss, method)(y64, raw64)
+        assert out32.dtype == np.float32, method
+        assert_allclose(out32[keep], out64[keep], rtol=1e-4, atol=1e-5, err_msg=method)
+
+
+# --------------------------------------------------------------------------------------
+# Smoothness and convexity
+
+
+@pytest.mark.parametrize("loss", SMOOTH_LOSS_INSTANCES, ids=loss_id)
+def test_smoothness_is_lipschitz_constant_of_gradient(loss):
+    """|g(y, a) - g(y, b)| <= smoothness * |a - b| on a dense grid and on random pairs."""
+    smoothness = loss.smoothness
+    assert np.isfinite(smoothness) and smoothness > 0
+    if loss.task == "binary":
+        y_values = [0.0, 1.0]
+    else:
+        y_values = [-3.0, 0.0, 0.7, 2.5]
+    raw = np.linspace(-40, 40, 400_001)
+    rng = np.random.RandomState(6)
+    a, b = rng.uniform(-40, 40, size=(2, 5000))
+    for y in y_values:
+        # neighbours on the grid bound all pairs inside it (triangle inequality)
+        slopes = np.abs(np.diff(loss.gradient(y, raw))) / np.diff(raw)
+        assert slopes.max() <= smoothness * (1 + 1e-6), (y, raw[np.argmax(slopes)])
+        gap = np.abs(loss.gradient(y, a) - loss.gradient(y, b))
+        assert np.all(gap <= smoothness * np.abs(a - b) * (1 + 1e-9) + 1e-12), y
+
+
+@pytest.mark.parametrize("loss", SMOOTH_LOSS_INSTANCES, ids=loss_id)
+def test_smoothness_is_not_loose(loss):
+    """The constant is (close to) the best one: the automatic step size depends on it."""
+    raw = np.linspace(-40, 40, 400_001)
+    y_values = [0.0, 1.0] if loss.task == "binary" else [0.0]
+    slope = max(np.max(np.abs(np.diff(loss.gradient(y, raw))) / np.diff(raw)) for y in y_values)
+    assert slope >= loss.smoothness / 1.1
+
+
+def _segments(loss, n_samples=2000, seed=7):
+    y_true, a = random_y_true_raw_prediction(loss, n_samples, raw_bound=(-20, 20), seed=seed)
+    rng = np.random.RandomState(seed + 1)
+    b = rng.uniform(-20, 20, size=n_samples)
+    t = rng.uniform(0, 1, size=n_samples)
+    return y_true, a, b, t
+
+
+def _convexity_gap(loss, y_true, a, b, t):
+    """``f(t a + (1 - t) b) - (t f(a) + (1 - t) f(b))``: <= 0 for a convex f."""
+    inside = loss.loss(y_true, t * a + (1 - t) * b)
+    chord = t * loss.loss(y_true, a) + (1 - t) * loss.loss(y_true, b)
+    return inside - chord, chord
+
+
+@pytest.mark.parametrize("loss", [loss for loss in LOSS_INSTANCES if is_convex(loss)], ids=loss_id)
+def test_convexity(loss):
+    y_true, a, b, t = _segments(loss)
+    for weight in (t, np.full_like(t, 0.5)):  # random points and midpoints of the segments
+        gap, chord = _convexity_gap(loss, y_true, a, b, weight)
+        assert np.all(gap <= 1e-12 * (1 + np.abs(chord))), np.max(gap)
+
+
+@pytest.mark.parametrize(
+    "loss", [loss for loss in LOSS_INSTANCES if not is_convex(loss)], ids=loss_id
+)
+def test_focal_with_positive_gamma_is_not_convex(loss):
+    """The convexity check is sharp enough to see focal's concave tail (y=0, raw in 4..8)."""
+    y_true, a, b = np.zeros(1), np.array([4.0]), np.array([8.0])
+    gap, _ = _convexity_gap(loss, y_true, a, b, np.array([0.5]))
+    assert gap[0] > 0
+
+
+# --------------------------------------------------------------------------------------
+# Attributes
+
+
+EXPECTED_TASKS = {
+    SquaredLoss: "regression",
+    AbsoluteLoss: "regression",
+    HuberLoss: "regression",
+    QuantileLoss: "regression",
+    HingeLoss: "binary",
+    LogLoss: "binary",
+    FocalLoss: "binary",
+}
+
+
+@pytest.mark.parametrize("loss", LOSS_INSTANCES, ids=loss_id)
+def test_task_and_inverse_link(loss):
+    assert loss.task == EXPECTED_TASKS[type(loss)]
+    if isinstance(loss, LogLoss | FocalLoss):
+        assert callable(loss.inverse_link)
+        raw = np.linspace(-50, 50, 101)
+        assert_array_equal(loss.inverse_link(raw), expit(raw))
+    else:
+        assert loss.inverse_link is None
+
+
+@pytest.mark.parametrize("loss", LOSS_INSTANCES, ids=loss_id)
+def test_loss_shapes_and_nonnegativity(loss):
+    y_true, raw_prediction = random_y_true_raw_prediction(loss, n_samples=100, seed=8)
+    values = loss.loss(y_true, raw_prediction)
+    assert values.shape == raw_prediction.shape
+    assert np.all(values >= 0)
+    if loss.task == "regression":  # a perfect prediction costs nothing
+        assert_array_equal(loss.loss(y_true, y_true), 0)
+
+
+# --------------------------------------------------------------------------------------
+# Parameter validation
+
+
+@pytest.mark.parametrize(
+    "loss, name",
+    [
+        (QuantileLoss(0), "quantile"),
+        (QuantileLoss(1), "quantile"),
+        (QuantileLoss(-0.1), "quantile"),
+        (QuantileLoss(1.5), "quantile"),
+        (QuantileLoss("a"), "quantile"),
+        (HuberLoss(delta=-1), "delta"),
+        (HuberLoss(delta=0), "delta"),
+        (HuberLoss(delta="a"), "delta"),
+        (FocalLoss(gamma=-1), "gamma"),
+        (FocalLoss(gamma="a"), "gamma"),
+        (FocalLoss(alpha=1.5), "alpha"),
+        (FocalLoss(alpha=-0.1), "alpha"),
+        (FocalLoss(alpha="a"), "alpha"),
+    ],
+    ids=loss_id,
+)
+def test_validate_rejects_bad_parameters(loss, name):
+    with pytest.raises(ValueError, match=name):
+        loss.validate()
+
+
+@pytest.mark.parametrize(
+    "loss, name",
+    [
+        (QuantileLoss(np.nan), "quantile"),
+        (HuberLoss(delta=np.nan), "delta"),
+        (FocalLoss(gamma=np.nan), "gamma"),
+        (FocalLoss(alpha=np.nan), "alpha"),
+    ],
+    ids=loss_id,
+)
+def test_validate_rejects_nan(loss, name):
+    """A NaN parameter makes every loss value NaN; validate() must reject it."""
+    with pytest.raises(ValueError, match=name):
+        loss.validate()
+
+
+@pytest.mark.parametrize(
+    "loss",
+    LOSS_INSTANCES
+    + [
+        QuantileLoss(0.001),
+        QuantileLoss(0.999),
+        HuberLoss(1e-6),
+        FocalLoss(gamma=0, alpha=0),
+        FocalLoss(gamma=1, alpha=1),
+        FocalLoss(gamma=3, alpha=None),
+    ],
+    ids=loss_id,
+)
+def test_validate_accepts_good_parameters(loss):
+    assert loss.validate() is loss
+
+
+# --------------------------------------------------------------------------------------
+# Registry
+
+EXPECTED_NAMES = {
+    "squared_error",
+    "absolute_error",
+    "huber",
+    "quantile",
+    "hinge",
+    "log_loss",
+    "focal",
+}
+
+
+def test_registry_names():
+    assert set(LOSSES) == EXPECTED_NAMES
+    assert len(LOSSES) == len(EXPECTED_NAMES)
+    for cls in LOSSES.values():
+        assert issubclass(cls, Loss)
+    # every registry entry is exercised by the generic tests
+    assert {type(loss) for loss in LOSS_INSTANCES} == set(LOSSES.values())
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_NAMES))
+def test_get_loss_by_name(name):
+    loss = get_loss(name)
+    assert type(loss) is LOSSES[name]
+    assert get_loss(name) is not loss  # a fresh instance each time
+    assert loss.get_params() == LOSSES[name]().get_params()
+
+
+@pytest.mark.parametrize("loss", LOSS_INSTANCES, ids=loss_id)
+def test_get_loss_passes_instances_through(loss):
+    assert get_loss(loss) is loss
+
+
+@pytest.mark.parametrize("bad", ["squared_loss", "Huber", "", "log-loss"])
+def test_get_loss_unknown_name(bad):
+    with pytest.raises(ValueError) as excinfo:
+        get_loss(bad)
+    message = str(excinfo.value)
+    assert repr(bad) in message
+    for name in EXPECTED_NAMES:
+        assert re.search(rf"\b{name}\b", message), name
+
+
+@pytest.mark.parametrize("bad", [None, 3, b"squared_error"])
+def test_get_loss_rejects_non_losses(bad):
+    with pytest.raises(ValueError, match="squared_error"):
+        get_loss(bad)
+
+
+@pytest.mark.parametrize("cls", list(LOSSES.values()), ids=lambda cls: cls.__name__)
+def test_get_loss_rejects_loss_classes(cls):
+    """A class is not a loss instance: its unbound ``loss`` would fail far from the cause."""
+    with pytest.raises(ValueError, match="instance"):
+        get_loss(cls)
+
+
+# --------------------------------------------------------------------------------------
+# scikit-learn parameter objects
+
+
+@pytest.mark.parametrize("loss", LOSS_INSTANCES, ids=loss_id)
+def test_clone_and_params_round_trip(loss):
+    cloned = clone(loss)
+    assert cloned is not loss
+    assert type(cloned) is type(loss)
+    params = loss.get_params()
+    assert cloned.get_params() == params
+    assert set(params) == set(loss.get_params(deep=True))
+
+    fresh = type(loss)()
+    assert fresh.set_params(**params) is fresh
+    assert fresh.get_params() == params
+
+    y_true, raw_prediction = random_y_true_raw_prediction(loss, n_samples=50, seed=9)
+    assert_array_equal(cloned.loss(y_true, raw_prediction), loss.loss(y_true, raw_prediction))
+
+
+@pytest.mark.parametrize(
+    "loss, new_params",
+    [
+        (QuantileLoss(), {"quantile": 0.3}),
+        (HuberLoss(), {"delta": 2.5}),
+        (FocalLoss(), {"gamma": 1.5, "alpha": 0.75}),
+    ],
+    ids=loss_id,
+)
+def test_set_params_changes_behaviour(loss, new_params):
+    loss = clone(loss)
+    y_true, raw_prediction = random_y_true_raw_prediction(loss, n_samples=50, seed=10)
+    before = loss.loss(y_true, raw_prediction)
+    loss.set_params(**new_params)
+    assert loss.get_params() == {**loss.get_params(), **new_params}
+    assert not np.allclose(loss.loss(y_true, raw_prediction), before)
+    assert_array_equal(
+        loss.loss(y_true, raw_prediction), type(loss)(**new_params).loss(y_true, raw_prediction)
+    )
+
+
+@pytest.mark.parametrize(
+    "loss, expected",
+    [
+        (SquaredLoss(), "SquaredLoss()"),
+        (QuantileLoss(0.1), "QuantileLoss(quantile=0.1)"),
+        (HuberLoss(0.3), "HuberLoss(delta=0.3)"),
+        (FocalLoss(0.0), "FocalLoss(gamma=0.0)"),
+        (FocalLoss(0.5, alpha=0.9), "FocalLoss(alpha=0.9, gamma=0.5)"),
+    ],
+    ids=loss_id,
+)
+def test_repr_shows_params(loss, expected):
+    assert repr(loss) == expected
+
+
+@pytest.mark.parametrize("loss", LOSS_INSTANCES, ids=loss_id)
+def test_repr_shows_non_default_params(loss):
+    text = repr(loss)
+    assert text.startswith(type(loss).__name__ + "(")
+    defaults = type(loss)().get_params()
+    for name, value in loss.get_params().items():
+        if value != defaults[name]:
+            assert f"{name}={value!r}" in text
+
+
+# --------------------------------------------------------------------------------------
+# Doctests
+
+
+def test_doctests():
+    result = doctest.testmod(sklosses.losses, verbose=False, report=False)
+    assert result.attempted > 0
+    assert result.failed == 0
+
+
+# --------------------------------------------------------------------------------------
+# Property-based tests
+
+HYPOTHESIS_SETTINGS = settings(max_examples=50, deadline=None)
+
+HYPOTHESIS_SMOOTH_LOSSES = [
+    SquaredLoss(),
+    HuberLoss(),
+    HuberLoss(0.3),
+    LogLoss(),
+    FocalLoss(),
+    FocalLoss(0.0),
+    FocalLoss(2.0, alpha=0.25),
+    FocalLoss(0.5, alpha=0.9),
+]
+
+finite_floats = st.floats(min_value=-50, max_value=50, allow_nan=False, allow_infinity=False)
+
+
+@HYPOTHESIS_SETTINGS
+@given(
+    loss=st.sampled_from(HYPOTHESIS_SMOOTH_LOSSES),
+    raw=st.lists(finite_floats, min_size=1, max_size=20),
+    data=st.data(),
+)
+def test_hypothesis_gradient_finite_differences(loss, raw, data):
+    raw = np.array(raw)
+    if loss.task == "binary":
+        labels = st.sampled_from([0.0, 1.0])
+    else:
+        labels = finite_floats
+    y_true = np.array(data.draw(st.lists(labels, min_size=raw.size, max_size=raw.size)))
+    assume(np.all(kink_distance(loss, y_true, raw) > KINK_TOLERANCE))
+    numerical = central_difference(loss, y_true, raw, eps=1e-5)
+    assert_allclose(loss.gradient(y_true, raw), numerical, rtol=1e-6, atol=1e-7)
+
+
+@HYPOTHESIS_SETTINGS
+@given(
+    gamma=st.floats(min_value=0, max_value=5),
+    alpha=st.none() | st.floats(min_value=0, max_value=1),
+    raw=st.lists(st.floats(min_value=-10, max_value=10), min_size=1, max_size=20),
+    data=st.data(),
+)
+def test_hypothesis_focal_matches_torchvision(gamma, alpha, raw, data):
+    raw = np.array(raw)
+    y_true = np.array(
+        data.draw(st.lists(st.sampled_from([0.0, 1.0]), min_size=raw.size, max_size=raw.size))
+    )
+    loss = FocalLoss(gamma=gamma, alpha=alpha).validate()
+    expected = torchvision_sigmoid_focal_loss(
+        raw, y_true, alpha=-1 if alpha is None else alpha, gamma=gamma
+    )
+    assert_allclose(loss.loss(y_true, raw), expected, rtol=1e-9, atol=0)
