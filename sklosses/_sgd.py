@@ -5,13 +5,12 @@ The engine minimises, over ``coef`` (``n_features x n_outputs``) and
 
     sum_i s_i loss(y_i, x_i @ coef + intercept) / sum_i s_i + alpha R(coef)
 
-with ``R`` from :class:`Penalty`. Each step takes one mini-batch (a view
-of ``X``, or with shuffling a gather of one batch into a reused buffer: ``X``
-itself is never copied), computes the per-sample gradients with
+with ``R`` from :class:`Penalty`. Each step takes one mini-batch (a strided view
+of ``X`` -- see :class:`BatchPlan` -- never a copy of it), computes the per-sample gradients with
 ``loss.gradient`` and turns them into a coefficient step with one product
 ``X_batch.T @ gradient`` -- the only place where the chain rule lives.
-Shuffling draws batches from randomly permuted blocks of consecutive rows, so
-``X`` is read in sequential runs while every batch mixes the whole data.
+Every batch spans the whole data in blocks of consecutive rows, so ``X`` is
+read in sequential runs; shuffling permutes the order of the batches.
 
 With ``learning_rate="auto"`` the steps are taken in implicitly standardised
 coordinates (:class:`Preconditioner`), with a step size derived from the
@@ -274,81 +273,120 @@ def automatic_step_size(X, sample_weight, loss, penalty, batch_size, preconditio
                   + 1e-12)
 
 
-def _batch_rows(n_samples, batch_size, block_size, shuffle, rng):
-    """Rows of each mini-batch of one epoch: slices, or index arrays when shuffling.
+class BatchPlan:
+    """How one epoch cuts the rows into mini-batches, without copying ``X``.
 
-    Shuffling permutes blocks of ``block_size`` consecutive rows and fills each
-    batch with ``batch_size // block_size`` of them: every batch mixes rows
-    from all over ``X`` (data sorted by class or time is fine), while each
-    block is still read sequentially.
+    The rows are split into ``blocks_per_batch`` equal segments; batch ``k``
+    takes the ``k``-th block of ``block_rows`` consecutive rows from every
+    segment, so each batch spans the whole data (data sorted by class or time
+    is fine) while every block is read sequentially. For a C-contiguous array
+    a batch is a strided *view* of shape ``(blocks_per_batch, block_rows,
+    n_columns)``; other inputs (CSR, Fortran order) gather the same rows. The
+    rows past the last full segment form one shorter *tail* batch. Shuffling
+    permutes the order of the batches every epoch.
     """
-    if not shuffle:
-        for start in range(0, n_samples, batch_size):
-            yield slice(start, min(start + batch_size, n_samples))
-        return
-    n_blocks = -(-n_samples // block_size)
-    order = rng.permutation(n_blocks)
-    blocks_per_batch = max(1, batch_size // block_size)
-    within_block = np.arange(block_size)
-    for start in range(0, n_blocks, blocks_per_batch):
-        rows = (order[start:start + blocks_per_batch, None] * block_size + within_block).ravel()
-        yield rows[rows < n_samples] if n_samples % block_size else rows
+
+    def __init__(self, n_samples, batch_size, row_bytes, block_bytes=32768):
+        self.n_samples = n_samples
+        self.block_rows = int(max(1, min(block_bytes // row_bytes, batch_size // 16)))
+        self.blocks_per_batch = max(1, batch_size // self.block_rows)
+        self.batch_size = self.blocks_per_batch * self.block_rows
+        self.n_strided = n_samples // self.batch_size
+        self.segment_rows = self.n_strided * self.block_rows
+        self.n_covered = self.blocks_per_batch * self.segment_rows
+
+    def order(self, shuffle, rng):
+        """Batch ids of one epoch (``n_strided`` is the tail batch)."""
+        ids = np.arange(self.n_strided + (self.n_covered < self.n_samples))
+        return rng.permutation(ids) if shuffle else ids
+
+    def view(self, array, batch):
+        """Batch ``batch`` of a C-contiguous array, as a view."""
+        if batch == self.n_strided:
+            return array[self.n_covered:]
+        segments = array[:self.n_covered].reshape(
+            self.blocks_per_batch, self.segment_rows, *array.shape[1:])
+        start = batch * self.block_rows
+        return segments[:, start:start + self.block_rows]
+
+    def rows(self, batch):
+        """Row indices of batch ``batch`` (for inputs that cannot be viewed)."""
+        return self.view(np.arange(self.n_samples), batch).ravel()
 
 
-def block_size_for(X, batch_size, block_bytes=16384):
-    """Rows per shuffled block: about ``block_bytes`` of ``X``, at most 1/16 of a batch."""
-    row_bytes = X.dtype.itemsize * (X.shape[1] if not sp.issparse(X) else
-                                    max(1, X.nnz // max(1, X.shape[0])) * 2)
-    return int(max(1, min(block_bytes // row_bytes, batch_size // 16)))
+def _row_bytes(X):
+    if sp.issparse(X):
+        return max(1, X.nnz // max(1, X.shape[0])) * (X.dtype.itemsize + X.indices.itemsize)
+    return X.shape[1] * X.dtype.itemsize
 
 
-def run_epoch(X, Y, sample_weight, loss, penalty, schedule, state, *, batch_size,
+def _take_batch(X, plan, batch, buffer):
+    """The rows of a batch of ``X``: a view of a C-contiguous array, else gathered
+    (into ``buffer`` for other dense layouts)."""
+    if sp.issparse(X):
+        return X[plan.rows(batch)]
+    if buffer is None:
+        return plan.view(X, batch)
+    rows = plan.rows(batch)
+    return np.take(X, rows, axis=0, out=buffer[:len(rows)])
+
+
+def _transposed_product(X_batch, gradient):
+    """``X_batch.T @ gradient`` for a 2-D batch or a 3-D strided view of blocks."""
+    if X_batch.ndim == 3:
+        return np.matmul(X_batch.transpose(0, 2, 1), gradient).sum(axis=0)
+    return np.asarray(X_batch.T @ gradient.reshape(X_batch.shape[0], -1))
+
+
+def run_epoch(X, Y, sample_weight, loss, penalty, schedule, state, *, plan,
               fit_intercept, shuffle, rng, average_start):
     """One pass over the data; returns the weighted mean objective seen on the way.
 
-    ``sample_weight`` must be scaled to mean 1 (or be None). Averaging is on
-    for steps taken once ``state.t`` reaches ``average_start`` (None: off).
+    ``sample_weight`` must be scaled to mean 1 (or be None). Each step uses
+    the gradient summed over its batch divided by the nominal batch size, so
+    the shorter tail batch is not over-weighted. Averaging is on for steps
+    taken once ``state.t`` reaches ``average_start`` (None: off).
     """
     smooth = loss.smoothness is not None
+    n_outputs = Y.shape[1]
     weighted_loss_sum = 0.0
-    buffer = None if sp.issparse(X) or not shuffle else np.empty((batch_size, X.shape[1]), X.dtype)
-    block_size = block_size_for(X, batch_size)
+    buffer = None
+    if not sp.issparse(X) and not X.flags.c_contiguous:
+        buffer = np.empty((plan.batch_size, X.shape[1]), X.dtype)
     center = state.preconditioner.center.astype(X.dtype)
     inverse_scale = state.preconditioner.inverse_scale.astype(X.dtype)
-    for rows in _batch_rows(X.shape[0], batch_size, block_size, shuffle, rng):
-        if buffer is None:
-            X_batch = X[rows]
-        else:
-            X_batch = np.take(X, rows, axis=0, out=buffer[:len(rows)])
-        Y_batch = Y[rows]
-        n_batch = Y_batch.shape[0]
+    for batch in plan.order(shuffle, rng):
+        X_batch = _take_batch(X, plan, batch, buffer)
+        Y_batch = plan.view(Y, batch)
+        if X_batch.ndim == 2:
+            Y_batch = Y_batch.reshape(-1, n_outputs)
         coef, intercept = state.preconditioner.coefficients(state.coef, state.intercept)
         raw = X_batch @ coef
         raw += intercept
         gradient = loss.gradient(Y_batch, raw)
         batch_loss = loss.loss(Y_batch, raw)
         if sample_weight is not None:
-            weight = sample_weight[rows, None]
+            weight = plan.view(sample_weight, batch)[..., None].reshape(Y_batch.shape[:-1] + (1,))
             gradient *= weight
             batch_loss *= weight
         weighted_loss_sum += float(batch_loss.sum())
 
         step_size = schedule.step_size(state, smooth)
-        scale = step_size / n_batch
-        gradient_sum = gradient.sum(axis=0)
+        scale = step_size / plan.batch_size
+        gradient_sum = gradient.reshape(-1, n_outputs).sum(axis=0)
         # chain rule through raw = ((x - center) * inverse_scale) @ u + c
-        coef_gradient = np.asarray(X_batch.T @ gradient) - np.outer(center, gradient_sum)
+        coef_gradient = _transposed_product(X_batch, gradient) - np.outer(center, gradient_sum)
         coef_gradient *= inverse_scale[:, None]
         penalty.shrink(state.coef, step_size, inverse_scale)
         state.coef -= scale * coef_gradient
         penalty.proximal(state.coef, step_size, inverse_scale)
         if fit_intercept:
             state.intercept -= scale * gradient_sum
-        state.t += n_batch
+        state.t += Y_batch.size // n_outputs
         if average_start is not None and state.t >= average_start:
             _update_average(state)
     coef, _ = state.preconditioner.coefficients(state.coef, state.intercept)
-    return weighted_loss_sum / (X.shape[0] * Y.shape[1]) + penalty.value(coef)
+    return weighted_loss_sum / (X.shape[0] * n_outputs) + penalty.value(coef)
 
 
 def _update_average(state):
@@ -408,6 +446,7 @@ def run_sgd(X, Y, sample_weight, loss, penalty, schedule, stopping, state, *, ba
         ten times.
     """
     best_score, epochs_without_improvement = -np.inf, 0
+    plan = BatchPlan(X.shape[0], batch_size, _row_bytes(X))
     epochs = stopping.max_iter if max_epochs is None else min(max_epochs, stopping.max_iter)
     start_time = time.perf_counter()
     for epoch in range(epochs):
@@ -415,7 +454,7 @@ def run_sgd(X, Y, sample_weight, loss, penalty, schedule, stopping, state, *, ba
         for _ in range(11):
             with np.errstate(all="ignore"):
                 objective = run_epoch(X, Y, sample_weight, loss, penalty, schedule, state,
-                                      batch_size=batch_size, fit_intercept=fit_intercept,
+                                      plan=plan, fit_intercept=fit_intercept,
                                       shuffle=shuffle, rng=rng, average_start=average_start)
             if _is_finite(state, objective):
                 break
