@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.optimize import minimize_scalar
 
 PENALTIES = (None, "l2", "l1", "elasticnet")
 LEARNING_RATES = ("auto", "constant", "invscaling", "adaptive")
@@ -102,8 +103,14 @@ class Schedule:
 @dataclass
 class Stopping:
     """When to stop: ``max_iter`` epochs, or ``n_iter_no_change`` epochs in a row
-    whose score does not beat the best by ``tol`` (``tol=None`` disables it).
-    The score is minus the training objective, or a validation score."""
+    whose score does not beat the best by ``tol * max(1, |best|)``: absolute
+    like scikit-learn's for scores below 1 in magnitude, relative for larger
+    ones (a target in the thousands would otherwise never stop).
+    ``tol=None`` disables it. The score is minus the training objective, or a
+    validation score."""
+
+    def improved(self, score, best_score):
+        return score >= best_score + self.tol * max(1.0, abs(best_score))
 
     max_iter: int = 1000
     tol: float | None = 1e-3
@@ -216,6 +223,35 @@ class SGDState:
          self.n_averaged, self.t) = saved
 
 
+def best_constant(Y, sample_weight, loss, n_sample_rows=10000, rng=None):
+    """Per output, the raw prediction ``c`` minimising ``mean_i s_i loss(y_i, c)``.
+
+    Found by bounded Brent search (the losses are convex in a constant) on up
+    to ``n_sample_rows`` rows; the search interval extends the target range by
+    ten times its width plus one on both sides, which covers logits of
+    imbalanced binary targets. Training starts its intercept here, so a
+    target far from zero (say a mean of 1e6) costs no epochs.
+    """
+    rng = np.random.default_rng(0) if rng is None else rng
+    rows = np.arange(Y.shape[0])
+    if len(rows) > n_sample_rows:
+        rows = np.sort(rng.choice(len(rows), size=n_sample_rows, replace=False))
+    weight = None if sample_weight is None else sample_weight[rows]
+    constants = np.empty(Y.shape[1])
+    for output in range(Y.shape[1]):
+        targets = np.asarray(Y[rows, output], dtype=np.float64)
+        low, high = targets.min(), targets.max()
+        margin = 10 * (high - low + 1)
+
+        def mean_loss(constant, targets=targets):
+            return np.average(loss.loss(targets, np.full_like(targets, constant)),
+                              weights=weight)
+        constants[output] = minimize_scalar(mean_loss, bounds=(low - margin, high + margin),
+                                            method="bounded",
+                                            options={"xatol": 1e-8 * margin}).x
+    return constants
+
+
 def _preconditioned_spectrum(X_sample, weight, preconditioner, fit_intercept, rng,
                              n_power_iter=30):
     """Largest eigenvalue of ``mean_i s_i z_i z_i^T`` and largest ``s_i ||z_i||^2``.
@@ -245,7 +281,33 @@ def _preconditioned_spectrum(X_sample, weight, preconditioner, fit_intercept, rn
     return eigenvalue, max_norm
 
 
-def automatic_step_size(X, sample_weight, loss, penalty, batch_size, preconditioner,
+def loss_curvature(loss, Y, sample_weight, constant, n_sample_rows=10000, rng=None):
+    """The curvature of the loss that the automatic step size is built on.
+
+    A smooth loss gives its ``smoothness``. A non-smooth loss has none, so its
+    curvature is taken as one over its length scale at the best constant
+    ``constant``: ``mean |gradient| / mean loss`` (for the absolute loss, one
+    over the mean absolute deviation of the target; for the hinge loss, about
+    1). Steps then scale with the spread of the target, as they must for a
+    loss whose gradient does not.
+    """
+    if getattr(loss, "smoothness", None) is not None:
+        return loss.smoothness
+    rng = np.random.default_rng(0) if rng is None else rng
+    rows = np.arange(Y.shape[0])
+    if len(rows) > n_sample_rows:
+        rows = np.sort(rng.choice(len(rows), size=n_sample_rows, replace=False))
+    targets = np.asarray(Y[rows], dtype=np.float64)
+    raw = np.broadcast_to(np.asarray(constant, dtype=np.float64), targets.shape)
+    weight = None if sample_weight is None else sample_weight[rows]
+    mean_loss = np.average(loss.loss(targets, raw).mean(axis=1), weights=weight)
+    mean_gradient = np.average(np.abs(loss.gradient(targets, raw)).mean(axis=1), weights=weight)
+    if not (mean_loss > 0 and mean_gradient > 0):
+        return 1.0
+    return float(mean_gradient / mean_loss)
+
+
+def automatic_step_size(X, sample_weight, curvature, penalty, batch_size, preconditioner,
                         fit_intercept, rng, n_sample_rows=1000):
     """Step size ``1 / (L(b) + l2)`` from the loss smoothness and the data.
 
@@ -254,8 +316,8 @@ def automatic_step_size(X, sample_weight, loss, penalty, batch_size, preconditio
     preconditioned parameters: ``lambda_max`` is the largest eigenvalue of the
     weighted second moment of the preconditioned rows and ``R^2`` their
     largest weighted squared norm, both estimated on a random sample of rows;
-    ``c_1 = n (b - 1) / (b (n - 1))``, ``c_2 = (n - b) / (b (n - 1))``. A
-    non-smooth loss is treated as if ``L_loss = 1`` (its step then decays).
+    ``c_1 = n (b - 1) / (b (n - 1))``, ``c_2 = (n - b) / (b (n - 1))``;
+    ``L_loss`` is the ``curvature`` of :func:`loss_curvature`.
     """
     n_samples = X.shape[0]
     rows = np.sort(rng.choice(n_samples, size=min(n_samples, n_sample_rows), replace=False))
@@ -267,8 +329,7 @@ def automatic_step_size(X, sample_weight, loss, penalty, batch_size, preconditio
         single_part = (n_samples - batch_size) / (batch_size * (n_samples - 1))
     else:
         full_batch_part, single_part = 0.0, 1.0
-    loss_smoothness = loss.smoothness if loss.smoothness is not None else 1.0
-    smoothness = loss_smoothness * (full_batch_part * eigenvalue + single_part * max_norm)
+    smoothness = curvature * (full_batch_part * eigenvalue + single_part * max_norm)
     return 1.0 / (smoothness + penalty.l2 * float(np.max(preconditioner.inverse_scale))**2
                   + 1e-12)
 
@@ -339,15 +400,15 @@ def _transposed_product(X_batch, gradient):
 
 
 def run_epoch(X, Y, sample_weight, loss, penalty, schedule, state, *, plan,
-              fit_intercept, shuffle, rng, average_start):
+              fit_intercept, shuffle, rng, average_start, smooth):
     """One pass over the data; returns the weighted mean objective seen on the way.
 
     ``sample_weight`` must be scaled to mean 1 (or be None). Each step uses
     the gradient summed over its batch divided by the nominal batch size, so
     the shorter tail batch is not over-weighted. Averaging is on for steps
-    taken once ``state.t`` reaches ``average_start`` (None: off).
+    taken once ``state.t`` reaches ``average_start`` (None: off). ``smooth``
+    tells whether the loss has a smoothness constant.
     """
-    smooth = loss.smoothness is not None
     n_outputs = Y.shape[1]
     weighted_loss_sum = 0.0
     buffer = None
@@ -447,6 +508,7 @@ def run_sgd(X, Y, sample_weight, loss, penalty, schedule, stopping, state, *, ba
     """
     best_score, epochs_without_improvement = -np.inf, 0
     plan = BatchPlan(X.shape[0], batch_size, _row_bytes(X))
+    smooth = getattr(loss, "smoothness", None) is not None
     epochs = stopping.max_iter if max_epochs is None else min(max_epochs, stopping.max_iter)
     start_time = time.perf_counter()
     for epoch in range(epochs):
@@ -455,7 +517,8 @@ def run_sgd(X, Y, sample_weight, loss, penalty, schedule, stopping, state, *, ba
             with np.errstate(all="ignore"):
                 objective = run_epoch(X, Y, sample_weight, loss, penalty, schedule, state,
                                       plan=plan, fit_intercept=fit_intercept,
-                                      shuffle=shuffle, rng=rng, average_start=average_start)
+                                      shuffle=shuffle, rng=rng, average_start=average_start,
+                                      smooth=smooth)
             if _is_finite(state, objective):
                 break
             if schedule.learning_rate != "auto":
@@ -483,15 +546,15 @@ def run_sgd(X, Y, sample_weight, loss, penalty, schedule, stopping, state, *, ba
             message = f"-- Epoch {state.epochs_seen}: objective {objective:.6g}"
             if validation_score is not None:
                 message += f", validation score {score:.6g}"
-            step_size = schedule.step_size(state, loss.smoothness is not None)
+            step_size = schedule.step_size(state, smooth)
             print(f"{message}, step size {step_size:.3g}, "
                   f"elapsed {time.perf_counter() - start_time:.2f} s", flush=True)
         if stopping.tol is None:
             continue
-        if score < best_score + stopping.tol:
-            epochs_without_improvement += 1
-        else:
+        if best_score == -np.inf or stopping.improved(score, best_score):
             epochs_without_improvement = 0
+        else:
+            epochs_without_improvement += 1
         best_score = max(best_score, score)
         if epochs_without_improvement >= stopping.n_iter_no_change:
             if schedule.learning_rate == "adaptive" and state.eta > 1e-6:

@@ -35,6 +35,8 @@ from ._sgd import (
     SGDState,
     Stopping,
     automatic_step_size,
+    best_constant,
+    loss_curvature,
     run_sgd,
 )
 from .losses import get_loss
@@ -150,13 +152,21 @@ class _BaseSGD(BaseEstimator):
         stopping = Stopping(self.max_iter, self.tol, self.n_iter_no_change)
         return penalty, schedule, stopping
 
-    def _initial_state(self, X, sample_weight, loss, penalty, batch_size, n_outputs, rng):
+    def _initial_state(self, X, Y, sample_weight, loss, penalty, batch_size, rng):
+        """Zero coefficients and the best constant intercept (or the previous model
+        with ``warm_start``), with the preconditioner and step size of the schedule."""
+        n_outputs = Y.shape[1]
+        intercept = np.zeros(n_outputs)
+        if self.fit_intercept:
+            intercept = best_constant(Y, sample_weight, loss, rng=rng)
         eta, preconditioner = self.eta0, Preconditioner.identity(X.shape[1])
         if self.learning_rate == "auto":
             preconditioner = Preconditioner.from_data(X, self.fit_intercept)
-            eta = automatic_step_size(X, sample_weight, loss, penalty, batch_size,
+            curvature = loss_curvature(loss, Y, sample_weight, intercept, rng=rng)
+            eta = automatic_step_size(X, sample_weight, curvature, penalty, batch_size,
                                       preconditioner, self.fit_intercept, rng)
         state = SGDState.zeros(X.shape[1], n_outputs, X.dtype, eta, preconditioner)
+        state.intercept[...] = intercept
         previous = getattr(self, "_state", None)
         if self.warm_start and previous is not None:
             state.start_from(*previous.model())
@@ -217,8 +227,8 @@ class _BaseSGD(BaseEstimator):
         penalty, schedule, stopping = self._engine_pieces(loss)
         batch_size = _resolve_batch_size(self.batch_size, X.shape[0])
         if first_call:
-            self._state = self._initial_state(X, sample_weight, loss, penalty, batch_size,
-                                              Y.shape[1], rng)
+            self._state = self._initial_state(X, Y, sample_weight, loss, penalty, batch_size,
+                                              rng)
         n_epochs = run_sgd(
             X, Y, sample_weight, loss, penalty, schedule, stopping, self._state,
             batch_size=batch_size, fit_intercept=self.fit_intercept, shuffle=self.shuffle,
@@ -303,7 +313,8 @@ _COMMON_PARAMETERS_DOC = """
         Maximum number of epochs.
     tol : float or None, default=1e-3
         Stop when the objective (or validation score) has not improved by
-        ``tol`` for ``n_iter_no_change`` epochs. None: run ``max_iter`` epochs.
+        ``tol`` (relative to the best value when that exceeds 1 in magnitude)
+        for ``n_iter_no_change`` epochs. None: run ``max_iter`` epochs.
     shuffle : bool, default=True
         Shuffle the order of the contiguous mini-batches every epoch (rows are
         read in place; ``X`` is never copied).

@@ -55,9 +55,10 @@ Instead, :func:`make_loss_scorer` returns a thin public-API-only wrapper:
   ``labels=estimator.classes_`` added; so the response method, ``pos_label``
   handling and argument checks are scikit-learn's own;
 * ``set_score_request`` and ``get_metadata_routing`` delegate to the held
-  scorer (the latter re-issued as a public ``MetadataRequest`` owned by the
-  wrapper, so routing errors name it), so metadata routing (``sample_weight`` or any other argument of
-  :func:`mean_loss`) behaves exactly as for scikit-learn's scorers;
+  scorer (the latter re-issued as a public ``MetadataRequest`` that names
+  the wrapper in routing errors), so metadata routing of ``sample_weight``
+  (or of any other argument of :func:`mean_loss`) behaves exactly as for
+  scikit-learn's scorers;
 * ``_accept_sample_weight()`` answers the duck-typed question that
   scikit-learn (<= 1.9) asks a scorer before forwarding ``sample_weight``
   without metadata routing (e.g. ``GridSearchCV.fit(X, y, sample_weight=w)``).
@@ -345,7 +346,9 @@ def _best_constant_loss(loss, y_true, sample_weight):
     points = np.unique(y_true)
     position = np.searchsorted(points, result.x)
     neighbours = points[np.clip(np.arange(position - 2, position + 2), 0, len(points) - 1)]
-    return min(objective(constant) for constant in [result.x, *np.unique(neighbours)])
+    with np.errstate(all="ignore"):  # a data point may sit where the link is infinite
+        values = [objective(constant) for constant in np.unique(neighbours)]
+    return min([float(result.fun), *(value for value in values if np.isfinite(value))])
 
 
 def d2_loss_score(loss, y_true, y_pred, *, sample_weight=None):
@@ -499,7 +502,7 @@ class _LossScorer:
         -------
         sklearn.utils.metadata_routing.MetadataRequest
         """
-        request = MetadataRequest(owner=self)
+        request = MetadataRequest(owner=repr(self))  # routing messages name the scorer
         for param, alias in self._scorer.get_metadata_routing().score.requests.items():
             if param != "loss":  # a fixed argument of the score function, not metadata
                 request.score.add_request(param=param, alias=alias)

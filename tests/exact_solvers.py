@@ -1,4 +1,4 @@
-"""Exact minimisers of the sklosses objective, used as accuracy references.
+"""Exact minimisers of the sklosses objective: the accuracy references of tests and benchmarks.
 
 ``mean_i loss(y_i, x_i w + b) + alpha/2 ||w||^2`` solved to high precision:
 closed form for the squared loss, ``LogisticRegression`` for the log loss,
