@@ -128,7 +128,9 @@ class Preconditioner:
     offset of the columns, while the objective is unchanged. ``center`` is the
     column mean (zero without an intercept), ``inverse_scale`` one over the
     column standard deviation (root mean square without an intercept; 1 for
-    constant columns). The identity preconditioner gives plain SGD.
+    constant columns). The statistics need not be exact (any positive scale
+    keeps the objective the same), so dense data is sampled. The identity
+    preconditioner gives plain SGD.
     """
 
     center: np.ndarray
@@ -139,8 +141,12 @@ class Preconditioner:
         return cls(np.zeros(n_features), np.ones(n_features))
 
     @classmethod
-    def from_data(cls, X, fit_intercept, chunk_rows=65536):
-        mean, mean_square = _column_moments(X, chunk_rows)
+    def from_data(cls, X, fit_intercept, rng, n_sample_rows=20000):
+        """Column statistics of ``X``: of every row for CSR input (rare features
+        must be seen), of a random sample of rows for dense input."""
+        if not sp.issparse(X) and X.shape[0] > n_sample_rows:
+            X = X[np.sort(rng.choice(X.shape[0], size=n_sample_rows, replace=False))]
+        mean, mean_square = _column_moments(X)
         center = mean if fit_intercept else np.zeros_like(mean)
         variance = np.maximum(mean_square - center**2, 0)
         scale = np.sqrt(variance)
@@ -157,17 +163,23 @@ class Preconditioner:
         return coef / self.inverse_scale[:, None], intercept + self.center @ coef
 
 
-def _column_moments(X, chunk_rows):
-    """Column means and mean squares of ``X`` in float64, reading it once in chunks."""
+def _column_moments(X, chunk_bytes=262144):
+    """Column means and mean squares of ``X`` in float64.
+
+    ``X`` is read once, in chunks small enough to stay in cache between the
+    two sums (and never converted whole).
+    """
     n_samples, n_features = X.shape
     total, total_square = np.zeros(n_features), np.zeros(n_features)
     if sp.issparse(X):
-        for start in range(0, X.nnz, chunk_rows * 16):
-            indices = X.indices[start:start + chunk_rows * 16]
-            data = X.data[start:start + chunk_rows * 16].astype(np.float64)
+        chunk = max(1, chunk_bytes // 8)
+        for start in range(0, X.nnz, chunk):
+            indices = X.indices[start:start + chunk]
+            data = X.data[start:start + chunk].astype(np.float64)
             total += np.bincount(indices, weights=data, minlength=n_features)
             total_square += np.bincount(indices, weights=data**2, minlength=n_features)
     else:
+        chunk_rows = max(1, chunk_bytes // (n_features * X.dtype.itemsize))
         for start in range(0, n_samples, chunk_rows):
             chunk = np.asarray(X[start:start + chunk_rows], dtype=np.float64)
             total += chunk.sum(axis=0)

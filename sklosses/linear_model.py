@@ -161,7 +161,7 @@ class _BaseSGD(BaseEstimator):
             intercept = best_constant(Y, sample_weight, loss, rng=rng)
         eta, preconditioner = self.eta0, Preconditioner.identity(X.shape[1])
         if self.learning_rate == "auto":
-            preconditioner = Preconditioner.from_data(X, self.fit_intercept)
+            preconditioner = Preconditioner.from_data(X, self.fit_intercept, rng)
             curvature = loss_curvature(loss, Y, sample_weight, intercept, rng=rng)
             eta = automatic_step_size(X, sample_weight, curvature, penalty, batch_size,
                                       preconditioner, self.fit_intercept, rng)
