@@ -17,7 +17,9 @@ coordinates (:class:`Preconditioner`), with a step size derived from the
 loss's smoothness and the data (:func:`automatic_step_size`).
 
 Public pieces: :class:`Penalty`, :class:`Schedule`, :class:`Stopping`,
-:class:`Preconditioner`, :class:`SGDState`, :func:`automatic_step_size`, :func:`run_sgd`.
+:class:`Preconditioner`, :class:`SGDState`, :func:`best_constant`,
+:func:`loss_curvature`, :func:`automatic_step_size`, :func:`run_sgd`,
+:func:`sparse_average`.
 """
 
 import time
@@ -129,16 +131,29 @@ class Preconditioner:
     column mean (zero without an intercept), ``inverse_scale`` one over the
     column standard deviation (root mean square without an intercept; 1 for
     constant columns). The statistics need not be exact (any positive scale
-    keeps the objective the same), so dense data is sampled. The identity
+    keeps the objective the same), so dense data is sampled; ``count``,
+    ``mean`` and ``mean_square`` keep them so that :meth:`updated` can merge
+    the statistics of later ``partial_fit`` chunks. The identity
     preconditioner gives plain SGD.
     """
 
     center: np.ndarray
     inverse_scale: np.ndarray
+    count: int = 0
+    mean: np.ndarray | None = None
+    mean_square: np.ndarray | None = None
 
     @classmethod
     def identity(cls, n_features):
         return cls(np.zeros(n_features), np.ones(n_features))
+
+    @classmethod
+    def from_moments(cls, count, mean, mean_square, fit_intercept):
+        center = mean if fit_intercept else np.zeros_like(mean)
+        scale = np.sqrt(np.maximum(mean_square - center**2, 0))
+        constant = scale <= 1e-10 * (1 + np.abs(mean))
+        inverse_scale = np.where(constant, 1.0, 1 / np.where(constant, 1, scale))
+        return cls(center, inverse_scale, count, mean, mean_square)
 
     @classmethod
     def from_data(cls, X, fit_intercept, rng, n_sample_rows=20000):
@@ -146,12 +161,18 @@ class Preconditioner:
         must be seen), of a random sample of rows for dense input."""
         if not sp.issparse(X) and X.shape[0] > n_sample_rows:
             X = X[np.sort(rng.choice(X.shape[0], size=n_sample_rows, replace=False))]
-        mean, mean_square = _column_moments(X)
-        center = mean if fit_intercept else np.zeros_like(mean)
-        variance = np.maximum(mean_square - center**2, 0)
-        scale = np.sqrt(variance)
-        constant = scale <= 1e-10 * (1 + np.abs(mean))
-        return cls(center, np.where(constant, 1.0, 1 / np.where(constant, 1, scale)))
+        return cls.from_moments(X.shape[0], *_column_moments(X), fit_intercept)
+
+    def updated(self, X, fit_intercept, rng):
+        """The preconditioner of the statistics so far merged with those of ``X``."""
+        new = Preconditioner.from_data(X, fit_intercept, rng)
+        if self.mean is None:
+            return new
+        count = self.count + new.count
+        share = new.count / count
+        return Preconditioner.from_moments(
+            count, (1 - share) * self.mean + share * new.mean,
+            (1 - share) * self.mean_square + share * new.mean_square, fit_intercept)
 
     def coefficients(self, u, c):
         """``(coef, intercept)`` of the model from the engine's ``(u, c)``."""
@@ -194,13 +215,15 @@ class SGDState:
     ``coef``/``intercept`` are the SGD iterate in the preconditioned
     parameters (:class:`Preconditioner`), ``average_*`` its running average
     over ``n_averaged`` steps, ``t`` the samples seen plus one (as
-    scikit-learn's ``t_``), ``eta`` the current base step size.
+    scikit-learn's ``t_``), ``eta`` the current base step size and
+    ``curvature`` the loss curvature it was derived from.
     """
 
     coef: np.ndarray
     intercept: np.ndarray
     eta: float
     preconditioner: Preconditioner
+    curvature: float = 1.0
     t: float = 1.0
     epochs_seen: int = 0
     average_coef: np.ndarray | None = None
@@ -223,6 +246,15 @@ class SGDState:
     def start_from(self, coef, intercept):
         """Set the iterate to the model ``(coef, intercept)`` (warm start)."""
         self.coef[...], self.intercept[...] = self.preconditioner.parameters(coef, intercept)
+
+    def change_preconditioner(self, preconditioner):
+        """Re-express the iterate and its average under ``preconditioner``."""
+        old = self.preconditioner
+        self.preconditioner = preconditioner
+        self.start_from(*old.coefficients(self.coef, self.intercept))
+        if self.average_coef is not None:
+            self.average_coef[...], self.average_intercept[...] = preconditioner.parameters(
+                *old.coefficients(self.average_coef, self.average_intercept))
 
     def copy_iterate(self):
         return (self.coef.copy(), self.intercept.copy(),
@@ -411,24 +443,21 @@ def _transposed_product(X_batch, gradient):
     return np.asarray(X_batch.T @ gradient.reshape(X_batch.shape[0], -1))
 
 
-def run_epoch(X, Y, sample_weight, loss, penalty, schedule, state, *, plan,
-              fit_intercept, shuffle, rng, average_start, smooth):
-    """One pass over the data; returns the weighted mean objective seen on the way.
+def _gather_buffer(X, plan):
+    """A reused batch buffer for dense arrays that cannot be viewed (else None)."""
+    if sp.issparse(X) or X.flags.c_contiguous:
+        return None
+    return np.empty((plan.batch_size, X.shape[1]), X.dtype)
 
-    ``sample_weight`` must be scaled to mean 1 (or be None). Each step uses
-    the gradient summed over its batch divided by the nominal batch size, so
-    the shorter tail batch is not over-weighted. Averaging is on for steps
-    taken once ``state.t`` reaches ``average_start`` (None: off). ``smooth``
-    tells whether the loss has a smoothness constant.
+
+def _batch_gradients(X, Y, sample_weight, loss, state, plan, batches, buffer):
+    """For each batch: ``(X_batch, weighted per-sample gradient, weighted loss sum)``.
+
+    The gradient is taken at the current iterate, read when the batch is
+    reached (so the caller may step between batches).
     """
     n_outputs = Y.shape[1]
-    weighted_loss_sum = 0.0
-    buffer = None
-    if not sp.issparse(X) and not X.flags.c_contiguous:
-        buffer = np.empty((plan.batch_size, X.shape[1]), X.dtype)
-    center = state.preconditioner.center.astype(X.dtype)
-    inverse_scale = state.preconditioner.inverse_scale.astype(X.dtype)
-    for batch in plan.order(shuffle, rng):
+    for batch in batches:
         X_batch = _take_batch(X, plan, batch, buffer)
         Y_batch = plan.view(Y, batch)
         if X_batch.ndim == 2:
@@ -442,24 +471,83 @@ def run_epoch(X, Y, sample_weight, loss, penalty, schedule, state, *, plan,
             weight = plan.view(sample_weight, batch)[..., None].reshape(Y_batch.shape[:-1] + (1,))
             gradient *= weight
             batch_loss *= weight
-        weighted_loss_sum += float(batch_loss.sum())
+        yield X_batch, gradient, float(batch_loss.sum())
 
+
+def _parameter_gradient(X_batch, gradient, preconditioner):
+    """Chain rule through ``raw = ((x - center) * inverse_scale) @ u + c``:
+    the summed gradients of ``u`` and ``c``."""
+    n_outputs = gradient.shape[-1]
+    gradient_sum = gradient.reshape(-1, n_outputs).sum(axis=0)
+    center = preconditioner.center.astype(gradient.dtype)
+    coef_gradient = _transposed_product(X_batch, gradient) - np.outer(center, gradient_sum)
+    coef_gradient *= preconditioner.inverse_scale.astype(gradient.dtype)[:, None]
+    return coef_gradient, gradient_sum
+
+
+def _proximal_step(state, penalty, coef_gradient, intercept_gradient, step_size,
+                   fit_intercept):
+    """``u <- prox(u - step_size * coef_gradient)``, ``c <- c - step_size * ...``."""
+    inverse_scale = state.preconditioner.inverse_scale.astype(state.coef.dtype)
+    penalty.shrink(state.coef, step_size, inverse_scale)
+    state.coef -= step_size * coef_gradient
+    penalty.proximal(state.coef, step_size, inverse_scale)
+    if fit_intercept:
+        state.intercept -= step_size * intercept_gradient
+
+
+def run_epoch(X, Y, sample_weight, loss, penalty, schedule, state, *, plan,
+              fit_intercept, shuffle, rng, average_start, smooth):
+    """One pass over the data; returns the weighted mean objective seen on the way.
+
+    ``sample_weight`` must be scaled to mean 1 (or be None). Each step uses
+    the gradient summed over its batch divided by the nominal batch size, so
+    the shorter tail batch is not over-weighted. Averaging is on for steps
+    taken once ``state.t`` reaches ``average_start`` (None: off). ``smooth``
+    tells whether the loss has a smoothness constant.
+    """
+    weighted_loss_sum = 0.0
+    batches = _batch_gradients(X, Y, sample_weight, loss, state, plan,
+                               plan.order(shuffle, rng), _gather_buffer(X, plan))
+    for X_batch, gradient, batch_loss in batches:
+        weighted_loss_sum += batch_loss
+        coef_gradient, intercept_gradient = _parameter_gradient(X_batch, gradient,
+                                                                state.preconditioner)
         step_size = schedule.step_size(state, smooth)
-        scale = step_size / plan.batch_size
-        gradient_sum = gradient.reshape(-1, n_outputs).sum(axis=0)
-        # chain rule through raw = ((x - center) * inverse_scale) @ u + c
-        coef_gradient = _transposed_product(X_batch, gradient) - np.outer(center, gradient_sum)
-        coef_gradient *= inverse_scale[:, None]
-        penalty.shrink(state.coef, step_size, inverse_scale)
-        state.coef -= scale * coef_gradient
-        penalty.proximal(state.coef, step_size, inverse_scale)
-        if fit_intercept:
-            state.intercept -= scale * gradient_sum
-        state.t += Y_batch.size // n_outputs
+        _proximal_step(state, penalty, coef_gradient / plan.batch_size,
+                       intercept_gradient / plan.batch_size, step_size, fit_intercept)
+        state.t += gradient.size // gradient.shape[-1]
         if average_start is not None and state.t >= average_start:
             _update_average(state)
     coef, _ = state.preconditioner.coefficients(state.coef, state.intercept)
-    return weighted_loss_sum / (X.shape[0] * n_outputs) + penalty.value(coef)
+    return weighted_loss_sum / (X.shape[0] * Y.shape[1]) + penalty.value(coef)
+
+
+def sparse_average(X, Y, sample_weight, loss, penalty, state, *, batch_size, fit_intercept):
+    """The averaged model made exactly sparse by one full proximal-gradient step.
+
+    An average of L1-proximal SGD iterates is not sparse. The minimiser ``w*``
+    is the fixed point of ``w -> prox(w - eta grad f(w))``, so one such step
+    from the average (which is close to ``w*``), with the full-data gradient
+    and the base step size, returns a point as close to ``w*`` whose zeros are
+    exact. Costs one pass over the data. Returns ``(coef, intercept)``.
+    """
+    polished = SGDState(state.average_coef.copy(), state.average_intercept.copy(), state.eta,
+                        state.preconditioner)
+    plan = BatchPlan(X.shape[0], batch_size, _row_bytes(X))
+    coef_gradient = np.zeros_like(polished.coef)
+    intercept_gradient = np.zeros_like(polished.intercept)
+    batches = _batch_gradients(X, Y, sample_weight, loss, polished, plan,
+                               plan.order(False, None), _gather_buffer(X, plan))
+    for X_batch, gradient, _ in batches:
+        batch_coef_gradient, batch_intercept_gradient = _parameter_gradient(
+            X_batch, gradient, polished.preconditioner)
+        coef_gradient += batch_coef_gradient
+        intercept_gradient += batch_intercept_gradient
+    with np.errstate(all="ignore"):
+        _proximal_step(polished, penalty, coef_gradient / X.shape[0],
+                       intercept_gradient / X.shape[0], state.eta, fit_intercept)
+    return polished.model()
 
 
 def _update_average(state):
@@ -477,9 +565,12 @@ class DivergenceError(ValueError):
     """Training produced non-finite values."""
 
 
-def _is_finite(state, objective):
-    return (np.isfinite(objective) and np.isfinite(state.coef).all()
-            and np.isfinite(state.intercept).all())
+def _diverged(state, objective, reference_objective):
+    """Non-finite values, or an objective 1e8 times above the first epoch's (and above 1)."""
+    if not (np.isfinite(objective) and np.isfinite(state.coef).all()
+            and np.isfinite(state.intercept).all()):
+        return True
+    return reference_objective is not None and objective > 1e8 * max(1.0, reference_objective)
 
 
 def run_sgd(X, Y, sample_weight, loss, penalty, schedule, stopping, state, *, batch_size,
@@ -514,11 +605,13 @@ def run_sgd(X, Y, sample_weight, loss, penalty, schedule, stopping, state, *, ba
     Raises
     ------
     DivergenceError
-        When an epoch produces non-finite values. With ``learning_rate="auto"``
+        When an epoch produces non-finite values or an objective 1e8 times
+        that of the first epoch (and above 1). With ``learning_rate="auto"``
         the engine first retries the epoch with a step ten times smaller, up to
         ten times.
     """
     best_score, epochs_without_improvement = -np.inf, 0
+    reference_objective = state.loss_curve[0] if state.loss_curve else None
     plan = BatchPlan(X.shape[0], batch_size, _row_bytes(X))
     smooth = getattr(loss, "smoothness", None) is not None
     epochs = stopping.max_iter if max_epochs is None else min(max_epochs, stopping.max_iter)
@@ -531,12 +624,12 @@ def run_sgd(X, Y, sample_weight, loss, penalty, schedule, stopping, state, *, ba
                                       plan=plan, fit_intercept=fit_intercept,
                                       shuffle=shuffle, rng=rng, average_start=average_start,
                                       smooth=smooth)
-            if _is_finite(state, objective):
+            if not _diverged(state, objective, reference_objective):
                 break
             if schedule.learning_rate != "auto":
                 raise DivergenceError(
                     f"Training diverged at epoch {state.epochs_seen + 1}: the coefficients "
-                    f"became non-finite with learning_rate={schedule.learning_rate!r} and "
+                    f"blew up with learning_rate={schedule.learning_rate!r} and "
                     f"eta0={schedule.eta0}. Scale the features (e.g. StandardScaler) or "
                     "lower eta0 (or use learning_rate='auto')."
                 )

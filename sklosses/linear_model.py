@@ -11,7 +11,6 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
-import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
@@ -38,6 +37,7 @@ from ._sgd import (
     best_constant,
     loss_curvature,
     run_sgd,
+    sparse_average,
 )
 from .losses import get_loss
 
@@ -160,25 +160,36 @@ class _BaseSGD(BaseEstimator):
         if self.fit_intercept:
             intercept = best_constant(Y, sample_weight, loss, rng=rng)
         eta, preconditioner = self.eta0, Preconditioner.identity(X.shape[1])
+        curvature = loss_curvature(loss, Y, sample_weight, intercept, rng=rng)
         if self.learning_rate == "auto":
             preconditioner = Preconditioner.from_data(X, self.fit_intercept, rng)
-            curvature = loss_curvature(loss, Y, sample_weight, intercept, rng=rng)
             eta = automatic_step_size(X, sample_weight, curvature, penalty, batch_size,
                                       preconditioner, self.fit_intercept, rng)
         state = SGDState.zeros(X.shape[1], n_outputs, X.dtype, eta, preconditioner)
         state.intercept[...] = intercept
+        state.curvature = curvature
         previous = getattr(self, "_state", None)
         if self.warm_start and previous is not None:
             state.start_from(*previous.model())
         return state
 
+    def _adapt_to_chunk(self, X, sample_weight, penalty, batch_size, rng):
+        """``partial_fit`` under ``"auto"``: merge the chunk into the column
+        statistics and size the step for this chunk (a first chunk of a few rows
+        says little about the rest of a stream)."""
+        state = self._state
+        state.change_preconditioner(state.preconditioner.updated(X, self.fit_intercept, rng))
+        state.eta = automatic_step_size(X, sample_weight, state.curvature, penalty, batch_size,
+                                        state.preconditioner, self.fit_intercept, rng)
+
     def _average_start(self, n_samples):
-        """``t`` from which steps are averaged: after one epoch under ``"auto"``."""
-        if self.average == "auto":
+        """``t`` from which steps are averaged: after one epoch under ``"auto"``;
+        ``True`` from the start, an int ``k > 0`` after ``k`` samples, ``False``/0 never."""
+        if isinstance(self.average, str):
             return n_samples + 1 if self.learning_rate == "auto" else None
-        if self.average is False:
-            return None
-        return 1 if self.average is True else int(self.average)
+        if isinstance(self.average, (bool, np.bool_)):
+            return 1 if self.average else None
+        return int(self.average) if self.average > 0 else None
 
     def _validation_split(self, y, sample_weight, rng_seed):
         """Indices held out for early stopping (stratified for classifiers)."""
@@ -226,9 +237,12 @@ class _BaseSGD(BaseEstimator):
 
         penalty, schedule, stopping = self._engine_pieces(loss)
         batch_size = _resolve_batch_size(self.batch_size, X.shape[0])
+        self._loss = loss
         if first_call:
             self._state = self._initial_state(X, Y, sample_weight, loss, penalty, batch_size,
                                               rng)
+        elif self.learning_rate == "auto":
+            self._adapt_to_chunk(X, sample_weight, penalty, batch_size, rng)
         n_epochs = run_sgd(
             X, Y, sample_weight, loss, penalty, schedule, stopping, self._state,
             batch_size=batch_size, fit_intercept=self.fit_intercept, shuffle=self.shuffle,
@@ -236,19 +250,22 @@ class _BaseSGD(BaseEstimator):
             max_epochs=1 if partial else None, validation_score=validation_score,
             verbose=self.verbose,
         )
-        self._store_fitted_attributes(n_epochs, partial)
-        if (not partial and self.tol is not None and n_epochs == self.max_iter
-                and self.max_iter > 1):
+        model = self._state.model()
+        if penalty.l1 and self._state.n_averaged:
+            model = sparse_average(X, Y, sample_weight, loss, penalty, self._state,
+                                   batch_size=batch_size, fit_intercept=self.fit_intercept)
+        self._store_fitted_attributes(model, n_epochs, partial)
+        if not partial and self.tol is not None and n_epochs == self.max_iter:
             warnings.warn(
                 f"Maximum number of iterations ({self.max_iter}) reached before the "
-                "stopping criterion; consider increasing max_iter.", ConvergenceWarning)
+                "stopping criterion; consider increasing max_iter.", ConvergenceWarning,
+                stacklevel=3)
         return self
 
-    def _store_fitted_attributes(self, n_epochs, partial):
+    def _store_fitted_attributes(self, model, n_epochs, partial):
         state = self._state
-        coef, intercept = state.model()
-        self._set_coefficients(coef, intercept)
-        self.n_iter_ = state.epochs_seen if partial else n_epochs
+        self._set_coefficients(*model)
+        self.n_iter_ = n_epochs
         self.t_ = state.t
         self.loss_curve_ = list(state.loss_curve)
         if self.early_stopping and not partial:
@@ -419,7 +436,7 @@ class SGDRegressor(RegressorMixin, _BaseSGD):
         """Predictions ``x w + b`` (through the loss's inverse link if it has one)."""
         X = self._validate_data_for_predict(X)
         raw = X @ self.coef_ + self.intercept_[0]
-        link = getattr(get_loss(self.loss), "inverse_link", None)
+        link = getattr(self._loss, "inverse_link", None)
         return raw if link is None else link(raw)
 
 
@@ -470,6 +487,12 @@ class SGDClassifier(ClassifierMixin, _BaseSGD):
 
     def _encode_targets(self, y, classes, first_call):
         check_classification_targets(y)
+        if not first_call and classes is not None and not np.array_equal(
+                np.unique(classes), self.classes_):
+            raise ValueError(
+                f"classes={np.unique(classes).tolist()} is not the same as on the first call "
+                f"to partial_fit, {self.classes_.tolist()}."
+            )
         if first_call:
             self.classes_ = np.unique(y if classes is None else classes)
             if len(self.classes_) < 2:
@@ -497,9 +520,8 @@ class SGDClassifier(ClassifierMixin, _BaseSGD):
                 "partial_fit does not see; pass a dict of weights, e.g. computed with "
                 "sklearn.utils.compute_class_weight('balanced', classes=..., y=...)."
             )
-        present = np.unique(y)
-        weights = compute_class_weight(self.class_weight, classes=present, y=y)
-        per_sample = weights[np.searchsorted(present, y)]
+        weights = compute_class_weight(self.class_weight, classes=self.classes_, y=y)
+        per_sample = weights[np.searchsorted(self.classes_, y)]
         return per_sample if sample_weight is None else sample_weight * per_sample
 
     def _set_coefficients(self, coef, intercept):
@@ -527,7 +549,10 @@ class SGDClassifier(ClassifierMixin, _BaseSGD):
         return self.classes_[indices]
 
     def _has_probability(self):
-        return getattr(get_loss(self.loss), "inverse_link", None) is not None
+        """The loss parameter has a probability link, and so has the loss the
+        model was fitted with (if fitted)."""
+        losses = [get_loss(self.loss)] + ([self._loss] if hasattr(self, "_loss") else [])
+        return all(getattr(loss, "inverse_link", None) is not None for loss in losses)
 
     @available_if(_has_probability)
     def predict_proba(self, X):
@@ -536,8 +561,8 @@ class SGDClassifier(ClassifierMixin, _BaseSGD):
         Binary: ``[1 - p, p]``. Multiclass (one-vs-rest): the per-class
         probabilities normalised to sum to one, as scikit-learn does.
         """
-        link = get_loss(self.loss).inverse_link
-        probability = link(self.decision_function(X))
+        decision = self.decision_function(X)
+        probability = self._loss.inverse_link(decision)
         if probability.ndim == 1:
             return np.column_stack([1 - probability, probability])
         total = probability.sum(axis=1, keepdims=True)
