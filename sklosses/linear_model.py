@@ -25,17 +25,19 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from ._preconditioning import (
+    Preconditioner,
+    automatic_step_size,
+    best_constant,
+    loss_curvature,
+)
 from ._sgd import (
     LEARNING_RATES,
     PENALTIES,
     Penalty,
-    Preconditioner,
     Schedule,
     SGDState,
     Stopping,
-    automatic_step_size,
-    best_constant,
-    loss_curvature,
     run_sgd,
     sparse_average,
 )
