@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
-from ._preconditioning import Preconditioner
+from ._preconditioning import Preconditioner, automatic_step_size
 
 PENALTIES = (None, "l2", "l1", "elasticnet")
 LEARNING_RATES = ("auto", "constant", "invscaling", "adaptive")
@@ -328,9 +328,13 @@ def sparse_average(X, Y, sample_weight, loss, penalty, state, *, batch_size, fit
     An average of L1-proximal SGD iterates is not sparse. The minimiser ``w*``
     is the fixed point of ``w -> prox(w - eta grad f(w))``, so one such step
     from the average (which is close to ``w*``), with the full-data gradient
-    and the base step size, returns a point as close to ``w*`` whose zeros are
+    and the full-batch step ``1 / L`` (:func:`automatic_step_size` with one
+    batch of all rows), returns a point as close to ``w*`` whose zeros are
     exact. Costs one pass over the data. Returns ``(coef, intercept)``.
     """
+    step_size = automatic_step_size(X, sample_weight, state.curvature, penalty, X.shape[0],
+                                    state.preconditioner, fit_intercept,
+                                    np.random.default_rng(0))
     polished = SGDState(state.average_coef.copy(), state.average_intercept.copy(), state.eta,
                         state.preconditioner)
     plan = BatchPlan(X.shape[0], batch_size, _row_bytes(X))
@@ -345,7 +349,7 @@ def sparse_average(X, Y, sample_weight, loss, penalty, state, *, batch_size, fit
         intercept_gradient += batch_intercept_gradient
     with np.errstate(all="ignore"):
         _proximal_step(polished, penalty, coef_gradient / X.shape[0],
-                       intercept_gradient / X.shape[0], state.eta, fit_intercept)
+                       intercept_gradient / X.shape[0], step_size, fit_intercept)
     return polished.model()
 
 
