@@ -215,6 +215,8 @@ class _BaseSGD(BaseEstimator):
         first_call = not (partial and hasattr(self, "_state"))
         X, y = self._validate_data_for_fit(X, y, reset=first_call)
         Y = self._encode_targets(y, classes, first_call).astype(X.dtype, copy=False)
+        if hasattr(loss, "check_target"):
+            loss.check_target(Y)
         sample_weight = _validate_sample_weight(sample_weight, X.shape[0], X.dtype)
         sample_weight = self._apply_class_weight(y, sample_weight, partial)
         random_state = check_random_state(self.random_state)

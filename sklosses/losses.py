@@ -10,7 +10,11 @@ Every loss follows one vectorised protocol, with arguments in the order of
 * ``smoothness`` is a Lipschitz constant of the gradient in the raw prediction,
   or ``None`` for a non-smooth loss; the engine's automatic step size uses it;
 * ``inverse_link`` maps raw predictions to probabilities (binary losses) or
-  means (regression losses with a non-identity link), or is ``None``.
+  means (regression losses with a non-identity link), or is ``None``; a
+  regression loss with an ``inverse_link`` also has its inverse ``link``
+  (metrics turn ``predict`` output back into raw predictions with it);
+* ``check_target(y_true)`` raises ``ValueError`` for targets outside the
+  loss's domain (e.g. negative counts); the estimators call it at fit time.
 
 Binary losses take ``y_true`` in {0, 1}. Losses are textbook-scaled: the mean
 of the squared loss is the MSE (no factor 1/2), of the log loss the binary
@@ -36,6 +40,7 @@ class Loss(BaseEstimator):
     task = "regression"
     smoothness = None
     inverse_link = None
+    link = None
 
     def loss(self, y_true, raw_prediction):
         """Per-sample loss values, same shape and dtype as ``raw_prediction``."""
@@ -48,6 +53,9 @@ class Loss(BaseEstimator):
     def validate(self):
         """Check the loss parameters; raise ``ValueError`` naming a bad one."""
         return self
+
+    def check_target(self, y_true):
+        """Raise ``ValueError`` if ``y_true`` is outside the loss's domain."""
 
     def __sklearn_is_fitted__(self):  # losses are stateless parameter objects
         return True
