@@ -253,7 +253,10 @@ def _batch_gradients(X, Y, sample_weight, loss, state, plan, batches, buffer):
     """For each batch: ``(X_batch, weighted per-sample gradient, weighted loss sum)``.
 
     The gradient is taken at the current iterate, read when the batch is
-    reached (so the caller may step between batches).
+    reached (so the caller may step between batches). The loss sum is per
+    sample: an elementwise loss (one value per output column, e.g.
+    one-vs-rest) is averaged over its columns, a coupled loss (one value per
+    sample, shape ``(..., 1)``) is taken as it is.
     """
     n_outputs = Y.shape[1]
     for batch in batches:
@@ -270,7 +273,7 @@ def _batch_gradients(X, Y, sample_weight, loss, state, plan, batches, buffer):
             weight = plan.view(sample_weight, batch)[..., None].reshape(Y_batch.shape[:-1] + (1,))
             gradient *= weight
             batch_loss *= weight
-        yield X_batch, gradient, float(batch_loss.sum())
+        yield X_batch, gradient, float(batch_loss.sum()) / batch_loss.shape[-1]
 
 
 def _parameter_gradient(X_batch, gradient, preconditioner):
@@ -299,6 +302,10 @@ def run_epoch(X, Y, sample_weight, loss, penalty, schedule, state, *, plan,
               fit_intercept, shuffle, rng, average_start, smooth):
     """One pass over the data; returns the weighted mean objective seen on the way.
 
+    For one-vs-rest outputs the objective is the mean of the per-class
+    objectives (loss and penalty), for a coupled multiclass loss the loss plus
+    the penalty of the whole coefficient matrix.
+
     ``sample_weight`` must be scaled to mean 1 (or be None). Each step uses
     the gradient summed over its batch divided by the nominal batch size, so
     the shorter tail batch is not over-weighted. Averaging is on for steps
@@ -306,6 +313,7 @@ def run_epoch(X, Y, sample_weight, loss, penalty, schedule, state, *, plan,
     tells whether the loss has a smoothness constant.
     """
     weighted_loss_sum = 0.0
+    penalty_share = 1 / Y.shape[1] if getattr(loss, "task", None) != "multiclass" else 1.0
     batches = _batch_gradients(X, Y, sample_weight, loss, state, plan,
                                plan.order(shuffle, rng), _gather_buffer(X, plan))
     for X_batch, gradient, batch_loss in batches:
@@ -319,7 +327,7 @@ def run_epoch(X, Y, sample_weight, loss, penalty, schedule, state, *, plan,
         if average_start is not None and state.t >= average_start:
             _update_average(state)
     coef, _ = state.preconditioner.coefficients(state.coef, state.intercept)
-    return weighted_loss_sum / (X.shape[0] * Y.shape[1]) + penalty.value(coef)
+    return weighted_loss_sum / X.shape[0] + penalty_share * penalty.value(coef)
 
 
 def sparse_average(X, Y, sample_weight, loss, penalty, state, *, batch_size, fit_intercept):

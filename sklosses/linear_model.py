@@ -214,7 +214,7 @@ class _BaseSGD(BaseEstimator):
         loss = self._validate_params()
         first_call = not (partial and hasattr(self, "_state"))
         X, y = self._validate_data_for_fit(X, y, reset=first_call)
-        Y = self._encode_targets(y, classes, first_call).astype(X.dtype, copy=False)
+        Y = self._encode_targets(y, classes, first_call, loss).astype(X.dtype, copy=False)
         if hasattr(loss, "check_target"):
             loss.check_target(Y)
         sample_weight = _validate_sample_weight(sample_weight, X.shape[0], X.dtype)
@@ -422,7 +422,7 @@ class SGDRegressor(RegressorMixin, _BaseSGD):
             validation_fraction=validation_fraction, n_iter_no_change=n_iter_no_change,
             warm_start=warm_start, average=average, batch_size=batch_size, scoring=scoring)
 
-    def _encode_targets(self, y, classes, first_call):
+    def _encode_targets(self, y, classes, first_call, loss):
         return np.asarray(y, dtype=np.float64).reshape(-1, 1)
 
     def _apply_class_weight(self, y, sample_weight, partial):
@@ -472,7 +472,7 @@ class SGDClassifier(ClassifierMixin, _BaseSGD):
     (1, 3)
     """
 
-    _loss_tasks = ("binary",)
+    _loss_tasks = ("binary", "multiclass")
 
     def __init__(self, loss="hinge", *, penalty="l2", alpha=1e-4, l1_ratio=0.15,
                  fit_intercept=True, max_iter=1000, tol=1e-3, shuffle=True, verbose=0,
@@ -489,31 +489,70 @@ class SGDClassifier(ClassifierMixin, _BaseSGD):
             warm_start=warm_start, average=average, batch_size=batch_size, scoring=scoring)
         self.class_weight = class_weight
 
-    def _encode_targets(self, y, classes, first_call):
+    def _validate_data_for_fit(self, X, y, reset):
+        if not self._is_soft_target(y):
+            return super()._validate_data_for_fit(X, y, reset)
+        return validate_data(self, X, y, reset=reset, accept_sparse="csr", dtype=_DTYPES,
+                             multi_output=True, y_numeric=True)
+
+    @staticmethod
+    def _is_soft_target(y):
+        """A 2-D array of at least two columns is a matrix of class probabilities."""
+        shape = np.asarray(y).shape
+        return len(shape) == 2 and shape[1] >= 2
+
+    def _encode_targets(self, y, classes, first_call, loss):
+        """Targets for the loss: 0/1 for a binary loss (one column per class
+        one-vs-rest, a single column for two classes), one-hot rows for a
+        multiclass loss, or the given probability rows (soft labels)."""
+        if self._is_soft_target(y):
+            return self._encode_soft_targets(y, classes, first_call, loss)
         check_classification_targets(y)
-        if not first_call and classes is not None and not np.array_equal(
-                np.unique(classes), self.classes_):
-            raise ValueError(
-                f"classes={np.unique(classes).tolist()} is not the same as on the first call "
-                f"to partial_fit, {self.classes_.tolist()}."
-            )
-        if first_call:
-            self.classes_ = np.unique(y if classes is None else classes)
-            if len(self.classes_) < 2:
-                raise ValueError(
-                    f"The classifier needs samples of at least 2 classes; got only one "
-                    f"class: {self.classes_[0]!r}."
-                )
+        self._check_classes(classes, first_call, np.unique(y) if classes is None else classes)
         unknown = np.setdiff1d(np.unique(y), self.classes_)
         if len(unknown):
             raise ValueError(
                 f"y contains labels {unknown.tolist()} not in classes {self.classes_.tolist()}."
             )
-        encoder = LabelEncoder().fit(self.classes_)
-        codes = encoder.transform(y)
-        if len(self.classes_) == 2:
+        codes = LabelEncoder().fit(self.classes_).transform(y)
+        if len(self.classes_) == 2 and loss.task == "binary":
             return codes.reshape(-1, 1).astype(np.float64)
         return np.eye(len(self.classes_))[codes]
+
+    def _check_classes(self, classes, first_call, labels):
+        """Set ``classes_`` on the first call; later calls must not change them."""
+        if not first_call:
+            if classes is not None and not np.array_equal(np.unique(classes), self.classes_):
+                raise ValueError(
+                    f"classes={np.unique(classes).tolist()} is not the same as on the first "
+                    f"call to partial_fit, {self.classes_.tolist()}."
+                )
+            return
+        self.classes_ = np.unique(labels)
+        if len(self.classes_) < 2:
+            raise ValueError(
+                f"The classifier needs samples of at least 2 classes; got only one "
+                f"class: {self.classes_[0]!r}."
+            )
+
+    def _encode_soft_targets(self, y, classes, first_call, loss):
+        if loss.task != "multiclass" or getattr(loss, "inverse_link", None) is None:
+            raise ValueError(
+                f"A matrix of class probabilities (soft labels) needs a probabilistic "
+                f"multiclass loss such as 'multinomial_log_loss'; got {loss!r}."
+            )
+        if self.class_weight is not None:
+            raise ValueError("class_weight is not supported with soft labels; use "
+                             "sample_weight.")
+        Y = np.asarray(y, dtype=np.float64)
+        if (Y < 0).any() or not np.allclose(Y.sum(axis=1), 1, atol=1e-6):
+            raise ValueError("Soft labels must be non-negative rows that sum to 1.")
+        labels = np.arange(Y.shape[1]) if classes is None else classes
+        if len(labels) != Y.shape[1]:
+            raise ValueError(f"classes has {len(labels)} entries for {Y.shape[1]} "
+                             "probability columns.")
+        self._check_classes(classes, first_call, labels)
+        return Y
 
     def _apply_class_weight(self, y, sample_weight, partial):
         if self.class_weight is None:
@@ -529,15 +568,39 @@ class SGDClassifier(ClassifierMixin, _BaseSGD):
         return per_sample if sample_weight is None else sample_weight * per_sample
 
     def _set_coefficients(self, coef, intercept):
+        """One row per class; a single row for two classes (for a multiclass
+        loss, the difference of the two rows, as ``LogisticRegression`` does)."""
+        if coef.shape[1] == 2 and len(self.classes_) == 2:
+            coef, intercept = coef[:, 1:] - coef[:, :1], intercept[1:] - intercept[:1]
         self.coef_ = coef.T.copy()
         self.intercept_ = intercept.copy()
+
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model by mini-batch SGD.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            float32 input is trained in float32; CSR input stays sparse.
+        y : array-like of shape (n_samples,) or (n_samples, n_classes)
+            Labels of any type, or a matrix of class probabilities (soft
+            labels, rows summing to 1) for a probabilistic multiclass loss;
+            ``classes_`` is then ``arange(n_classes)``.
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self
+        """
+        return super().fit(X, y, sample_weight)
 
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """One epoch of SGD on ``(X, y)``, continuing from the previous call.
 
-        ``classes`` (all labels that will ever be seen) is required on the first call.
+        ``classes`` (all labels that will ever be seen) is required on the
+        first call, except with soft labels (one column per class).
         """
-        if not hasattr(self, "_state") and classes is None:
+        if not hasattr(self, "_state") and classes is None and not self._is_soft_target(y):
             raise ValueError("classes must be passed on the first call to partial_fit.")
         return self._fit(X, y, sample_weight, partial=True, classes=classes)
 
@@ -562,10 +625,13 @@ class SGDClassifier(ClassifierMixin, _BaseSGD):
     def predict_proba(self, X):
         """Class probabilities from the loss's inverse link.
 
-        Binary: ``[1 - p, p]``. Multiclass (one-vs-rest): the per-class
-        probabilities normalised to sum to one, as scikit-learn does.
+        Binary loss: ``[1 - p, p]``, and for more classes the one-vs-rest
+        probabilities normalised to sum to one, as scikit-learn does. Multiclass
+        loss: its inverse link (softmax) of the class scores.
         """
         decision = self.decision_function(X)
+        if decision.ndim == 1 and self._loss.task == "multiclass":
+            decision = np.column_stack([np.zeros_like(decision), decision])
         probability = self._loss.inverse_link(decision)
         if probability.ndim == 1:
             return np.column_stack([1 - probability, probability])
