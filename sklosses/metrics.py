@@ -86,6 +86,7 @@ from .losses import LOSSES, get_loss
 
 __all__ = [
     "d2_loss_score",
+    "kl_divergence",
     "get_scorer",
     "get_scorer_names",
     "make_d2_scorer",
@@ -93,7 +94,8 @@ __all__ = [
     "mean_loss",
 ]
 
-_RESPONSE_METHODS = {"regression": "predict", "binary": "decision_function"}
+_RESPONSE_METHODS = {"regression": "predict", "binary": "decision_function",
+                     "multiclass": "decision_function"}
 """Estimator method whose output a scorer of a loss of each task evaluates."""
 
 
@@ -233,13 +235,35 @@ def _binary_arrays(y_true, y_pred, labels, pos_label):
 
 def _per_sample_loss(loss, y_true, y_pred, labels, pos_label):
     """Per-sample loss (averaged over outputs or one-vs-rest columns), shape (n,)."""
-    if _task(loss) == "regression":
+    task = _task(loss)
+    if task == "regression":
         if labels is not None or pos_label is not None:
             raise ValueError("labels and pos_label only apply to classification losses.")
         targets, raw = _regression_arrays(loss, y_true, y_pred)
+    elif task == "multiclass" and np.ndim(y_true) == 2:
+        targets, raw = _soft_label_arrays(y_true, y_pred)
     else:
         targets, raw = _binary_arrays(y_true, y_pred, labels, pos_label)
+        if task == "multiclass" and raw.shape[1] == 1:
+            # binary decision values f = f_1 - f_0 of a multiclass loss: scores (0, f)
+            targets = np.hstack([1 - targets, targets])
+            raw = np.hstack([np.zeros_like(raw), raw])
     return np.asarray(loss.loss(targets, raw), dtype=np.float64).mean(axis=1)
+
+
+def _soft_label_arrays(y_true, y_pred):
+    """Class-probability targets (soft labels) and decision values, both (n, K)."""
+    y_true = check_array(y_true, dtype=np.float64, input_name="y_true")
+    y_pred = check_array(y_pred, ensure_2d=False, dtype=np.float64, input_name="y_pred")
+    check_consistent_length(y_true, y_pred)
+    if y_pred.ndim == 1 and y_true.shape[1] == 2:
+        y_pred = np.column_stack([np.zeros_like(y_pred), y_pred])
+    if y_pred.shape != y_true.shape:
+        raise ValueError(f"y_true (class probabilities) has shape {y_true.shape} but y_pred "
+                         f"has shape {y_pred.shape}.")
+    if (y_true < 0).any() or not np.allclose(y_true.sum(axis=1), 1, atol=1e-6):
+        raise ValueError("Soft labels y_true must be non-negative rows that sum to 1.")
+    return y_true, y_pred
 
 
 # -- metrics -------------------------------------------------------------------
@@ -274,6 +298,11 @@ def mean_loss(loss, y_true, y_pred, *, sample_weight=None, labels=None, pos_labe
       The classes are ``labels`` (in column order) if given, else
       ``np.unique(y_true)``. Pass ``labels`` (the estimator's ``classes_``)
       whenever ``y_true`` may lack a class, e.g. on a cross-validation fold.
+    * **multiclass** (a loss coupling the classes, e.g. softmax
+      cross-entropy): ``y_pred`` holds the decision values as above, one
+      column per class, or for two classes the 1-D difference ``f_1 - f_0``
+      (the scores are then ``(0, f)``); :math:`\ell_i` is the loss of the row.
+      ``y_true`` may also be a matrix of class probabilities (soft labels).
 
     Parameters
     ----------
@@ -318,6 +347,47 @@ def mean_loss(loss, y_true, y_pred, *, sample_weight=None, labels=None, pos_labe
     loss = _checked_loss(loss)
     per_sample = _per_sample_loss(loss, y_true, y_pred, labels, pos_label)
     check_consistent_length(per_sample, sample_weight)
+    sample_weight = _checked_sample_weight(sample_weight, len(per_sample))
+    return float(np.average(per_sample, weights=sample_weight))
+
+
+def kl_divergence(y_true, y_pred, *, sample_weight=None, eps=1e-15):
+    r"""Mean Kullback-Leibler divergence of predicted from target class probabilities.
+
+    .. math::
+
+        \mathrm{KL} = \frac{\sum_i s_i \sum_k y_{ik} \log(y_{ik} / p_{ik})}
+                          {\sum_i s_i}, \qquad 0 \log 0 = 0,
+
+    with ``p`` clipped to ``[eps, 1]``. It equals the soft-label
+    cross-entropy (``mean_loss("multinomial_log_loss", ...)`` on decision
+    values) minus the entropy of the targets, which does not depend on the
+    model: training on soft labels minimises it.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples, n_classes)
+        Target probabilities (rows summing to 1).
+    y_pred : array-like of shape (n_samples, n_classes)
+        Predicted probabilities (``predict_proba``).
+    sample_weight : array-like of shape (n_samples,), default=None
+    eps : float, default=1e-15
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> from sklosses.metrics import kl_divergence
+    >>> round(kl_divergence([[1.0, 0.0]], [[0.5, 0.5]]), 6)
+    0.693147
+    """
+    y_true, y_pred = _soft_label_arrays(y_true, y_pred)
+    probability = np.clip(y_pred, eps, 1)
+    terms = np.where(y_true > 0, y_true * np.log(np.where(y_true > 0, y_true, 1) / probability),
+                     0.0)
+    per_sample = terms.sum(axis=1)
     sample_weight = _checked_sample_weight(sample_weight, len(per_sample))
     return float(np.average(per_sample, weights=sample_weight))
 
@@ -613,7 +683,7 @@ def get_scorer_names():
     -------
     list of str
     """
-    return sorted(_scorer_registry())
+    return sorted([*_scorer_registry(), "neg_kl_divergence"])
 
 
 def get_scorer(scoring):
@@ -649,6 +719,9 @@ def get_scorer(scoring):
     ours = _scorer_registry()
     if scoring in ours:
         return make_loss_scorer(ours[scoring])
+    if scoring == "neg_kl_divergence":
+        return sk_metrics.make_scorer(kl_divergence, greater_is_better=False,
+                                      response_method="predict_proba")
     if scoring in sk_metrics.get_scorer_names():
         return sk_metrics.get_scorer(scoring)
     raise ValueError(

@@ -604,7 +604,9 @@ def test_scorers_in_check_scoring_multimetric(fitted, multiclass_data):
 def test_get_scorer_names_one_per_registered_loss():
     names = get_scorer_names()
     assert names == sorted(names)
-    assert len(names) == len(set(names)) == len(LOSSES)
+    # one per registered loss, plus the soft-label KL divergence
+    assert len(names) == len(set(names)) == len(LOSSES) + 1
+    assert "neg_kl_divergence" in names
     for loss_name in LOSSES:
         suffix = "" if loss_name.endswith(("_loss", "_error")) else "_loss"
         assert f"neg_mean_{loss_name}{suffix}" in names
