@@ -104,31 +104,37 @@ def _column_moments(X, chunk_bytes=262144):
 
 
 def best_constant(Y, sample_weight, loss, n_sample_rows=10000, rng=None):
-    """Per output, the raw prediction ``c`` minimising ``mean_i s_i loss(y_i, c)``.
+    """The constant raw prediction per output minimising ``mean_i s_i loss(y_i, c)``.
 
-    Found by bounded Brent search (the losses are convex in a constant) on up
-    to ``n_sample_rows`` rows; the search interval extends the target range by
-    ten times its width plus one on both sides, which covers logits of
-    imbalanced binary targets. Training starts its intercept here, so a
-    target far from zero (say a mean of 1e6) costs no epochs.
+    Found by bounded Brent search over one output at a time (the losses are
+    convex in a constant), on up to ``n_sample_rows`` rows, with the loss
+    evaluated on all outputs together; an elementwise loss needs one sweep
+    over the outputs, a coupled one (softmax) a few. The search interval
+    extends the target range by ten times its width plus one on both sides,
+    which covers logits of imbalanced binary targets. Training starts its
+    intercept here, so a target far from zero (say a mean of 1e6) costs no
+    epochs.
     """
     rng = np.random.default_rng(0) if rng is None else rng
     rows = np.arange(Y.shape[0])
     if len(rows) > n_sample_rows:
         rows = np.sort(rng.choice(len(rows), size=n_sample_rows, replace=False))
+    targets = np.asarray(Y[rows], dtype=np.float64)
     weight = None if sample_weight is None else sample_weight[rows]
-    constants = np.empty(Y.shape[1])
-    for output in range(Y.shape[1]):
-        targets = np.asarray(Y[rows, output], dtype=np.float64)
-        low, high = targets.min(), targets.max()
-        margin = 10 * (high - low + 1)
+    constants = np.zeros(Y.shape[1])
+    sweeps = 1 if getattr(loss, "elementwise", True) else 3
+    for _ in range(sweeps):
+        for output in range(Y.shape[1]):
+            column = targets[:, output]
+            margin = 10 * (column.max() - column.min() + 1)
 
-        def mean_loss(constant, targets=targets):
-            return np.average(loss.loss(targets, np.full_like(targets, constant)),
-                              weights=weight)
-        constants[output] = minimize_scalar(mean_loss, bounds=(low - margin, high + margin),
-                                            method="bounded",
-                                            options={"xatol": 1e-8 * margin}).x
+            def mean_loss(constant, output=output):
+                raw = np.tile(constants, (len(targets), 1))
+                raw[:, output] = constant
+                return np.average(loss.loss(targets, raw).sum(axis=1), weights=weight)
+            constants[output] = minimize_scalar(
+                mean_loss, bounds=(column.min() - margin, column.max() + margin),
+                method="bounded", options={"xatol": 1e-8 * margin}).x
     return constants
 
 

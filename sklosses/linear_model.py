@@ -75,11 +75,10 @@ class _BaseSGD(BaseEstimator):
 
     _loss_tasks = ()
 
-    def __init__(self, loss, *, penalty, alpha, l1_ratio, fit_intercept, max_iter, tol,
+    def __init__(self, *, penalty, alpha, l1_ratio, fit_intercept, max_iter, tol,
                  shuffle, verbose, random_state, learning_rate, eta0, power_t,
                  early_stopping, validation_fraction, n_iter_no_change, warm_start,
                  average, batch_size, scoring):
-        self.loss = loss
         self.penalty = penalty
         self.alpha = alpha
         self.l1_ratio = l1_ratio
@@ -414,8 +413,9 @@ class SGDRegressor(RegressorMixin, _BaseSGD):
                  random_state=None, learning_rate="auto", eta0=0.01, power_t=0.25,
                  early_stopping=False, validation_fraction=0.1, n_iter_no_change=5,
                  warm_start=False, average="auto", batch_size="auto", scoring=None):
+        self.loss = loss
         super().__init__(
-            loss, penalty=penalty, alpha=alpha, l1_ratio=l1_ratio,
+            penalty=penalty, alpha=alpha, l1_ratio=l1_ratio,
             fit_intercept=fit_intercept, max_iter=max_iter, tol=tol, shuffle=shuffle,
             verbose=verbose, random_state=random_state, learning_rate=learning_rate,
             eta0=eta0, power_t=power_t, early_stopping=early_stopping,
@@ -480,8 +480,9 @@ class SGDClassifier(ClassifierMixin, _BaseSGD):
                  early_stopping=False, validation_fraction=0.1, n_iter_no_change=5,
                  class_weight=None, warm_start=False, average="auto", batch_size="auto",
                  scoring=None):
+        self.loss = loss
         super().__init__(
-            loss, penalty=penalty, alpha=alpha, l1_ratio=l1_ratio,
+            penalty=penalty, alpha=alpha, l1_ratio=l1_ratio,
             fit_intercept=fit_intercept, max_iter=max_iter, tol=tol, shuffle=shuffle,
             verbose=verbose, random_state=random_state, learning_rate=learning_rate,
             eta0=eta0, power_t=power_t, early_stopping=early_stopping,

@@ -14,7 +14,10 @@ Every loss follows one vectorised protocol, with arguments in the order of
   regression loss with an ``inverse_link`` also has its inverse ``link``
   (metrics turn ``predict`` output back into raw predictions with it);
 * ``check_target(y_true)`` raises ``ValueError`` for targets outside the
-  loss's domain (e.g. negative counts); the estimators call it at fit time.
+  loss's domain (e.g. negative counts); the estimators call it at fit time;
+* ``elementwise`` is True when each value depends only on the ``(y, raw)``
+  of its own sample and output column; a coupled multiclass loss (False)
+  returns one value per sample, of shape ``(..., 1)``.
 
 Binary losses take ``y_true`` in {0, 1}. Losses are textbook-scaled: the mean
 of the squared loss is the MSE (no factor 1/2), of the log loss the binary
@@ -23,13 +26,17 @@ weights. Losses are scikit-learn parameter objects, so ``clone``,
 ``get_params(deep=True)`` and ``GridSearchCV(..., {"loss__quantile": ...})``
 work on estimators that hold them.
 
-To add a loss: write one class here and add one line to ``LOSSES``.
+To add a loss: write one class here and add one line to ``LOSSES``. Users
+add their own with :func:`register_loss` (or pass an instance directly), and
+check an analytic gradient with :func:`check_gradient`.
 """
 
+import math
+import warnings
 from numbers import Real
 
 import numpy as np
-from scipy.special import expit
+from scipy.special import expit, logsumexp, softmax, xlogy
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_scalar
 
@@ -41,14 +48,29 @@ class Loss(BaseEstimator):
     smoothness = None
     inverse_link = None
     link = None
+    elementwise = True
 
     def loss(self, y_true, raw_prediction):
         """Per-sample loss values, same shape and dtype as ``raw_prediction``."""
         raise NotImplementedError
 
     def gradient(self, y_true, raw_prediction):
-        """Per-sample derivative of the loss with respect to ``raw_prediction``."""
-        raise NotImplementedError
+        """Per-sample derivative of the loss with respect to ``raw_prediction``.
+
+        This default, for a loss that defines only :meth:`loss`, takes central
+        finite differences of an elementwise loss, ``(loss(raw + h) - loss(raw
+        - h)) / 2h`` with ``h = eps**(1/3) max(1, |raw|)``: two extra loss
+        evaluations per step and about 1e-10 relative error in float64. It
+        warns, since an analytic gradient is faster (check one with
+        :func:`check_gradient`).
+        """
+        warnings.warn(
+            f"{type(self).__name__} defines no gradient(): using central finite differences "
+            "of its loss, which is slower. Define gradient() (and check it with "
+            "sklosses.losses.check_gradient) for speed.", UserWarning, stacklevel=2)
+        raw = np.asarray(raw_prediction)
+        step = np.cbrt(np.finfo(raw.dtype).eps) * np.maximum(1, np.abs(raw))
+        return (self.loss(y_true, raw + step) - self.loss(y_true, raw - step)) / (2 * step)
 
     def validate(self):
         """Check the loss parameters; raise ``ValueError`` naming a bad one."""
@@ -163,11 +185,13 @@ class QuantileLoss(Loss):
         return self
 
     def loss(self, y_true, raw_prediction):
+        quantile = np.asarray(self.quantile, dtype=raw_prediction.dtype)
         residual = y_true - raw_prediction
-        return np.maximum(self.quantile * residual, (self.quantile - 1) * residual)
+        return np.maximum(quantile * residual, (quantile - 1) * residual)
 
     def gradient(self, y_true, raw_prediction):
-        return 0.5 * np.sign(raw_prediction - y_true) + (0.5 - self.quantile)
+        quantile = np.asarray(self.quantile, dtype=raw_prediction.dtype)
+        return 0.5 * np.sign(raw_prediction - y_true) + (0.5 - quantile)
 
 
 class HingeLoss(Loss):
@@ -285,6 +309,381 @@ class FocalLoss(Loss):
         return 1.05 * curvature  # margin for the grid's resolution
 
 
+def _exp_cap(exponent):
+    """Where :func:`_capped_exp` turns linear: 0.7 times the log of the largest
+    float of the dtype (496.9 in float64, 62.1 in float32), as a Python float."""
+    dtype = np.result_type(np.asarray(exponent), np.float16)  # float32 stays float32
+    return 0.7 * float(np.log(np.finfo(dtype).max))
+
+
+def _capped_exp(exponent):
+    """``exp(exponent)``, continued linearly (same value and slope) beyond :func:`_exp_cap`.
+
+    Convex, continuously differentiable, and finite without warnings for any
+    exponent below 1e11 (float32) or 1e90 (float64). The cap is still large
+    enough that a diverging SGD iterate overflows: a gradient of ``exp(cap)``
+    sends raw predictions to that size, whose loss exceeds ``exp(2 cap)``, which
+    is not a finite float; the engine then retries with a smaller step. Its
+    derivative is ``exp(min(exponent, cap))``.
+    """
+    cap = _exp_cap(exponent)
+    return np.exp(np.minimum(exponent, cap)) * (1 + np.maximum(exponent - cap, 0))
+
+
+class LogCoshLoss(Loss):
+    """Log-cosh loss ``log(cosh(raw - y))``.
+
+    Quadratic (``r**2 / 2``) near zero and linear (``|r| - log 2``) in the
+    tails. Computed as ``log1p(sinh(r)**2) / 2`` for ``|r| < 1`` (accurate for
+    small residuals) and ``|r| + log1p(exp(-2 |r|)) - log 2`` otherwise (no
+    overflow). Gradient ``tanh(raw - y)``, smoothness 1.
+
+    >>> import numpy as np
+    >>> LogCoshLoss().loss(np.array([0.0, 0.0]), np.array([0.0, 2.0]))
+    array([0.        , 1.32500275])
+    """
+
+    smoothness = 1.0
+
+    def loss(self, y_true, raw_prediction):
+        residual = np.abs(raw_prediction - y_true)
+        near = 0.5 * np.log1p(np.sinh(np.minimum(residual, 1)) ** 2)
+        far = residual + np.log1p(np.exp(-2 * residual)) - math.log(2)
+        return np.where(residual < 1, near, far)
+
+    def gradient(self, y_true, raw_prediction):
+        return np.tanh(raw_prediction - y_true)
+
+
+class EpsilonInsensitiveLoss(Loss):
+    """Epsilon-insensitive loss ``max(0, |y - raw| - epsilon)`` (linear SVR).
+
+    As scikit-learn's SGD ``"epsilon_insensitive"``. Gradient
+    ``sign(raw - y)`` outside the tube, 0 inside; not smooth.
+
+    >>> import numpy as np
+    >>> EpsilonInsensitiveLoss(epsilon=0.5).loss(np.array([0.0, 0.0]), np.array([0.2, -2.0]))
+    array([0. , 1.5])
+    """
+
+    def __init__(self, epsilon=0.1):
+        self.epsilon = epsilon
+
+    def validate(self):
+        _check_parameter(self.epsilon, "epsilon", min_val=0)
+        return self
+
+    def loss(self, y_true, raw_prediction):
+        return np.maximum(np.abs(raw_prediction - y_true) - self.epsilon, 0)
+
+    def gradient(self, y_true, raw_prediction):
+        residual = raw_prediction - y_true
+        return np.where(np.abs(residual) > self.epsilon, np.sign(residual), 0).astype(
+            raw_prediction.dtype)
+
+
+class SquaredEpsilonInsensitiveLoss(Loss):
+    """Squared epsilon-insensitive loss ``max(0, |y - raw| - epsilon)**2``.
+
+    As scikit-learn's SGD ``"squared_epsilon_insensitive"``. Gradient
+    ``2 sign(raw - y) max(0, |raw - y| - epsilon)``, smoothness 2.
+
+    >>> import numpy as np
+    >>> SquaredEpsilonInsensitiveLoss(epsilon=0.5).loss(np.array([0.0, 0.0]),
+    ...                                                 np.array([0.2, -2.0]))
+    array([0.  , 2.25])
+    """
+
+    smoothness = 2.0
+
+    def __init__(self, epsilon=0.1):
+        self.epsilon = epsilon
+
+    def validate(self):
+        _check_parameter(self.epsilon, "epsilon", min_val=0)
+        return self
+
+    def loss(self, y_true, raw_prediction):
+        return np.maximum(np.abs(raw_prediction - y_true) - self.epsilon, 0) ** 2
+
+    def gradient(self, y_true, raw_prediction):
+        residual = raw_prediction - y_true
+        return 2 * np.sign(residual) * np.maximum(np.abs(residual) - self.epsilon, 0)
+
+
+class PoissonLoss(Loss):
+    """Poisson deviance with a log link; its mean is ``mean_poisson_deviance``.
+
+    With ``mu = exp(raw)``: ``2 (y log(y / mu) - y + mu)``, where
+    ``y log y = 0`` at ``y = 0``; the Poisson negative log-likelihood up to
+    terms in ``y`` alone, times 2. Gradient ``2 (exp(raw) - y)``. ``predict``
+    returns the mean ``exp(raw)`` (``inverse_link``); targets must be
+    non-negative (``check_target``).
+
+    The gradient has no global Lipschitz constant, so ``smoothness`` is None
+    and the automatic step size treats the loss as non-smooth (its length
+    scale at the best constant sets the step, which then decays as
+    ``1/sqrt(epoch)``). ``exp(raw)`` is continued linearly beyond raw = 496.9
+    (62.1 in float32): finite values, without warnings, for raw up to 1e90
+    (1e11 in float32).
+
+    >>> import numpy as np
+    >>> PoissonLoss().loss(np.array([0.0, 2.0]), np.array([0.0, np.log(2.0)]))
+    array([2., 0.])
+    """
+
+    inverse_link = staticmethod(np.exp)
+    link = staticmethod(np.log)
+
+    def check_target(self, y_true):
+        if np.any(np.asarray(y_true) < 0):
+            raise ValueError("PoissonLoss needs non-negative targets (counts or rates); "
+                             "y contains negative values.")
+
+    def loss(self, y_true, raw_prediction):
+        return 2 * (xlogy(y_true, y_true) - y_true * (raw_prediction + 1)
+                    + _capped_exp(raw_prediction))
+
+    def gradient(self, y_true, raw_prediction):
+        return 2 * (np.exp(np.minimum(raw_prediction, _exp_cap(raw_prediction))) - y_true)
+
+
+class ExpectileLoss(Loss):
+    """Asymmetric squared loss of the ``expectile`` tau (Newey & Powell, 1987).
+
+    ``|tau - 1[y < raw]| (y - raw)**2``; ``expectile=0.5`` is half the squared
+    error (its minimiser is the mean). Gradient
+    ``2 |tau - 1[y < raw]| (raw - y)``, smoothness ``2 max(tau, 1 - tau)``.
+
+    >>> import numpy as np
+    >>> ExpectileLoss(expectile=0.9).loss(np.array([1.0, 1.0]), np.array([0.0, 2.0]))
+    array([0.9, 0.1])
+    """
+
+    def __init__(self, expectile=0.5):
+        self.expectile = expectile
+
+    def validate(self):
+        _check_parameter(self.expectile, "expectile", min_val=0, max_val=1,
+                         include_boundaries="neither")
+        return self
+
+    def _weight(self, y_true, raw_prediction):
+        return np.where(y_true < raw_prediction, 1 - self.expectile, self.expectile)
+
+    def loss(self, y_true, raw_prediction):
+        weight = self._weight(y_true, raw_prediction).astype(raw_prediction.dtype)
+        return weight * (raw_prediction - y_true) ** 2
+
+    def gradient(self, y_true, raw_prediction):
+        weight = self._weight(y_true, raw_prediction).astype(raw_prediction.dtype)
+        return 2 * weight * (raw_prediction - y_true)
+
+    @property
+    def smoothness(self):
+        return 2 * max(self.expectile, 1 - self.expectile)
+
+
+class SquaredHingeLoss(Loss):
+    """Squared hinge loss ``max(0, 1 - t raw)**2`` with ``t = 2 y - 1``.
+
+    As scikit-learn's ``"squared_hinge"`` (SGD and ``LinearSVC``). Gradient
+    ``-2 t max(0, 1 - t raw)``, smoothness 2; no probability estimate.
+
+    >>> import numpy as np
+    >>> SquaredHingeLoss().loss(np.array([1, 0]), np.array([0.5, 2.0]))
+    array([0.25, 9.  ])
+    """
+
+    task = "binary"
+    smoothness = 2.0
+
+    def loss(self, y_true, raw_prediction):
+        return np.maximum(0, 1 - _signed(y_true, raw_prediction) * raw_prediction) ** 2
+
+    def gradient(self, y_true, raw_prediction):
+        sign = _signed(y_true, raw_prediction)
+        return -2 * sign * np.maximum(0, 1 - sign * raw_prediction)
+
+
+class ModifiedHuberLoss(Loss):
+    """scikit-learn's modified Huber loss, on the margin ``m = t raw``, ``t = 2 y - 1``.
+
+    ``max(0, 1 - m)**2`` for ``m >= -1``, ``-4 m`` below (a quadratically
+    smoothed hinge). Gradient ``-2 t max(0, 1 - m)`` for ``m >= -1``, ``-4 t``
+    below; smoothness 2. Inverse link ``(clip(raw, -1, 1) + 1) / 2``,
+    scikit-learn's probability estimate for this loss.
+
+    >>> import numpy as np
+    >>> ModifiedHuberLoss().loss(np.array([1, 1, 1]), np.array([2.0, 0.5, -3.0]))
+    array([ 0.  ,  0.25, 12.  ])
+    """
+
+    task = "binary"
+    smoothness = 2.0
+
+    @staticmethod
+    def inverse_link(raw_prediction):
+        return (np.clip(raw_prediction, -1, 1) + 1) / 2
+
+    def loss(self, y_true, raw_prediction):
+        margin = _signed(y_true, raw_prediction) * raw_prediction
+        return np.where(margin >= -1, np.maximum(0, 1 - margin) ** 2, -4 * margin)
+
+    def gradient(self, y_true, raw_prediction):
+        sign = _signed(y_true, raw_prediction)
+        margin = sign * raw_prediction
+        return np.where(margin >= -1, -2 * sign * np.maximum(0, 1 - margin), -4 * sign)
+
+
+class ExponentialLoss(Loss):
+    """Exponential loss ``exp(-t raw)``, ``t = 2 y - 1`` (AdaBoost's loss).
+
+    Gradient ``-t exp(-t raw)``. Its population minimiser is half the log-odds,
+    so the inverse link (the probability estimate) is ``expit(2 raw)``. No
+    global Lipschitz constant: ``smoothness`` is None, as for
+    :class:`PoissonLoss`, and ``exp`` is continued linearly in the same way.
+
+    >>> import numpy as np
+    >>> ExponentialLoss().loss(np.array([1.0, 0.0]), np.array([0.0, np.log(2.0)]))
+    array([1., 2.])
+    """
+
+    task = "binary"
+
+    @staticmethod
+    def inverse_link(raw_prediction):
+        return expit(2 * raw_prediction)
+
+    def loss(self, y_true, raw_prediction):
+        return _capped_exp(-_signed(y_true, raw_prediction) * raw_prediction)
+
+    def gradient(self, y_true, raw_prediction):
+        sign = _signed(y_true, raw_prediction)
+        return -sign * np.exp(np.minimum(-sign * raw_prediction, _exp_cap(raw_prediction)))
+
+
+def _softmax(raw):
+    """Row-wise softmax over the last axis (the classes)."""
+    return softmax(raw, axis=-1)
+
+
+class MultinomialLogLoss(Loss):
+    """Softmax cross-entropy over the classes: ``logsumexp(raw) - sum_k y_k raw_k``.
+
+    ``y_true`` is one-hot or a row of class probabilities (soft labels: the
+    loss is then the KL divergence from the targets plus their entropy). The
+    classes are coupled: one value per sample (shape ``(..., 1)``). Gradient
+    ``softmax(raw) - y``; the Hessian ``diag(p) - p p^T`` has spectral norm at
+    most 1/2, the smoothness. Inverse link: softmax.
+
+    >>> import numpy as np
+    >>> MultinomialLogLoss().loss(np.array([[1.0, 0.0, 0.0]]), np.zeros((1, 3)))
+    array([[1.09861229]])
+    """
+
+    elementwise = False
+    task = "multiclass"
+    smoothness = 0.5
+    inverse_link = staticmethod(_softmax)
+
+    def loss(self, y_true, raw_prediction):
+        return (logsumexp(raw_prediction, axis=-1, keepdims=True)
+                - (y_true * raw_prediction).sum(axis=-1, keepdims=True))
+
+    def gradient(self, y_true, raw_prediction):
+        return _softmax(raw_prediction) - y_true
+
+
+class SoftmaxFocalLoss(Loss):
+    """Focal loss over softmax probabilities: ``-sum_k a_k y_k (1 - p_k)**gamma log p_k``.
+
+    ``p = softmax(raw)``, ``a = alpha`` (one weight per class) or 1. With
+    ``c_k = -a_k y_k (1 - p_k)**gamma (1 + gamma p_k (-log p_k) / (1 - p_k))``
+    the gradient is ``c - p sum_k c_k``; ``gamma=0, alpha=None`` is
+    :class:`MultinomialLogLoss`. Smoothness: twice the two-class bound, i.e.
+    2 max(a) times the sigmoid focal loss's (exact for two classes, where the
+    loss is a function of ``raw_1 - raw_0``). Inverse link: softmax.
+
+    >>> import numpy as np
+    >>> SoftmaxFocalLoss(gamma=0.0).loss(np.array([[1.0, 0.0]]), np.zeros((1, 2)))
+    array([[0.69314718]])
+    """
+
+    elementwise = False
+    task = "multiclass"
+    inverse_link = staticmethod(_softmax)
+
+    def __init__(self, gamma=2.0, alpha=None):
+        self.gamma = gamma
+        self.alpha = alpha
+
+    def validate(self):
+        _check_parameter(self.gamma, "gamma", min_val=0)
+        if self.alpha is not None:
+            alpha = np.asarray(self.alpha, dtype=float)
+            if alpha.ndim != 1 or not np.all((alpha >= 0) & (alpha <= 1)):
+                raise ValueError(f"alpha must be None or one weight in [0, 1] per class, "
+                                 f"got {self.alpha!r}.")
+        return self
+
+    def _terms(self, y_true, raw_prediction):
+        log_probability = raw_prediction - logsumexp(raw_prediction, axis=-1, keepdims=True)
+        probability = np.exp(log_probability)
+        wrong = -np.expm1(log_probability)  # 1 - p, accurate near p = 1
+        weight = y_true if self.alpha is None else y_true * np.asarray(
+            self.alpha, dtype=raw_prediction.dtype)
+        return log_probability, probability, wrong, weight
+
+    def loss(self, y_true, raw_prediction):
+        log_probability, _, wrong, weight = self._terms(y_true, raw_prediction)
+        return (weight * wrong**self.gamma * -log_probability).sum(axis=-1, keepdims=True)
+
+    def gradient(self, y_true, raw_prediction):
+        log_probability, probability, wrong, weight = self._terms(y_true, raw_prediction)
+        # p (-log p) / (1 - p), which tends to 1 as p -> 1
+        ratio = np.divide(probability * -log_probability, wrong,
+                          out=np.ones_like(probability), where=wrong > 0)
+        c = -weight * wrong**self.gamma * (1 + self.gamma * ratio)
+        return c - probability * c.sum(axis=-1, keepdims=True)
+
+    @property
+    def smoothness(self):
+        largest_weight = 1.0 if self.alpha is None else float(np.max(self.alpha))
+        return 2 * largest_weight * FocalLoss(gamma=self.gamma).smoothness
+
+
+class MultiQuantileLoss(QuantileLoss):
+    """Pinball losses of several quantiles, quantile ``q_k`` on output column ``k``.
+
+    :class:`QuantileLoss` with a vector of quantiles broadcast over the last
+    axis. Used by :class:`~sklosses.intervals.MultiQuantileRegressor` (one
+    output per quantile); not in the registry, since it needs
+    ``len(quantiles)`` output columns.
+
+    >>> import numpy as np
+    >>> MultiQuantileLoss(quantiles=(0.1, 0.9)).loss(np.ones((1, 2)), np.zeros((1, 2)))
+    array([[0.1, 0.9]])
+    """
+
+    def __init__(self, quantiles=(0.05, 0.5, 0.95)):
+        self.quantiles = quantiles
+
+    @property
+    def quantile(self):
+        return np.asarray(self.quantiles, dtype=float)
+
+    def validate(self):
+        quantiles = self.quantile
+        if (quantiles.ndim != 1 or len(quantiles) == 0
+                or not np.all((quantiles > 0) & (quantiles < 1))):
+            raise ValueError(f"quantiles must be a non-empty sequence of values in (0, 1), "
+                             f"got {self.quantiles!r}.")
+        if np.any(np.diff(quantiles) <= 0):
+            raise ValueError(f"quantiles must be increasing, got {self.quantiles!r}.")
+        return self
+
+
 LOSSES = {
     "squared_error": SquaredLoss,
     "absolute_error": AbsoluteLoss,
@@ -293,6 +692,16 @@ LOSSES = {
     "hinge": HingeLoss,
     "log_loss": LogLoss,
     "focal": FocalLoss,
+    "log_cosh": LogCoshLoss,
+    "epsilon_insensitive": EpsilonInsensitiveLoss,
+    "squared_epsilon_insensitive": SquaredEpsilonInsensitiveLoss,
+    "poisson": PoissonLoss,
+    "expectile": ExpectileLoss,
+    "squared_hinge": SquaredHingeLoss,
+    "modified_huber": ModifiedHuberLoss,
+    "exponential": ExponentialLoss,
+    "multinomial_log_loss": MultinomialLogLoss,
+    "softmax_focal": SoftmaxFocalLoss,
 }
 """Registry: loss name -> loss class (instantiated with default parameters)."""
 
@@ -327,3 +736,68 @@ def get_loss(loss):
         f"loss must be a registry name ({', '.join(sorted(LOSSES))}) or a Loss "
         f"instance, got {loss!r}."
     )
+
+
+def register_loss(name, loss_class):
+    """Add a user-written loss class to :data:`LOSSES` under ``name``.
+
+    The loss then works by name everywhere: ``loss=name`` in the estimators,
+    :func:`~sklosses.metrics.mean_loss`, and a scorer name from
+    :func:`~sklosses.metrics.get_scorer`.
+
+    Parameters
+    ----------
+    name : str
+        A new registry name.
+    loss_class : type
+        A subclass of :class:`Loss` whose constructor needs no arguments.
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is already registered.
+    TypeError
+        If ``loss_class`` is not a :class:`Loss` subclass.
+    """
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"name must be a non-empty str, got {name!r}.")
+    if name in LOSSES:
+        raise ValueError(f"A loss named {name!r} is already registered: {LOSSES[name]!r}.")
+    if not (isinstance(loss_class, type) and issubclass(loss_class, Loss)):
+        raise TypeError(f"loss_class must be a subclass of sklosses.losses.Loss, got "
+                        f"{loss_class!r}.")
+    loss_class().validate()
+    LOSSES[name] = loss_class
+
+
+def check_gradient(loss, y_true, raw_prediction, *, rtol=1e-4):
+    """Compare ``loss.gradient`` with central finite differences of ``loss.loss``.
+
+    Parameters
+    ----------
+    loss : Loss
+        An elementwise loss (one value per sample and output).
+    y_true, raw_prediction : ndarray
+        Points at which to compare (float64 gives the most precise check).
+    rtol : float, default=1e-4
+        Largest accepted ``max |g - g_fd| / max(1, max |g_fd|)``.
+
+    Returns
+    -------
+    float
+        That relative error.
+
+    Raises
+    ------
+    ValueError
+        If the error exceeds ``rtol``.
+    """
+    raw = np.asarray(raw_prediction, dtype=np.float64)
+    step = np.cbrt(np.finfo(np.float64).eps) * np.maximum(1, np.abs(raw))
+    numeric = (loss.loss(y_true, raw + step) - loss.loss(y_true, raw - step)) / (2 * step)
+    error = float(np.max(np.abs(loss.gradient(y_true, raw) - numeric))
+                  / max(1.0, float(np.max(np.abs(numeric)))))
+    if error > rtol:
+        raise ValueError(f"The gradient of {loss!r} differs from finite differences of its "
+                         f"loss by {error:.3g} (relative), more than rtol={rtol}.")
+    return error

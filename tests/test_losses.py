@@ -20,6 +20,7 @@ from sklearn.metrics import (
     log_loss,
     mean_absolute_error,
     mean_pinball_loss,
+    mean_poisson_deviance,
     mean_squared_error,
 )
 
@@ -27,17 +28,27 @@ import sklosses.losses
 from sklosses.losses import (
     LOSSES,
     AbsoluteLoss,
+    EpsilonInsensitiveLoss,
+    ExpectileLoss,
+    ExponentialLoss,
     FocalLoss,
     HingeLoss,
     HuberLoss,
+    LogCoshLoss,
     LogLoss,
     Loss,
+    ModifiedHuberLoss,
+    PoissonLoss,
     QuantileLoss,
+    SquaredEpsilonInsensitiveLoss,
+    SquaredHingeLoss,
     SquaredLoss,
     get_loss,
 )
 
-LOSS_INSTANCES = [cls() for cls in LOSSES.values()]
+# The generic tests are for elementwise losses (one value per sample and output).
+# Coupled multiclass losses have their own module (test_multiclass.py).
+LOSS_INSTANCES = [cls() for cls in LOSSES.values() if cls.elementwise]
 LOSS_INSTANCES += [
     QuantileLoss(0.1),
     QuantileLoss(0.9),
@@ -45,6 +56,12 @@ LOSS_INSTANCES += [
     FocalLoss(0.0),
     FocalLoss(2.0, alpha=0.25),
     FocalLoss(0.5, alpha=0.9),
+    EpsilonInsensitiveLoss(0.0),
+    EpsilonInsensitiveLoss(1.0),
+    SquaredEpsilonInsensitiveLoss(0.0),
+    SquaredEpsilonInsensitiveLoss(1.0),
+    ExpectileLoss(0.1),
+    ExpectileLoss(0.9),
 ]
 
 SMOOTH_LOSS_INSTANCES = [loss for loss in LOSS_INSTANCES if loss.smoothness is not None]
@@ -62,27 +79,44 @@ def is_convex(loss):
     return not (isinstance(loss, FocalLoss) and loss.gamma > 0)
 
 
+def in_domain(loss, y_true):
+    """Regression targets the loss accepts: their absolute values if it rejects
+    negative ones (``check_target``, e.g. Poisson counts)."""
+    try:
+        loss.check_target(y_true)
+    except ValueError:
+        return np.abs(y_true)
+    return y_true
+
+
 def random_y_true_raw_prediction(loss, n_samples, raw_bound=(-5, 5), y_bound=(-5, 5), seed=42):
-    """Random ``y_true`` (in {0, 1} for binary losses) and ``raw_prediction``."""
+    """Random ``y_true`` (in {0, 1} for binary losses, in the loss's domain for
+    regression losses) and ``raw_prediction``."""
     rng = np.random.RandomState(seed)
     raw_prediction = rng.uniform(*raw_bound, size=n_samples)
     if loss.task == "binary":
         y_true = (np.arange(n_samples) % 2).astype(float)
         rng.shuffle(y_true)
     else:
-        y_true = rng.uniform(*y_bound, size=n_samples)
+        y_true = in_domain(loss, rng.uniform(*y_bound, size=n_samples))
     return y_true, raw_prediction
 
 
 def kink_distance(loss, y_true, raw_prediction):
-    """Distance of each raw prediction to the nearest kink of the loss (inf if none)."""
+    """Distance of each raw prediction to the nearest kink of the loss or of its gradient
+    (inf if none): central differences are biased by O(eps) at the latter."""
     residual = raw_prediction - y_true
-    if isinstance(loss, AbsoluteLoss | QuantileLoss):
+    margin = (2 * y_true - 1) * raw_prediction
+    if isinstance(loss, AbsoluteLoss | QuantileLoss | ExpectileLoss):
         return np.abs(residual)
     if isinstance(loss, HuberLoss):
         return np.abs(np.abs(residual) - loss.delta)
-    if isinstance(loss, HingeLoss):
-        return np.abs((2 * y_true - 1) * raw_prediction - 1)
+    if isinstance(loss, EpsilonInsensitiveLoss | SquaredEpsilonInsensitiveLoss):
+        return np.abs(np.abs(residual) - loss.epsilon)
+    if isinstance(loss, HingeLoss | SquaredHingeLoss):
+        return np.abs(margin - 1)
+    if isinstance(loss, ModifiedHuberLoss):
+        return np.minimum(np.abs(margin - 1), np.abs(margin + 1))
     return np.full_like(raw_prediction, np.inf)
 
 
@@ -130,8 +164,14 @@ def test_gradient_finite_differences(loss):
         (QuantileLoss(0.9), [1.0, 1.0, 1.0], [0.0, 1.0, 2.0], [-0.9, -0.4, 0.1]),
         (HuberLoss(0.5), [0.0, 0.0, 0.0, 0.0], [-2.0, -0.5, 0.25, 3.0], [-0.5, -0.5, 0.25, 0.5]),
         (HingeLoss(), [1.0, 1.0, 0.0, 0.0], [0.5, 2.0, -0.5, -2.0], [-1.0, 0.0, 1.0, 0.0]),
+        (EpsilonInsensitiveLoss(0.5), [0.0] * 5, [-2.0, -0.5, 0.25, 0.5, 3.0],
+         [-1.0, 0.0, 0.0, 0.0, 1.0]),
+        (ModifiedHuberLoss(), [1.0] * 5, [-3.0, -1.0, 0.0, 1.0, 2.0], [-4.0, -4.0, -2.0, 0.0, 0.0]),
+        (SquaredHingeLoss(), [0.0] * 4, [-2.0, -1.0, 0.0, 0.5], [0.0, 0.0, 2.0, 3.0]),
+        (ExpectileLoss(0.9), [1.0] * 3, [0.0, 1.0, 2.0], [-1.8, 0.0, 0.2]),
     ],
-    ids=["absolute", "quantile", "huber", "hinge"],
+    ids=["absolute", "quantile", "huber", "hinge", "epsilon_insensitive", "modified_huber",
+         "squared_hinge", "expectile"],
 )
 def test_gradient_piecewise_values(loss, y_true, raw_prediction, expected):
     """Subgradient values on each piece (and at ties) as documented."""
@@ -156,6 +196,8 @@ def _sklearn_metric(loss, y_true, raw_prediction, sample_weight=None):
         return hinge_loss(2 * y_true - 1, raw_prediction, sample_weight=sample_weight)
     if isinstance(loss, LogLoss):
         return log_loss(y_true, expit(raw_prediction), sample_weight=sample_weight)
+    if isinstance(loss, PoissonLoss):
+        return mean_poisson_deviance(y_true, np.exp(raw_prediction), sample_weight=sample_weight)
     raise AssertionError(f"no metric for {loss!r}")
 
 
@@ -167,6 +209,7 @@ METRIC_LOSSES = [
     QuantileLoss(0.9),
     HingeLoss(),
     LogLoss(),
+    PoissonLoss(),
 ]
 
 
@@ -178,6 +221,106 @@ def test_loss_matches_sklearn_metric(loss, weighted):
     ours = np.average(loss.loss(y_true, raw_prediction), weights=sample_weight)
     expected = _sklearn_metric(loss, y_true, raw_prediction, sample_weight=sample_weight)
     assert ours == pytest.approx(expected, rel=1e-12, abs=0)
+
+
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+def test_poisson_matches_sklearn_deviance_with_zero_counts(weighted):
+    """Counts with many zeros (``y log y = 0``) and means far from the counts."""
+    rng = np.random.RandomState(2)
+    raw_prediction = rng.uniform(-8, 8, size=400)
+    y_true = rng.poisson(np.exp(rng.uniform(-3, 4, size=400))).astype(float)
+    assert (y_true == 0).sum() > 50
+    sample_weight = rng.uniform(0.1, 3, size=400) if weighted else None
+    ours = np.average(PoissonLoss().loss(y_true, raw_prediction), weights=sample_weight)
+    expected = mean_poisson_deviance(y_true, np.exp(raw_prediction), sample_weight=sample_weight)
+    assert ours == pytest.approx(expected, rel=1e-12, abs=0)
+
+
+# --------------------------------------------------------------------------------------
+# Values against scikit-learn's SGD losses (``sklearn/linear_model/_sgd_fast.pyx.tp``)
+#
+# numpy transcriptions of ``cy_loss(y, p)`` / ``cy_gradient(y, p)``, with y in {-1, 1} for
+# classification; ``p`` is the raw prediction.
+
+
+def sklearn_modified_huber(y, p):
+    z = p * y
+    loss = np.where(z >= 1.0, 0.0, np.where(z >= -1.0, (1.0 - z) * (1.0 - z), -4.0 * z))
+    gradient = np.where(z >= 1.0, 0.0, np.where(z >= -1.0, 2.0 * (1.0 - z) * -y, -4.0 * y))
+    return loss, gradient
+
+
+def sklearn_squared_hinge(y, p, threshold=1.0):
+    z = threshold - p * y
+    return np.where(z > 0, z * z, 0.0), np.where(z > 0, -2 * y * z, 0.0)
+
+
+def sklearn_epsilon_insensitive(y, p, epsilon):
+    ret = np.abs(y - p) - epsilon
+    gradient = np.where(y - p > epsilon, -1.0, np.where(p - y > epsilon, 1.0, 0.0))
+    return np.where(ret > 0, ret, 0.0), gradient
+
+
+def sklearn_squared_epsilon_insensitive(y, p, epsilon):
+    ret = np.abs(y - p) - epsilon
+    z = y - p
+    gradient = np.where(z > epsilon, -2 * (z - epsilon),
+                        np.where(z < -epsilon, 2 * (-z - epsilon), 0.0))
+    return np.where(ret > 0, ret * ret, 0.0), gradient
+
+
+SKLEARN_SGD_CASES = [
+    (ModifiedHuberLoss(), sklearn_modified_huber, "ModifiedHuber", ()),
+    (SquaredHingeLoss(), sklearn_squared_hinge, "SquaredHinge", (1.0,)),
+    (EpsilonInsensitiveLoss(), lambda y, p: sklearn_epsilon_insensitive(y, p, 0.1),
+     "EpsilonInsensitive", (0.1,)),
+    (EpsilonInsensitiveLoss(0.7), lambda y, p: sklearn_epsilon_insensitive(y, p, 0.7),
+     "EpsilonInsensitive", (0.7,)),
+    (SquaredEpsilonInsensitiveLoss(), lambda y, p: sklearn_squared_epsilon_insensitive(y, p, 0.1),
+     "SquaredEpsilonInsensitive", (0.1,)),
+    (SquaredEpsilonInsensitiveLoss(0.7),
+     lambda y, p: sklearn_squared_epsilon_insensitive(y, p, 0.7),
+     "SquaredEpsilonInsensitive", (0.7,)),
+]
+
+
+def _sklearn_sgd_inputs(loss, seed=11):
+    y_true, raw_prediction = random_y_true_raw_prediction(loss, n_samples=500, seed=seed)
+    # also hit the pieces' boundaries exactly: margins +-1, residuals +-epsilon
+    if loss.task == "binary":
+        y_true = np.append(y_true, [1.0, 1.0, 0.0, 0.0])
+        raw_prediction = np.append(raw_prediction, [1.0, -1.0, 1.0, -1.0])
+        return y_true, raw_prediction, 2 * y_true - 1
+    y_true = np.append(y_true, [0.0, 0.0, 2.0])
+    raw_prediction = np.append(raw_prediction, [loss.epsilon, -loss.epsilon, 2.0])
+    return y_true, raw_prediction, y_true
+
+
+SKLEARN_SGD_IDS = [repr(case[0]) for case in SKLEARN_SGD_CASES]
+
+
+@pytest.mark.parametrize("loss, reference, _, __", SKLEARN_SGD_CASES, ids=SKLEARN_SGD_IDS)
+def test_matches_sklearn_sgd_formulas(loss, reference, _, __):
+    y_true, raw_prediction, sklearn_y = _sklearn_sgd_inputs(loss)
+    expected_loss, expected_gradient = reference(sklearn_y, raw_prediction)
+    assert_allclose(loss.loss(y_true, raw_prediction), expected_loss, rtol=1e-14, atol=0)
+    assert_allclose(loss.gradient(y_true, raw_prediction), expected_gradient, rtol=1e-14, atol=0)
+
+
+@pytest.mark.parametrize("loss, reference, class_name, args", SKLEARN_SGD_CASES,
+                         ids=SKLEARN_SGD_IDS)
+def test_sklearn_sgd_transcriptions_match_sklearn(loss, reference, class_name, args):
+    """The numpy transcriptions above are scikit-learn's own (private) Cython losses."""
+    sgd_fast = pytest.importorskip("sklearn.linear_model._sgd_fast")
+    sklearn_loss = getattr(sgd_fast, class_name)(*args)
+    if not hasattr(sklearn_loss, "py_loss"):
+        pytest.skip("scikit-learn's private SGD losses no longer expose py_loss/py_dloss")
+    _, raw_prediction, sklearn_y = _sklearn_sgd_inputs(loss)
+    expected_loss, expected_gradient = reference(sklearn_y, raw_prediction)
+    for y, p, value, gradient in zip(sklearn_y, raw_prediction, expected_loss,
+                                     expected_gradient, strict=True):
+        assert sklearn_loss.py_loss(p, y) == pytest.approx(value, rel=1e-14, abs=0)
+        assert sklearn_loss.py_dloss(p, y) == pytest.approx(gradient, rel=1e-14, abs=0)
 
 
 # --------------------------------------------------------------------------------------
@@ -233,7 +376,7 @@ def test_extreme_raw_predictions_are_finite(loss, dtype):
     if loss.task == "binary":
         y_values = np.array([0.0, 1.0])
     else:
-        y_values = EXTREME_RAW
+        y_values = in_domain(loss, EXTREME_RAW)
     y_true, raw_prediction = (a.ravel().astype(dtype) for a in np.meshgrid(y_values, EXTREME_RAW))
     with warnings.catch_warnings(), np.errstate(all="raise", under="ignore"):
         warnings.simplefilter("error")
@@ -246,23 +389,82 @@ def test_extreme_raw_predictions_are_finite(loss, dtype):
     assert np.all(values >= 0)
 
 
+def wrong_tail(loss, margin):
+    """Textbook loss and d loss / d margin at a confidently wrong margin ``t raw``
+    (per unit class weight), or None where the loss is not written in closed form."""
+    if isinstance(loss, HingeLoss):
+        return 1 - margin, -1.0
+    if isinstance(loss, LogLoss | FocalLoss):  # both tend to -margin
+        return -margin, -1.0
+    if isinstance(loss, SquaredHingeLoss):
+        return (1 - margin) ** 2, -2 * (1 - margin)
+    if isinstance(loss, ModifiedHuberLoss):
+        return -4 * margin, -4.0
+    return None
+
+
 @pytest.mark.parametrize(
     "loss", [loss for loss in LOSS_INSTANCES if loss.task == "binary"], ids=loss_id
 )
 def test_binary_losses_tails(loss):
-    """Confident right predictions cost ~0, confident wrong ones grow linearly."""
+    """Confident right predictions cost ~0; confident wrong ones follow the textbook tail."""
     raw = np.array([1e4])
     one, zero = np.array([1.0]), np.array([0.0])
     alpha = getattr(loss, "alpha", None)
     weight_one = 1.0 if alpha is None else alpha
     weight_zero = 1.0 if alpha is None else 1 - alpha
-    offset = 1.0 if isinstance(loss, HingeLoss) else 0.0  # the hinge's margin
     assert_allclose(loss.loss(one, raw), 0, atol=1e-12)
     assert_allclose(loss.loss(zero, -raw), 0, atol=1e-12)
-    assert_allclose(loss.loss(one, -raw), weight_one * (1e4 + offset), rtol=1e-12)
-    assert_allclose(loss.loss(zero, raw), weight_zero * (1e4 + offset), rtol=1e-12)
-    assert_allclose(loss.gradient(one, -raw), -weight_one, rtol=1e-12)
-    assert_allclose(loss.gradient(zero, raw), weight_zero, rtol=1e-12)
+    assert_allclose(loss.gradient(one, raw), 0, atol=1e-12)
+    assert_allclose(loss.gradient(zero, -raw), 0, atol=1e-12)
+    tail = wrong_tail(loss, -1e4)
+    if tail is None:  # exponential: finite (see test_exp_continued_linearly) and increasing
+        assert loss.loss(one, -raw)[0] > loss.loss(one, -raw / 10)[0] > 1e100
+        assert loss.gradient(one, -raw)[0] < 0 < loss.gradient(zero, raw)[0]
+        return
+    value, slope = tail
+    assert_allclose(loss.loss(one, -raw), weight_one * value, rtol=1e-12)
+    assert_allclose(loss.loss(zero, raw), weight_zero * value, rtol=1e-12)
+    assert_allclose(loss.gradient(one, -raw), weight_one * slope, rtol=1e-12)  # t = +1
+    assert_allclose(loss.gradient(zero, raw), -weight_zero * slope, rtol=1e-12)  # t = -1
+
+
+EXP_LOSSES = [
+    (PoissonLoss(), 3.0, lambda y, raw: 2 * (y * np.log(y) - y * (raw + 1) + np.exp(raw))),
+    (ExponentialLoss(), 1.0, lambda y, raw: np.exp(-raw)),
+    (ExponentialLoss(), 0.0, lambda y, raw: np.exp(raw)),
+]
+
+
+@pytest.mark.parametrize("loss, y, formula", EXP_LOSSES,
+                         ids=["poisson", "exponential-y1", "exponential-y0"])
+def test_exp_continued_linearly(loss, y, formula):
+    """Exact up to a large exponent, then continued with the same value and slope:
+    finite, convex, and with a gradient that is still the derivative of the loss."""
+    sign = 1.0 if formula(1.0, 1.0) > formula(1.0, 0.0) else -1.0  # exponent = sign * raw
+    for dtype in (np.float64, np.float32):
+        log_max = float(np.log(np.finfo(dtype).max))
+        exact = sign * np.array([-30.0, 0.0, 30.0, 0.5 * log_max])
+        assert_allclose(loss.loss(np.full(4, y, dtype=dtype), exact.astype(dtype)),
+                        formula(y, exact), rtol=1e-5 if dtype == np.float32 else 1e-12)
+        # past the cap, up to 1e5 above the largest finite exponent
+        raw = np.sort(sign * np.linspace(0.5 * log_max, log_max + 1e5, 20001))
+        with np.errstate(over="raise", invalid="raise"):
+            values = loss.loss(np.full(raw.shape, y, dtype=dtype), raw.astype(dtype))
+            gradient = loss.gradient(np.full(raw.shape, y, dtype=dtype), raw.astype(dtype))
+        assert values.dtype == gradient.dtype == dtype
+        assert np.all(np.isfinite(values)) and np.all(np.isfinite(gradient))
+        assert np.all(values > 0)
+    # in float64 (the cap depends on the dtype): convex, and the secant slopes lie
+    # between the gradients at their ends
+    values64 = loss.loss(np.full(raw.shape, y), raw)
+    gradient64 = loss.gradient(np.full(raw.shape, y), raw)
+    slopes = np.diff(values64) / np.diff(raw)
+    assert np.all(np.diff(slopes) >= -1e-9 * np.abs(slopes[1:])), "not convex"
+    low = np.minimum(gradient64[:-1], gradient64[1:])
+    high = np.maximum(gradient64[:-1], gradient64[1:])
+    tolerance = 1e-9 * np.abs(high)
+    assert np.all((slopes >= low - tolerance) & (slopes <= high + tolerance))
 
 
 @pytest.mark.parametrize("loss", LOSS_INSTANCES, ids=loss_id)
@@ -357,18 +559,53 @@ EXPECTED_TASKS = {
     HingeLoss: "binary",
     LogLoss: "binary",
     FocalLoss: "binary",
+    LogCoshLoss: "regression",
+    EpsilonInsensitiveLoss: "regression",
+    SquaredEpsilonInsensitiveLoss: "regression",
+    PoissonLoss: "regression",
+    ExpectileLoss: "regression",
+    SquaredHingeLoss: "binary",
+    ModifiedHuberLoss: "binary",
+    ExponentialLoss: "binary",
+}
+
+EXPECTED_INVERSE_LINKS = {
+    LogLoss: expit,
+    FocalLoss: expit,
+    PoissonLoss: np.exp,
+    # scikit-learn's SGDClassifier(loss="modified_huber").predict_proba, binary case
+    ModifiedHuberLoss: lambda raw: (np.clip(raw, -1, 1) + 1) / 2,
+    # AdaBoost: exp(-t f) is minimised in expectation by half the log-odds
+    ExponentialLoss: lambda raw: 1 / (1 + np.exp(-2 * raw)),
 }
 
 
 @pytest.mark.parametrize("loss", LOSS_INSTANCES, ids=loss_id)
 def test_task_and_inverse_link(loss):
     assert loss.task == EXPECTED_TASKS[type(loss)]
-    if isinstance(loss, LogLoss | FocalLoss):
-        assert callable(loss.inverse_link)
-        raw = np.linspace(-50, 50, 101)
-        assert_array_equal(loss.inverse_link(raw), expit(raw))
-    else:
+    expected = EXPECTED_INVERSE_LINKS.get(type(loss))
+    if expected is None:
         assert loss.inverse_link is None
+        return
+    assert callable(loss.inverse_link)
+    raw = np.linspace(-50, 50, 101)
+    assert_allclose(loss.inverse_link(raw), expected(raw), rtol=1e-15, atol=0)
+    if loss.task == "regression":  # metrics map predictions back with the link
+        assert_allclose(loss.link(loss.inverse_link(raw)), raw, rtol=1e-14, atol=1e-14)
+    else:  # probabilities, increasing in the raw prediction
+        assert np.all((loss.inverse_link(raw) >= 0) & (loss.inverse_link(raw) <= 1))
+        assert np.all(np.diff(loss.inverse_link(raw)) >= 0)
+
+
+@pytest.mark.parametrize("loss", LOSS_INSTANCES, ids=loss_id)
+def test_check_target(loss):
+    """Only the Poisson loss restricts its targets (non-negative), with a clear message."""
+    loss.check_target(np.array([[0.0], [1.0], [3.5]]))
+    if isinstance(loss, PoissonLoss):
+        with pytest.raises(ValueError, match="non-negative"):
+            loss.check_target(np.array([[1.0], [-0.5]]))
+    else:
+        loss.check_target(np.array([[1.0], [-0.5]]))
 
 
 @pytest.mark.parametrize("loss", LOSS_INSTANCES, ids=loss_id)
@@ -377,8 +614,10 @@ def test_loss_shapes_and_nonnegativity(loss):
     values = loss.loss(y_true, raw_prediction)
     assert values.shape == raw_prediction.shape
     assert np.all(values >= 0)
-    if loss.task == "regression":  # a perfect prediction costs nothing
+    if loss.task == "regression" and loss.link is None:  # a perfect prediction costs nothing
         assert_array_equal(loss.loss(y_true, y_true), 0)
+    elif loss.task == "regression":  # ... also through the link, up to rounding
+        assert_allclose(loss.loss(y_true, loss.link(y_true)), 0, atol=1e-13)
 
 
 # --------------------------------------------------------------------------------------
@@ -401,6 +640,15 @@ def test_loss_shapes_and_nonnegativity(loss):
         (FocalLoss(alpha=1.5), "alpha"),
         (FocalLoss(alpha=-0.1), "alpha"),
         (FocalLoss(alpha="a"), "alpha"),
+        (EpsilonInsensitiveLoss(epsilon=-0.1), "epsilon"),
+        (EpsilonInsensitiveLoss(epsilon="a"), "epsilon"),
+        (SquaredEpsilonInsensitiveLoss(epsilon=-0.1), "epsilon"),
+        (SquaredEpsilonInsensitiveLoss(epsilon=None), "epsilon"),
+        (ExpectileLoss(0), "expectile"),
+        (ExpectileLoss(1), "expectile"),
+        (ExpectileLoss(-0.1), "expectile"),
+        (ExpectileLoss(1.5), "expectile"),
+        (ExpectileLoss("a"), "expectile"),
     ],
     ids=loss_id,
 )
@@ -416,6 +664,9 @@ def test_validate_rejects_bad_parameters(loss, name):
         (HuberLoss(delta=np.nan), "delta"),
         (FocalLoss(gamma=np.nan), "gamma"),
         (FocalLoss(alpha=np.nan), "alpha"),
+        (EpsilonInsensitiveLoss(epsilon=np.nan), "epsilon"),
+        (SquaredEpsilonInsensitiveLoss(epsilon=np.nan), "epsilon"),
+        (ExpectileLoss(np.nan), "expectile"),
     ],
     ids=loss_id,
 )
@@ -435,6 +686,10 @@ def test_validate_rejects_nan(loss, name):
         FocalLoss(gamma=0, alpha=0),
         FocalLoss(gamma=1, alpha=1),
         FocalLoss(gamma=3, alpha=None),
+        EpsilonInsensitiveLoss(0),
+        SquaredEpsilonInsensitiveLoss(2),
+        ExpectileLoss(0.001),
+        ExpectileLoss(0.999),
     ],
     ids=loss_id,
 )
@@ -453,6 +708,16 @@ EXPECTED_NAMES = {
     "hinge",
     "log_loss",
     "focal",
+    "log_cosh",
+    "epsilon_insensitive",
+    "squared_epsilon_insensitive",
+    "poisson",
+    "expectile",
+    "squared_hinge",
+    "modified_huber",
+    "exponential",
+    "multinomial_log_loss",
+    "softmax_focal",
 }
 
 
@@ -461,8 +726,11 @@ def test_registry_names():
     assert len(LOSSES) == len(EXPECTED_NAMES)
     for cls in LOSSES.values():
         assert issubclass(cls, Loss)
-    # every registry entry is exercised by the generic tests
-    assert {type(loss) for loss in LOSS_INSTANCES} == set(LOSSES.values())
+    # every elementwise registry entry is exercised by the generic tests
+    assert {type(loss) for loss in LOSS_INSTANCES} == {
+        cls for cls in LOSSES.values() if cls.elementwise}
+    assert {name for name, cls in LOSSES.items() if not cls.elementwise} == {
+        "multinomial_log_loss", "softmax_focal"}
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED_NAMES))
@@ -528,6 +796,9 @@ def test_clone_and_params_round_trip(loss):
         (QuantileLoss(), {"quantile": 0.3}),
         (HuberLoss(), {"delta": 2.5}),
         (FocalLoss(), {"gamma": 1.5, "alpha": 0.75}),
+        (EpsilonInsensitiveLoss(), {"epsilon": 1.5}),
+        (SquaredEpsilonInsensitiveLoss(), {"epsilon": 1.5}),
+        (ExpectileLoss(), {"expectile": 0.8}),
     ],
     ids=loss_id,
 )
@@ -551,6 +822,9 @@ def test_set_params_changes_behaviour(loss, new_params):
         (HuberLoss(0.3), "HuberLoss(delta=0.3)"),
         (FocalLoss(0.0), "FocalLoss(gamma=0.0)"),
         (FocalLoss(0.5, alpha=0.9), "FocalLoss(alpha=0.9, gamma=0.5)"),
+        (PoissonLoss(), "PoissonLoss()"),
+        (EpsilonInsensitiveLoss(0.5), "EpsilonInsensitiveLoss(epsilon=0.5)"),
+        (ExpectileLoss(0.9), "ExpectileLoss(expectile=0.9)"),
     ],
     ids=loss_id,
 )
@@ -592,6 +866,13 @@ HYPOTHESIS_SMOOTH_LOSSES = [
     FocalLoss(0.0),
     FocalLoss(2.0, alpha=0.25),
     FocalLoss(0.5, alpha=0.9),
+    LogCoshLoss(),
+    SquaredEpsilonInsensitiveLoss(),
+    PoissonLoss(),
+    ExpectileLoss(0.9),
+    SquaredHingeLoss(),
+    ModifiedHuberLoss(),
+    ExponentialLoss(),
 ]
 
 finite_floats = st.floats(min_value=-50, max_value=50, allow_nan=False, allow_infinity=False)
@@ -610,6 +891,8 @@ def test_hypothesis_gradient_finite_differences(loss, raw, data):
     else:
         labels = finite_floats
     y_true = np.array(data.draw(st.lists(labels, min_size=raw.size, max_size=raw.size)))
+    if loss.task == "regression":
+        y_true = in_domain(loss, y_true)
     assume(np.all(kink_distance(loss, y_true, raw) > KINK_TOLERANCE))
     numerical = central_difference(loss, y_true, raw, eps=1e-5)
     assert_allclose(loss.gradient(y_true, raw), numerical, rtol=1e-6, atol=1e-7)

@@ -93,8 +93,21 @@ def binary_data():
     return X, np.array(["no", "yes"])[y]
 
 
+def in_domain(name, *arrays):
+    """Regression arrays in the loss's domain: their absolute values if its
+    ``check_target`` rejects negative targets (e.g. Poisson counts)."""
+    try:
+        get_loss(name).check_target(-np.ones((1, 1)))
+    except ValueError:
+        return tuple(np.abs(array) for array in arrays)
+    return arrays
+
+
 def data_for(name, regression_data, multiclass_data):
-    return regression_data if get_loss(name).task == "regression" else multiclass_data
+    if get_loss(name).task != "regression":
+        return multiclass_data
+    X, y = regression_data
+    return (X, *in_domain(name, y))
 
 
 def fit_estimator(name, X, y, **params):
@@ -138,6 +151,7 @@ def test_mean_loss_matches_sklearn_regression(loss, reference, weighted):
 @pytest.mark.parametrize("name", REGRESSION_NAMES)
 def test_mean_loss_multioutput_is_uniform_average(name):
     y_true, y_pred, weight = random_regression(0, n_outputs=3)
+    y_true, y_pred = in_domain(name, y_true, y_pred)
     per_output = [mean_loss(name, y_true[:, k], y_pred[:, k], sample_weight=weight)
                   for k in range(3)]
     assert_allclose(mean_loss(name, y_true, y_pred, sample_weight=weight),
@@ -308,6 +322,7 @@ def test_mean_loss_is_a_weighted_mean(seed, scale, name):
     """Scaling the weights changes nothing; integer weights equal repeated samples."""
     if get_loss(name).task == "regression":
         y_true, y_pred, _ = random_regression(seed, n=20)
+        y_true, y_pred = in_domain(name, y_true, y_pred)
     else:
         y_true, y_pred, _ = random_multiclass(seed, n=20, classes=(0, 1, 2))
         y_true[:3] = [0, 1, 2]
@@ -360,6 +375,7 @@ def test_d2_loss_score_multioutput_and_edge_cases():
 def test_d2_loss_score_best_constant_scores_zero(name):
     """No constant beats the one d2_loss_score finds, so D^2 of constants is <= 0."""
     y_true, _, weight = random_regression(7, n=40)
+    (y_true,) = in_domain(name, y_true)
     constants = np.linspace(y_true.min(), y_true.max(), 201)
     scores = [d2_loss_score(name, y_true, np.full_like(y_true, c), sample_weight=weight)
               for c in constants]
@@ -503,7 +519,7 @@ def test_scorer_with_loss_parameters(regression_data):
 
 @pytest.mark.parametrize("name", REGRESSION_NAMES)
 def test_d2_scorer(name, fitted, regression_data):
-    X, y = regression_data
+    X, y = data_for(name, regression_data, None)
     estimator = fitted[name]
     scorer = make_d2_scorer(name)
     assert scorer(estimator, X, y) == pytest.approx(

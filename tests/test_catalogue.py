@@ -1,0 +1,176 @@
+"""Cross-checks of the loss catalogue against independent solvers of the same objective.
+
+Each loss is trained by ``SGDRegressor`` / ``SGDClassifier`` with default settings on
+standardised data (20,000 x 10) and its held-out loss is compared with that of an
+independent minimiser of the same objective ``mean loss + alpha/2 ||w||^2``
+(``alpha = 1e-4``):
+
+* Poisson: ``sklearn.linear_model.PoissonRegressor`` (minimises ``1/(2n) sum deviance +
+  alpha'/2 ||w||^2``, i.e. half our objective with ``alpha' = alpha / 2``);
+* epsilon-insensitive: ``sklearn.svm.LinearSVR`` (``1/2 ||w||^2 + C sum loss``, i.e. our
+  objective times ``1/alpha`` with ``C = 1 / (n alpha)``), solved in the dual by
+  liblinear, which may stop short of the optimum (its tolerance is on the dual);
+* squared hinge: ``sklearn.svm.LinearSVC`` in the primal, same ``C``;
+* the other smooth losses: L-BFGS on the objective (``exact_solvers.exact_solution``).
+
+liblinear also penalises the intercept, through a constant feature of value
+``intercept_scaling``: large values make the intercept's penalty negligible
+(``alpha/2 (b / intercept_scaling)^2`` in our units).
+
+Every check can fail: the reference must reach a training objective at least as low as
+SGD's (up to its own tolerance), and a clearly wrong model (half the raw predictions)
+must be outside the tolerance.
+"""
+
+import numpy as np
+import pytest
+from exact_solvers import exact_solution
+from sklearn.datasets import make_classification
+from sklearn.linear_model import PoissonRegressor
+from sklearn.linear_model import SGDClassifier as SklearnSGDClassifier
+from sklearn.metrics import mean_poisson_deviance
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import LinearSVC, LinearSVR
+
+from sklosses import SGDClassifier, SGDRegressor
+from sklosses.losses import (
+    EpsilonInsensitiveLoss,
+    ExpectileLoss,
+    ExponentialLoss,
+    LogCoshLoss,
+    ModifiedHuberLoss,
+    PoissonLoss,
+    SquaredEpsilonInsensitiveLoss,
+    SquaredHingeLoss,
+)
+
+ALPHA = 1e-4
+N_SAMPLES, N_FEATURES = 20000, 10
+
+
+def standardised_problem(task, seed=0, n_samples=N_SAMPLES, n_features=N_FEATURES):
+    """Correlated standardised features; train and test halves.
+
+    ``"regression"``: linear signal plus heavy-tailed noise; ``"binary"``: logistic
+    labels; ``"counts"``: Poisson counts with log-mean ``1 + x w``, ``std(x w) = 0.7``.
+    """
+    rng = np.random.default_rng(seed)
+    mixing = 0.3 * rng.normal(size=(n_features, n_features)) + np.eye(n_features)
+    X = StandardScaler().fit_transform(rng.standard_normal((2 * n_samples, n_features)) @ mixing)
+    coef = rng.normal(size=n_features)
+    if task == "regression":
+        y = X @ coef + 2 + rng.standard_t(3, size=2 * n_samples)
+    elif task == "counts":
+        signal = X @ coef
+        y = rng.poisson(np.exp(1 + 0.7 * signal / signal.std())).astype(float)
+    else:
+        signal = X @ coef * 2 / np.sqrt(n_features) + 0.5
+        y = (signal + rng.logistic(size=2 * n_samples) > 0).astype(float)
+    return X[:n_samples], y[:n_samples], X[n_samples:], y[n_samples:]
+
+
+def fit_sgd(loss, X, y):
+    """Default-settings SGD model."""
+    estimator = SGDRegressor if loss.task == "regression" else SGDClassifier
+    return estimator(loss=loss, random_state=0).fit(X, y)
+
+
+def objective(loss, X, y, coef, intercept):
+    return loss.loss(y, X @ coef + intercept).mean() + ALPHA / 2 * coef @ coef
+
+
+def check_against_reference(loss, data, reference, rtol, objective_slack=1e-7, model=None):
+    """SGD's test loss is within ``rtol`` of the reference's, the reference is a
+    minimiser (training objective not above SGD's beyond ``objective_slack``, relative),
+    and a clearly wrong model is outside the tolerance. Returns the test-loss ratio."""
+    X, y, X_test, y_test = data
+    model = fit_sgd(loss, X, y) if model is None else model
+    coef, intercept = model.coef_.ravel(), float(np.ravel(model.intercept_)[0])
+    reference_coef, reference_intercept = reference
+    optimum = loss.loss(y_test, X_test @ reference_coef + reference_intercept).mean()
+    raw = X_test @ coef + intercept
+    achieved = loss.loss(y_test, raw).mean()
+    assert achieved <= (1 + rtol) * optimum, (achieved, optimum)
+    assert objective(loss, X, y, reference_coef, reference_intercept) <= (
+        1 + objective_slack) * objective(loss, X, y, coef, intercept)
+    assert loss.loss(y_test, 0.5 * raw).mean() > (1 + rtol) * optimum  # not vacuous
+    return achieved / optimum
+
+
+@pytest.fixture(scope="module")
+def regression_data():
+    return standardised_problem("regression")
+
+
+@pytest.fixture(scope="module")
+def binary_data():
+    return standardised_problem("binary")
+
+
+@pytest.fixture(scope="module")
+def count_data():
+    return standardised_problem("counts")
+
+
+def test_poisson_matches_poisson_regressor(count_data):
+    X, y, X_test, y_test = count_data
+    reference = PoissonRegressor(alpha=ALPHA / 2, tol=1e-12, max_iter=10000).fit(X, y)
+    model = SGDRegressor(loss="poisson", random_state=0).fit(X, y)
+    check_against_reference(PoissonLoss(), count_data, (reference.coef_, reference.intercept_),
+                            rtol=0.01, model=model)
+    # the same comparison with scikit-learn's metric, on the predicted means
+    achieved = mean_poisson_deviance(y_test, model.predict(X_test))
+    optimum = mean_poisson_deviance(y_test, reference.predict(X_test))
+    assert achieved <= 1.01 * optimum, (achieved, optimum)
+
+
+def test_epsilon_insensitive_matches_linear_svr(regression_data):
+    """2% tolerance: liblinear's dual solver may stop short of the primal optimum."""
+    X, y, _, _ = regression_data
+    loss = EpsilonInsensitiveLoss(epsilon=0.1)
+    reference = LinearSVR(loss="epsilon_insensitive", epsilon=loss.epsilon,
+                          C=1 / (len(y) * ALPHA), dual=True, intercept_scaling=10,
+                          tol=1e-4, max_iter=20000, random_state=0).fit(X, y)
+    check_against_reference(loss, regression_data, (reference.coef_, reference.intercept_[0]),
+                            rtol=0.02, objective_slack=1e-3)
+
+
+def test_squared_hinge_matches_linear_svc(binary_data):
+    X, y, _, _ = binary_data
+    reference = LinearSVC(loss="squared_hinge", C=1 / (len(y) * ALPHA), dual=False,
+                          intercept_scaling=100, tol=1e-10, max_iter=100000).fit(X, y)
+    check_against_reference(SquaredHingeLoss(), binary_data,
+                            (reference.coef_.ravel(), reference.intercept_[0]), rtol=0.01,
+                            objective_slack=1e-6)
+
+
+LBFGS_CASES = [
+    LogCoshLoss(),
+    SquaredEpsilonInsensitiveLoss(),
+    ExpectileLoss(0.9),
+    ExpectileLoss(0.1),
+    ModifiedHuberLoss(),
+    ExponentialLoss(),
+]
+
+
+@pytest.mark.parametrize("loss", LBFGS_CASES, ids=repr)
+def test_smooth_losses_match_lbfgs(loss, regression_data, binary_data):
+    data = regression_data if loss.task == "regression" else binary_data
+    X, y, _, _ = data
+    check_against_reference(loss, data, exact_solution(loss, X, y, alpha=ALPHA), rtol=0.01)
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_modified_huber_probabilities_are_sklearns(n_classes):
+    """``predict_proba`` of the same coefficients equals scikit-learn's SGDClassifier's
+    for ``loss="modified_huber"`` (clipped, rescaled, and normalised one-vs-rest)."""
+    X, y = make_classification(n_samples=300, n_features=5, n_informative=3, n_redundant=0,
+                               n_classes=n_classes, random_state=0)
+    ours = SGDClassifier(loss="modified_huber", random_state=0).fit(X, y)
+    theirs = SklearnSGDClassifier(loss="modified_huber", max_iter=5, tol=None,
+                                  random_state=0).fit(X, y)
+    theirs.coef_, theirs.intercept_ = ours.coef_.copy(), ours.intercept_.copy()
+    probability = ours.predict_proba(X)
+    np.testing.assert_allclose(probability, theirs.predict_proba(X), rtol=1e-12, atol=1e-15)
+    assert 0 < np.mean((probability == 0) | (probability == 1)) < 1  # clipping is exercised
