@@ -14,6 +14,17 @@ import scipy.sparse as sp
 from scipy.optimize import minimize_scalar
 
 
+def _vector_product(vector, matrix):
+    """``vector @ matrix`` over the features, without BLAS.
+
+    These products are cheap (one pass over ``n_features`` numbers), but BLAS
+    may run them on several threads, whose wake-up between the engine's other,
+    single-threaded steps costs far more than the product itself (sparse
+    epochs ran 3.7x slower). ``einsum`` without ``optimize`` stays on one thread.
+    """
+    return np.einsum("i,i...->...", vector, matrix)
+
+
 @dataclass
 class Preconditioner:
     """Implicit standardisation of the features, without touching ``X``.
@@ -71,12 +82,13 @@ class Preconditioner:
 
     def coefficients(self, u, c):
         """``(coef, intercept)`` of the model from the engine's ``(u, c)``."""
-        coef = u * self.inverse_scale[:, None].astype(u.dtype)
-        return coef, c - self.center.astype(u.dtype) @ coef
+        coef = u * self.inverse_scale[:, None].astype(u.dtype, copy=False)
+        return coef, c - _vector_product(self.center.astype(u.dtype, copy=False), coef)
 
     def parameters(self, coef, intercept):
         """The engine's ``(u, c)`` for a model ``(coef, intercept)``."""
-        return coef / self.inverse_scale[:, None], intercept + self.center @ coef
+        return (coef / self.inverse_scale[:, None],
+                intercept + _vector_product(self.center, coef))
 
 
 def _column_moments(X, chunk_bytes=262144):
@@ -149,20 +161,20 @@ def _preconditioned_spectrum(X_sample, weight, preconditioner, fit_intercept, rn
     center, inverse_scale = preconditioner.center, preconditioner.inverse_scale
     squares = X_sample.multiply(X_sample) if sp.issparse(X_sample) else X_sample**2
     squared_norms = (squares @ inverse_scale**2 - 2 * (X_sample @ (center * inverse_scale**2))
-                     + center**2 @ inverse_scale**2 + fit_intercept)
+                     + _vector_product(center**2, inverse_scale**2) + fit_intercept)
     max_norm = float(np.max(weight * np.asarray(squared_norms).ravel()))
     vector, bias = rng.standard_normal(X_sample.shape[1]), float(fit_intercept)
     eigenvalue = 0.0
     for _ in range(n_power_iter):
         scaled = vector * inverse_scale
-        projection = weight * (X_sample @ scaled - center @ scaled + bias)
+        projection = weight * (X_sample @ scaled - _vector_product(center, scaled) + bias)
         new_vector = (X_sample.T @ projection - center * projection.sum()) * inverse_scale
         new_vector /= len(weight)
         new_bias = projection.mean() if fit_intercept else 0.0
-        norm = np.sqrt(new_vector @ new_vector + new_bias**2)
+        norm = np.sqrt(_vector_product(new_vector, new_vector) + new_bias**2)
         if norm == 0:
             break
-        eigenvalue = norm / np.sqrt(vector @ vector + bias**2)
+        eigenvalue = norm / np.sqrt(_vector_product(vector, vector) + bias**2)
         vector, bias = new_vector / norm, new_bias / norm
     return eigenvalue, max_norm
 

@@ -215,7 +215,10 @@ class BatchPlan:
 
     def rows(self, batch):
         """Row indices of batch ``batch`` (for inputs that cannot be viewed)."""
-        return self.view(np.arange(self.n_samples), batch).ravel()
+        if batch == self.n_strided:
+            return np.arange(self.n_covered, self.n_samples)
+        segment_starts = np.arange(self.blocks_per_batch)[:, None] * self.segment_rows
+        return (segment_starts + batch * self.block_rows + np.arange(self.block_rows)).ravel()
 
 
 def _row_bytes(X):
@@ -281,16 +284,16 @@ def _parameter_gradient(X_batch, gradient, preconditioner):
     the summed gradients of ``u`` and ``c``."""
     n_outputs = gradient.shape[-1]
     gradient_sum = gradient.reshape(-1, n_outputs).sum(axis=0)
-    center = preconditioner.center.astype(gradient.dtype)
+    center = preconditioner.center.astype(gradient.dtype, copy=False)
     coef_gradient = _transposed_product(X_batch, gradient) - np.outer(center, gradient_sum)
-    coef_gradient *= preconditioner.inverse_scale.astype(gradient.dtype)[:, None]
+    coef_gradient *= preconditioner.inverse_scale.astype(gradient.dtype, copy=False)[:, None]
     return coef_gradient, gradient_sum
 
 
 def _proximal_step(state, penalty, coef_gradient, intercept_gradient, step_size,
                    fit_intercept):
     """``u <- prox(u - step_size * coef_gradient)``, ``c <- c - step_size * ...``."""
-    inverse_scale = state.preconditioner.inverse_scale.astype(state.coef.dtype)
+    inverse_scale = state.preconditioner.inverse_scale.astype(state.coef.dtype, copy=False)
     penalty.shrink(state.coef, step_size, inverse_scale)
     state.coef -= step_size * coef_gradient
     penalty.proximal(state.coef, step_size, inverse_scale)
