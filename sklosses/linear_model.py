@@ -19,7 +19,6 @@ from sklearn.utils import check_random_state, compute_class_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
-    check_array,
     check_is_fitted,
     check_scalar,
     validate_data,
@@ -41,6 +40,7 @@ from ._sgd import (
     run_sgd,
     sparse_average,
 )
+from ._validation import check_sample_weight
 from .losses import get_loss
 
 _DTYPES = [np.float64, np.float32]
@@ -51,23 +51,6 @@ def _resolve_batch_size(batch_size, n_samples):
     if batch_size == "auto":
         batch_size = int(np.clip(n_samples // 100, 16, 4096))
     return max(1, min(batch_size, n_samples))
-
-
-def _validate_sample_weight(sample_weight, n_samples, dtype):
-    """Sample weights as a finite, non-negative 1-D array (None stays None)."""
-    if sample_weight is None:
-        return None
-    if isinstance(sample_weight, Real):
-        sample_weight = np.full(n_samples, sample_weight)
-    sample_weight = check_array(sample_weight, ensure_2d=False, dtype=dtype,
-                                input_name="sample_weight")
-    if sample_weight.shape != (n_samples,):
-        raise ValueError(
-            f"sample_weight has shape {sample_weight.shape}, expected ({n_samples},)."
-        )
-    if (sample_weight < 0).any():
-        raise ValueError("sample_weight must be non-negative.")
-    return sample_weight
 
 
 class _BaseSGD(BaseEstimator):
@@ -216,7 +199,7 @@ class _BaseSGD(BaseEstimator):
         Y = self._encode_targets(y, classes, first_call, loss).astype(X.dtype, copy=False)
         if hasattr(loss, "check_target"):
             loss.check_target(Y)
-        sample_weight = _validate_sample_weight(sample_weight, X.shape[0], X.dtype)
+        sample_weight = check_sample_weight(sample_weight, X.shape[0], X.dtype)
         sample_weight = self._apply_class_weight(y, sample_weight, partial)
         random_state = check_random_state(self.random_state)
         rng = np.random.default_rng(random_state.randint(np.iinfo(np.int32).max))

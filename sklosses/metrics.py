@@ -82,6 +82,7 @@ from sklearn.utils import check_array, check_consistent_length, column_or_1d
 from sklearn.utils.metadata_routing import MetadataRequest
 from sklearn.utils.multiclass import check_classification_targets
 
+from ._validation import check_sample_weight
 from .losses import LOSSES, get_loss
 
 __all__ = [
@@ -117,23 +118,6 @@ def _checked_loss(loss):
 
 def _task(loss):
     return getattr(loss, "task", "regression")
-
-
-def _checked_sample_weight(sample_weight, n_samples):
-    """Finite, non-negative weights of shape (n_samples,) with a positive sum."""
-    if sample_weight is None:
-        return None
-    sample_weight = check_array(sample_weight, ensure_2d=False, dtype=np.float64,
-                                input_name="sample_weight")
-    if sample_weight.shape != (n_samples,):
-        raise ValueError(
-            f"sample_weight has shape {sample_weight.shape}, expected ({n_samples},)."
-        )
-    if (sample_weight < 0).any():
-        raise ValueError("sample_weight must be non-negative.")
-    if not sample_weight.sum() > 0:
-        raise ValueError("sample_weight sums to zero: the weighted mean is undefined.")
-    return sample_weight
 
 
 def _raw_prediction(loss, y_pred):
@@ -347,7 +331,7 @@ def mean_loss(loss, y_true, y_pred, *, sample_weight=None, labels=None, pos_labe
     loss = _checked_loss(loss)
     per_sample = _per_sample_loss(loss, y_true, y_pred, labels, pos_label)
     check_consistent_length(per_sample, sample_weight)
-    sample_weight = _checked_sample_weight(sample_weight, len(per_sample))
+    sample_weight = check_sample_weight(sample_weight, len(per_sample), positive_sum=True)
     return float(np.average(per_sample, weights=sample_weight))
 
 
@@ -388,7 +372,7 @@ def kl_divergence(y_true, y_pred, *, sample_weight=None, eps=1e-15):
     terms = np.where(y_true > 0, y_true * np.log(np.where(y_true > 0, y_true, 1) / probability),
                      0.0)
     per_sample = terms.sum(axis=1)
-    sample_weight = _checked_sample_weight(sample_weight, len(per_sample))
+    sample_weight = check_sample_weight(sample_weight, len(per_sample), positive_sum=True)
     return float(np.average(per_sample, weights=sample_weight))
 
 
@@ -467,7 +451,7 @@ def d2_loss_score(loss, y_true, y_pred, *, sample_weight=None):
     if _task(loss) != "regression":
         raise ValueError(f"d2_loss_score needs a regression loss; {loss!r} is {_task(loss)!r}.")
     y_true_2d, raw = _regression_arrays(loss, y_true, y_pred)
-    sample_weight = _checked_sample_weight(sample_weight, len(y_true_2d))
+    sample_weight = check_sample_weight(sample_weight, len(y_true_2d), positive_sum=True)
     if len(y_true_2d) < 2:
         warnings.warn("D^2 score is not well-defined with less than two samples.",
                       UndefinedMetricWarning, stacklevel=2)
