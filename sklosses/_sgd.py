@@ -190,7 +190,7 @@ class BatchPlan:
     permutes the order of the batches every epoch.
     """
 
-    def __init__(self, n_samples, batch_size, row_bytes, block_bytes=32768):
+    def __init__(self, n_samples, batch_size, row_bytes, block_bytes=262144):
         self.n_samples = n_samples
         self.block_rows = int(max(1, min(block_bytes // row_bytes, batch_size // 16)))
         self.blocks_per_batch = max(1, batch_size // self.block_rows)
