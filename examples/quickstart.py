@@ -21,9 +21,10 @@ from sklosses.losses import LOSSES
 from sklosses.metrics import mean_loss
 
 
-def loss_table(task, X, y):
-    """Rows: the loss trained with; columns: held-out mean of every loss of the task."""
-    names = [name for name, loss_class in LOSSES.items() if loss_class().task == task]
+def loss_table(tasks, X, y):
+    """Rows: the loss trained with; columns: held-out mean of every loss of the tasks."""
+    names = [name for name, loss_class in LOSSES.items() if loss_class().task in tasks]
+    task = tasks[0]
     X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.5, random_state=0)
     estimator = SGDRegressor if task == "regression" else SGDClassifier
     rows = {}
@@ -44,22 +45,24 @@ def print_table(title, rows):
     columns = list(next(iter(rows.values()))[0])
     best = {column: (max if column in ("R2", "accuracy") else min)(
         scores[column] for scores, _ in rows.values()) for column in columns}
-    print(f"\n{title}\n" + "trained with".ljust(16)
-          + "".join(column.rjust(16) for column in columns) + "fit s".rjust(8))
+    first = max(len("trained with"), *map(len, rows)) + 2
+    widths = {column: max(len(column), 9) + 2 for column in columns}
+    print(f"\n{title}\n" + "trained with".ljust(first)
+          + "".join(column.rjust(widths[column]) for column in columns) + "fit s".rjust(8))
     for name, (scores, seconds) in rows.items():
         cells = "".join(
-            (f"{scores[column]:.4g}" + ("*" if scores[column] == best[column] else " ")).rjust(16)
-            for column in columns)
-        print(name.ljust(16) + cells + f"{seconds:8.3f}")
+            (f"{scores[column]:.4g}" + ("*" if scores[column] == best[column] else " "))
+            .rjust(widths[column]) for column in columns)
+        print(name.ljust(first) + cells + f"{seconds:8.3f}")
 
 
 def main():
     X, y = load_diabetes(return_X_y=True)
     print_table("Regression: diabetes (221 train / 221 test rows), held-out mean loss",
-                loss_table("regression", X, y))
+                loss_table(("regression",), X, y))
     X, y = load_breast_cancer(return_X_y=True)
     print_table("Binary classification: breast cancer (284 / 285 rows), held-out mean loss",
-                loss_table("binary", X, y))
+                loss_table(("binary", "multiclass"), X, y))
 
 
 if __name__ == "__main__":
