@@ -17,7 +17,7 @@ Scorer names
 ------------
 A registry name ``name`` gets the scorer name ``"neg_mean_" + name``, plus a
 trailing ``"_loss"`` unless ``name`` already ends in ``"_loss"`` or
-``"_error"``. With the current registry:
+``"_error"`` (:func:`get_scorer_names` lists them), for example:
 
 =================  ===========================  ==============================
 registry name      scorer name                  value (minus ...)
@@ -26,13 +26,20 @@ registry name      scorer name                  value (minus ...)
                                                 scikit-learn's scorer)
 ``absolute_error`` ``neg_mean_absolute_error``  MAE (same name and value as
                                                 scikit-learn's scorer)
-``huber``          ``neg_mean_huber_loss``      mean Huber loss
 ``quantile``       ``neg_mean_quantile_loss``   mean pinball loss, q = 0.5
-``hinge``          ``neg_mean_hinge_loss``      mean (one-vs-rest) hinge loss
 ``log_loss``       ``neg_mean_log_loss``        mean (one-vs-rest) binary
                                                 cross-entropy of the logits
-``focal``          ``neg_mean_focal_loss``      mean (one-vs-rest) focal loss
+``poisson``        ``neg_mean_poisson_loss``    mean Poisson deviance
+``multinomial_     ``neg_mean_multinomial_      softmax cross-entropy
+log_loss``         log_loss``
 =================  ===========================  ==============================
+
+Every other registered loss (``huber``, ``hinge``, ``focal``, ``log_cosh``,
+``epsilon_insensitive``, ``squared_epsilon_insensitive``, ``expectile``,
+``squared_hinge``, ``modified_huber``, ``exponential``, ``softmax_focal``)
+follows the same rule, and so does a loss added with
+:func:`sklosses.losses.register_loss`. ``"neg_kl_divergence"`` scores
+:func:`kl_divergence` of ``predict_proba`` against soft labels.
 
 A name shared with scikit-learn is only acceptable when both scorers compute
 the same value (the tests check it). ``neg_mean_log_loss`` deliberately
@@ -134,7 +141,8 @@ def _raw_prediction(loss, y_pred):
             f"{loss!r} has an inverse_link but no link attribute: mean_loss needs the "
             "link to map predictions back to the raw predictions the loss takes."
         )
-    return link(y_pred)
+    with np.errstate(divide="ignore", invalid="ignore"):  # checked by the caller
+        return link(y_pred)
 
 
 def _regression_arrays(loss, y_true, y_pred):
@@ -224,6 +232,11 @@ def _per_sample_loss(loss, y_true, y_pred, labels, pos_label):
         if labels is not None or pos_label is not None:
             raise ValueError("labels and pos_label only apply to classification losses.")
         targets, raw = _regression_arrays(loss, y_true, y_pred)
+        if hasattr(loss, "check_target"):
+            loss.check_target(targets)
+        if not np.isfinite(raw).all():
+            raise ValueError(f"y_pred is outside the range of the predictions of {loss!r} "
+                             "(its link maps some values to non-finite raw predictions).")
     elif task == "multiclass" and np.ndim(y_true) == 2:
         targets, raw = _soft_label_arrays(y_true, y_pred)
     else:

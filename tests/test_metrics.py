@@ -728,3 +728,17 @@ def test_no_warnings_from_scoring(fitted, multiclass_data):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         get_scorer("neg_mean_focal_loss")(fitted["focal"], X, y)
+
+
+def test_mean_loss_refuses_values_outside_the_domain_of_the_loss():
+    """Targets the loss rejects, and predictions its link cannot map, raise clear errors."""
+    domain_checked = [name for name, cls in LOSSES.items()
+                      if cls().task == "regression" and cls().link is not None]
+    assert domain_checked  # the registry has such a loss (Poisson)
+    for name in domain_checked:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            with pytest.raises(ValueError, match="negative|domain|target"):
+                mean_loss(name, [-1.0, 2.0], [1.0, 2.0])
+            with pytest.raises(ValueError, match="range of the predictions"):
+                mean_loss(name, [1.0, 2.0], [-1.0, 2.0])
