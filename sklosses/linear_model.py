@@ -53,6 +53,21 @@ def _resolve_batch_size(batch_size, n_samples):
     return max(1, min(batch_size, n_samples))
 
 
+def _refuses_negative_targets(loss):
+    """Whether the loss's ``check_target`` refuses a negative target (tags never raise)."""
+    try:
+        loss = get_loss(loss)
+    except ValueError:
+        return False
+    if not hasattr(loss, "check_target"):
+        return False
+    try:
+        loss.check_target(np.array([[-1.0]]))
+    except ValueError:
+        return True
+    return False
+
+
 class _BaseSGD(BaseEstimator):
     """Shared parameters, validation and training loop of the SGD estimators."""
 
@@ -407,6 +422,12 @@ class SGDRegressor(RegressorMixin, _BaseSGD):
 
     def _encode_targets(self, y, classes, first_call, loss):
         return np.asarray(y, dtype=np.float64).reshape(-1, 1)
+
+    def __sklearn_tags__(self):
+        """Declares ``positive_only`` targets when the loss refuses negative ones (Poisson)."""
+        tags = super().__sklearn_tags__()
+        tags.target_tags.positive_only = _refuses_negative_targets(self.loss)
+        return tags
 
     def _apply_class_weight(self, y, sample_weight, partial):
         return sample_weight

@@ -12,37 +12,9 @@ from sklosses.losses import LOSSES, QuantileLoss
 _LOSS_INSTANCES = [QuantileLoss(0.5) if cls is QuantileLoss else cls() for cls in LOSSES.values()]
 
 
-def _rejects_negative_targets(loss):
-    try:
-        loss.check_target(np.array([[-1.0]]))
-    except ValueError:
-        return True
-    return False
-
-
-class NonNegativeTargetSGDRegressor(SGDRegressor):
-    """``SGDRegressor`` that declares the ``positive_only`` target tag.
-
-    Used for losses whose ``check_target`` rejects negative targets (Poisson): the
-    generic checks then shift their targets to positive values, as they do for
-    ``sklearn.linear_model.PoissonRegressor``. ``SGDRegressor`` itself cannot declare
-    the tag yet (it would have to read it from its loss), hence this test-only subclass.
-    """
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.target_tags.positive_only = True
-        return tags
-
-
 def _estimators():
     for loss in _LOSS_INSTANCES:
-        if loss.task != "regression":
-            estimator = SGDClassifier
-        elif _rejects_negative_targets(loss):
-            estimator = NonNegativeTargetSGDRegressor
-        else:
-            estimator = SGDRegressor
+        estimator = SGDRegressor if loss.task == "regression" else SGDClassifier
         yield estimator(loss=loss, random_state=0)
 
 
@@ -73,8 +45,11 @@ def test_losses_are_nested_parameters(estimator):
     assert any(key.startswith("loss__") for key in params) or not estimator.loss.get_params()
 
 
-def test_only_losses_rejecting_negative_targets_use_the_tagged_subclass():
-    tagged = [est for est in _estimators() if isinstance(est, NonNegativeTargetSGDRegressor)]
-    assert [type(est.loss).__name__ for est in tagged] == ["PoissonLoss"]
+def test_regressor_declares_positive_targets_exactly_for_losses_refusing_negatives():
+    """The ``positive_only`` tag (which makes the generic checks use positive targets)
+    follows the loss's ``check_target``, not its name."""
+    tagged = [type(est.loss).__name__ for est in _estimators()
+              if est.__sklearn_tags__().target_tags.positive_only]
+    assert tagged == ["PoissonLoss"]
     with pytest.raises(ValueError, match="non-negative"):
-        tagged[0].fit(np.ones((4, 1)), [1.0, 2.0, -1.0, 0.0])
+        SGDRegressor(loss="poisson").fit(np.ones((4, 1)), [1.0, 2.0, -1.0, 0.0])
