@@ -628,7 +628,8 @@ class SoftmaxFocalLoss(Loss):
         return self
 
     def _terms(self, y_true, raw_prediction):
-        log_probability = raw_prediction - logsumexp(raw_prediction, axis=-1, keepdims=True)
+        shifted = raw_prediction - raw_prediction.max(axis=-1, keepdims=True)  # exact in fp
+        log_probability = shifted - logsumexp(shifted, axis=-1, keepdims=True)
         probability = np.exp(log_probability)
         wrong = -np.expm1(log_probability)  # 1 - p, accurate near p = 1
         weight = y_true if self.alpha is None else y_true * np.asarray(
