@@ -35,12 +35,12 @@ import scipy.sparse as sp
 import sklearn
 import sklearn.linear_model as sk
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.preprocessing import StandardScaler
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from exact_solvers import exact_solution  # noqa: E402
+from exact_solvers import standardised_problem as _standardised_problem  # noqa: E402
 
 from sklosses import SGDClassifier, SGDRegressor  # noqa: E402
 from sklosses.losses import (  # noqa: E402
@@ -311,28 +311,8 @@ def sparse_problem(n_samples, n_features, nnz_per_row, seed):
     return X, y, labels
 
 
-@cache
-def standardised_problem(n_samples, n_features, task, seed, intercept=0.5):
-    """Train and test halves of a standardised problem with correlated features.
-
-    Regression: linear target plus Student-t(3) noise (heavy tails). Binary: logistic
-    labels, ``intercept`` setting the class balance (0.5: mildly unbalanced; -3: about 5%
-    positives). As in ``tests/test_accuracy.py``.
-
-    Returns
-    -------
-    X, y, X_test, y_test : ndarrays
-    """
-    rng = np.random.default_rng(seed)
-    mixing = 0.3 * rng.normal(size=(n_features, n_features)) + np.eye(n_features)
-    X = StandardScaler().fit_transform(rng.standard_normal((2 * n_samples, n_features)) @ mixing)
-    coef = rng.normal(size=n_features)
-    if task == "regression":
-        y = X @ coef + 2 + rng.standard_t(3, size=2 * n_samples)
-    else:
-        logits = X @ coef * 2 / np.sqrt(n_features) + intercept
-        y = (logits + rng.logistic(size=2 * n_samples) > 0).astype(np.float64)
-    return X[:n_samples], y[:n_samples], X[n_samples:], y[n_samples:]
+standardised_problem = cache(_standardised_problem)
+"""The test problems of ``tests/exact_solvers.py``, built once per run."""
 
 
 @cache

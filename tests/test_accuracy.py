@@ -8,8 +8,7 @@ L-BFGS), both evaluated on held-out data.
 
 import numpy as np
 import pytest
-from exact_solvers import exact_solution
-from sklearn.preprocessing import StandardScaler
+from exact_solvers import exact_solution, standardised_problem
 
 from sklosses import SGDClassifier, SGDRegressor
 from sklosses.losses import (
@@ -21,21 +20,6 @@ from sklosses.losses import (
     QuantileLoss,
     SquaredLoss,
 )
-
-
-def _standardised_problem(n_samples, n_features, task, seed):
-    """Correlated features, heavy-tailed regression noise or logistic labels."""
-    rng = np.random.default_rng(seed)
-    mixing = 0.3 * rng.normal(size=(n_features, n_features)) + np.eye(n_features)
-    X = StandardScaler().fit_transform(rng.standard_normal((2 * n_samples, n_features)) @ mixing)
-    coef = rng.normal(size=n_features)
-    if task == "regression":
-        y = X @ coef + 2 + rng.standard_t(3, size=2 * n_samples)
-    else:
-        y = (X @ coef * 2 / np.sqrt(n_features) + 0.5 + rng.logistic(size=2 * n_samples) > 0)
-        y = y.astype(float)
-    return X[:n_samples], y[:n_samples], X[n_samples:], y[n_samples:]
-
 
 CASES = [
     (SquaredLoss(), 20000),
@@ -52,7 +36,7 @@ CASES = [
 
 @pytest.mark.parametrize("loss, n_samples", CASES, ids=[repr(loss) for loss, _ in CASES])
 def test_default_settings_within_one_percent_of_exact_optimum(loss, n_samples):
-    X, y, X_test, y_test = _standardised_problem(n_samples, 10, loss.task, seed=0)
+    X, y, X_test, y_test = standardised_problem(n_samples, 10, loss.task, seed=0)
     exact_coef, exact_intercept = exact_solution(loss, X, y)
     optimum = loss.loss(y_test, X_test @ exact_coef + exact_intercept).mean()
 
@@ -68,7 +52,7 @@ def test_default_settings_within_one_percent_of_exact_optimum(loss, n_samples):
 
 def test_exact_solver_is_optimal_for_its_objective():
     """The reference is a true minimiser: perturbing it raises the training objective."""
-    X, y, _, _ = _standardised_problem(2000, 5, "binary", seed=1)
+    X, y, _, _ = standardised_problem(2000, 5, "binary", seed=1)
     loss, alpha = HingeLoss(), 1e-4
     coef, intercept = exact_solution(loss, X, y, alpha=alpha)
 
@@ -88,7 +72,7 @@ def test_unscaled_columns_reach_the_same_optimum(loss):
     The engine standardises implicitly (it never copies X), so no StandardScaler
     is needed for the default settings to converge.
     """
-    X, y, X_test, y_test = _standardised_problem(20000, 10, loss.task, seed=2)
+    X, y, X_test, y_test = standardised_problem(20000, 10, loss.task, seed=2)
     scales = np.logspace(-3, 4, X.shape[1])
     offsets = np.linspace(-500, 500, X.shape[1])
     X_raw, X_test_raw = X * scales + offsets, X_test * scales + offsets

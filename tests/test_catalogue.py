@@ -24,12 +24,11 @@ must be outside the tolerance.
 
 import numpy as np
 import pytest
-from exact_solvers import exact_solution
+from exact_solvers import exact_solution, standardised_problem
 from sklearn.datasets import make_classification
 from sklearn.linear_model import PoissonRegressor
 from sklearn.linear_model import SGDClassifier as SklearnSGDClassifier
 from sklearn.metrics import mean_poisson_deviance
-from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC, LinearSVR
 
 from sklosses import SGDClassifier, SGDRegressor
@@ -46,27 +45,6 @@ from sklosses.losses import (
 
 ALPHA = 1e-4
 N_SAMPLES, N_FEATURES = 20000, 10
-
-
-def standardised_problem(task, seed=0, n_samples=N_SAMPLES, n_features=N_FEATURES):
-    """Correlated standardised features; train and test halves.
-
-    ``"regression"``: linear signal plus heavy-tailed noise; ``"binary"``: logistic
-    labels; ``"counts"``: Poisson counts with log-mean ``1 + x w``, ``std(x w) = 0.7``.
-    """
-    rng = np.random.default_rng(seed)
-    mixing = 0.3 * rng.normal(size=(n_features, n_features)) + np.eye(n_features)
-    X = StandardScaler().fit_transform(rng.standard_normal((2 * n_samples, n_features)) @ mixing)
-    coef = rng.normal(size=n_features)
-    if task == "regression":
-        y = X @ coef + 2 + rng.standard_t(3, size=2 * n_samples)
-    elif task == "counts":
-        signal = X @ coef
-        y = rng.poisson(np.exp(1 + 0.7 * signal / signal.std())).astype(float)
-    else:
-        signal = X @ coef * 2 / np.sqrt(n_features) + 0.5
-        y = (signal + rng.logistic(size=2 * n_samples) > 0).astype(float)
-    return X[:n_samples], y[:n_samples], X[n_samples:], y[n_samples:]
 
 
 def fit_sgd(loss, X, y):
@@ -99,17 +77,17 @@ def check_against_reference(loss, data, reference, rtol, objective_slack=1e-7, m
 
 @pytest.fixture(scope="module")
 def regression_data():
-    return standardised_problem("regression")
+    return standardised_problem(N_SAMPLES, N_FEATURES, "regression", seed=0)
 
 
 @pytest.fixture(scope="module")
 def binary_data():
-    return standardised_problem("binary")
+    return standardised_problem(N_SAMPLES, N_FEATURES, "binary", seed=0)
 
 
 @pytest.fixture(scope="module")
 def count_data():
-    return standardised_problem("counts")
+    return standardised_problem(N_SAMPLES, N_FEATURES, "counts", seed=0)
 
 
 def test_poisson_matches_poisson_regressor(count_data):
