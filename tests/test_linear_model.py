@@ -871,3 +871,16 @@ def test_focal_loss_on_imbalanced_classes():
     assert np.isfinite(proba).all() and np.isfinite(classifier.loss_curve_).all()
     assert roc_auc_score(y, proba[:, 1]) > 0.9
     assert recall_score(y, classifier.predict(X)) > 0.2
+
+
+def test_verbose_prints_one_line_per_epoch_with_objective_step_and_time(capsys):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 3))
+    y = X @ [1.0, 2.0, 3.0] + rng.normal(size=300)
+    model = SGDRegressor(verbose=1, max_iter=4, tol=None, early_stopping=True, random_state=0)
+    model.fit(X, y)
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("-- Epoch")]
+    assert len(lines) == model.n_iter_ == 4
+    for epoch, (line, objective) in enumerate(zip(lines, model.loss_curve_), start=1):
+        assert line.startswith(f"-- Epoch {epoch}: objective {objective:.6g}")
+        assert "validation score" in line and "step size" in line and "elapsed" in line
