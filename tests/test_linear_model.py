@@ -881,6 +881,6 @@ def test_verbose_prints_one_line_per_epoch_with_objective_step_and_time(capsys):
     model.fit(X, y)
     lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("-- Epoch")]
     assert len(lines) == model.n_iter_ == 4
-    for epoch, (line, objective) in enumerate(zip(lines, model.loss_curve_), start=1):
+    for epoch, (line, objective) in enumerate(zip(lines, model.loss_curve_, strict=True), start=1):
         assert line.startswith(f"-- Epoch {epoch}: objective {objective:.6g}")
         assert "validation score" in line and "step size" in line and "elapsed" in line
