@@ -884,3 +884,17 @@ def test_verbose_prints_one_line_per_epoch_with_objective_step_and_time(capsys):
     for epoch, (line, objective) in enumerate(zip(lines, model.loss_curve_, strict=True), start=1):
         assert line.startswith(f"-- Epoch {epoch}: objective {objective:.6g}")
         assert "validation score" in line and "step size" in line and "elapsed" in line
+
+
+def test_fit_on_a_memmap_equals_fit_in_memory(tmp_path):
+    """Batches are views, so a memmap is read batch by batch and gives the same model."""
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(5000, 6)), rng.normal(size=5000)
+    mapped = np.memmap(tmp_path / "X.dat", dtype=np.float64, mode="w+", shape=X.shape)
+    mapped[:] = X
+    mapped.flush()
+    mapped = np.memmap(tmp_path / "X.dat", dtype=np.float64, mode="r", shape=X.shape)
+    from_disk = SGDRegressor(random_state=0).fit(mapped, y)
+    in_memory = SGDRegressor(random_state=0).fit(X, y)
+    np.testing.assert_array_equal(from_disk.coef_, in_memory.coef_)
+    np.testing.assert_array_equal(from_disk.intercept_, in_memory.intercept_)
