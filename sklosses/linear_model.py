@@ -190,10 +190,10 @@ class _BaseSGD(BaseEstimator):
             return 1 if self.average else None
         return int(self.average) if self.average > 0 else None
 
-    def _validation_split(self, y, sample_weight, rng_seed):
-        """Indices held out for early stopping (stratified for classifiers)."""
+    def _validation_split(self, y, rng_seed):
+        """Indices held out for early stopping (stratified for class labels)."""
         splitter_class = ShuffleSplit
-        if self._loss_tasks != ("regression",):
+        if self._loss_tasks != ("regression",) and y.ndim == 1:
             _, counts = np.unique(y, return_counts=True)
             if counts.min() >= 2:
                 splitter_class = StratifiedShuffleSplit
@@ -221,7 +221,7 @@ class _BaseSGD(BaseEstimator):
 
         validation_score = None
         if self.early_stopping and not partial:
-            validation = self._validation_split(y, sample_weight, rng.integers(2**31))
+            validation = self._validation_split(y, rng.integers(2**31))
             if sample_weight is None:
                 sample_weight = np.ones(X.shape[0], dtype=X.dtype)
             else:

@@ -157,3 +157,11 @@ def test_soft_labels_need_a_probabilistic_multiclass_loss():
     X, _, probability = _softmax_problem(200)
     with pytest.raises(ValueError, match="multiclass loss"):
         SGDClassifier(loss="hinge").fit(X[:200], probability[:200])
+
+
+def test_soft_labels_with_early_stopping():
+    X, _, probability = _softmax_problem(2000)
+    model = SGDClassifier(loss="multinomial_log_loss", early_stopping=True, random_state=0)
+    model.fit(X[:2000], probability[:2000])
+    assert len(model.validation_scores_) == model.n_iter_
+    assert kl_divergence(probability[2000:], model.predict_proba(X[2000:])) < 0.05
