@@ -14,6 +14,18 @@ import scipy.sparse as sp
 from scipy.optimize import minimize_scalar
 
 
+def _sample_rows(n_samples, n_rows, rng):
+    """Sorted indices of ``n_rows`` random rows, or of every row when there are no more.
+
+    Statistics of the start of training (column moments, best constant, loss
+    curvature) are estimated on such a sample. ``rng=None`` draws with seed 0.
+    """
+    if n_samples <= n_rows:
+        return np.arange(n_samples)
+    rng = np.random.default_rng(0) if rng is None else rng
+    return np.sort(rng.choice(n_samples, size=n_rows, replace=False))
+
+
 def _vector_product(vector, matrix):
     """``vector @ matrix`` over the features, without BLAS.
 
@@ -66,7 +78,7 @@ class Preconditioner:
         """Column statistics of ``X``: of every row for CSR input (rare features
         must be seen), of a random sample of rows for dense input."""
         if not sp.issparse(X) and X.shape[0] > n_sample_rows:
-            X = X[np.sort(rng.choice(X.shape[0], size=n_sample_rows, replace=False))]
+            X = X[_sample_rows(X.shape[0], n_sample_rows, rng)]
         return cls.from_moments(X.shape[0], *_column_moments(X), fit_intercept)
 
     def updated(self, X, fit_intercept, rng):
@@ -127,10 +139,7 @@ def best_constant(Y, sample_weight, loss, n_sample_rows=10000, rng=None):
     intercept here, so a target far from zero (say a mean of 1e6) costs no
     epochs.
     """
-    rng = np.random.default_rng(0) if rng is None else rng
-    rows = np.arange(Y.shape[0])
-    if len(rows) > n_sample_rows:
-        rows = np.sort(rng.choice(len(rows), size=n_sample_rows, replace=False))
+    rows = _sample_rows(Y.shape[0], n_sample_rows, rng)
     targets = np.asarray(Y[rows], dtype=np.float64)
     weight = None if sample_weight is None else sample_weight[rows]
     constants = np.zeros(Y.shape[1])
@@ -191,10 +200,7 @@ def loss_curvature(loss, Y, sample_weight, constant, n_sample_rows=10000, rng=No
     """
     if getattr(loss, "smoothness", None) is not None:
         return loss.smoothness
-    rng = np.random.default_rng(0) if rng is None else rng
-    rows = np.arange(Y.shape[0])
-    if len(rows) > n_sample_rows:
-        rows = np.sort(rng.choice(len(rows), size=n_sample_rows, replace=False))
+    rows = _sample_rows(Y.shape[0], n_sample_rows, rng)
     targets = np.asarray(Y[rows], dtype=np.float64)
     raw = np.broadcast_to(np.asarray(constant, dtype=np.float64), targets.shape)
     weight = None if sample_weight is None else sample_weight[rows]
