@@ -108,14 +108,29 @@ class Stopping:
     like scikit-learn's for scores below 1 in magnitude, relative for larger
     ones (a target in the thousands would otherwise never stop).
     ``tol=None`` disables it. The score is minus the training objective, or a
-    validation score."""
-
-    def improved(self, score, best_score):
-        return score >= best_score + self.tol * max(1.0, abs(best_score))
+    validation score. :meth:`stalled` records one epoch's score."""
 
     max_iter: int = 1000
     tol: float | None = 1e-3
     n_iter_no_change: int = 5
+    best_score: float = -np.inf
+    epochs_without_improvement: int = 0
+
+    def stalled(self, score):
+        """Record ``score``; whether ``n_iter_no_change`` epochs in a row failed to
+        improve (the count then restarts, for schedules that shrink the step and go on)."""
+        if self.tol is None:
+            return False
+        if self.best_score == -np.inf or (
+                score >= self.best_score + self.tol * max(1.0, abs(self.best_score))):
+            self.epochs_without_improvement = 0
+        else:
+            self.epochs_without_improvement += 1
+        self.best_score = max(self.best_score, score)
+        if self.epochs_without_improvement < self.n_iter_no_change:
+            return False
+        self.epochs_without_improvement = 0
+        return True
 
 
 @dataclass
@@ -175,6 +190,57 @@ class SGDState:
     def restore_iterate(self, saved):
         (self.coef, self.intercept, self.average_coef, self.average_intercept,
          self.n_averaged, self.t) = saved
+
+
+def mix_states(start, states, weights):
+    """One state from ``states`` trained in parallel from ``start`` (parameter mixing).
+
+    Each state ran SGD on its own share of the data from the common ``start``
+    (or from scratch when ``start`` is None). In the coordinates of the model
+    (``coef``, ``intercept``), whatever each state's preconditioner:
+
+    * iterate: the mean of the iterates, weighted by ``weights`` (the share of
+      the data each state saw) -- McDonald et al. (2010), *Distributed
+      training strategies for the structured perceptron*;
+    * Polyak average: the average over every averaged step of every state.
+      State ``k`` averaged ``n_k = N + m_k`` steps into ``A_k``, ``N`` and
+      ``A`` those of ``start``, so the average over all steps is
+      ``(sum_k n_k A_k - (K - 1) N A) / (sum_k n_k - (K - 1) N)``;
+    * ``t``: the samples seen by all states; ``epochs_seen``: one more round;
+      ``loss_curve``: the weighted mean of the states' last objectives;
+      ``eta``: the smallest; ``curvature``: the weighted mean.
+
+    The mixed state keeps the preconditioner of the state of largest weight
+    (any preconditioner represents the same model).
+    """
+    weights = np.asarray(weights, dtype=float) / np.sum(weights)
+    main = states[int(np.argmax(weights))]
+    models = [state.preconditioner.coefficients(state.coef, state.intercept)
+              for state in states]
+    coef = sum(w * model[0] for w, model in zip(weights, models, strict=True))
+    intercept = sum(w * model[1] for w, model in zip(weights, models, strict=True))
+    mixed = SGDState.zeros(*main.coef.shape, main.coef.dtype,
+                           eta=min(state.eta for state in states),
+                           preconditioner=main.preconditioner)
+    mixed.start_from(coef, intercept)
+    mixed.curvature = float(np.dot(weights, [state.curvature for state in states]))
+    start_t, start_averaged = (1.0, 0) if start is None else (start.t, start.n_averaged)
+    mixed.t = start_t + sum(state.t - start_t for state in states)
+    mixed.epochs_seen = max(state.epochs_seen for state in states)
+    mixed.loss_curve = ([] if start is None else list(start.loss_curve)) + [
+        float(np.dot(weights, [state.loss_curve[-1] for state in states]))]
+    n_averaged = sum(state.n_averaged for state in states) - (len(states) - 1) * start_averaged
+    if n_averaged > 0:
+        averaged = [(state.n_averaged, *state.model()) for state in states if state.n_averaged]
+        if start_averaged:
+            averaged.append((-(len(states) - 1) * start_averaged, *start.model()))
+        average_coef = sum(count * coef for count, coef, _ in averaged) / n_averaged
+        average_intercept = sum(count * intercept for count, _, intercept in averaged)
+        mixed.average_coef, mixed.average_intercept = (
+            part.astype(main.coef.dtype) for part in main.preconditioner.parameters(
+                average_coef, average_intercept / n_averaged))
+        mixed.n_averaged = n_averaged
+    return mixed
 
 
 class BatchPlan:
@@ -424,7 +490,6 @@ def run_sgd(X, Y, sample_weight, loss, penalty, schedule, stopping, state, *, ba
         the engine first retries the epoch with a step ten times smaller, up to
         ten times.
     """
-    best_score, epochs_without_improvement = -np.inf, 0
     reference_objective = state.loss_curve[0] if state.loss_curve else None
     plan = BatchPlan(X.shape[0], batch_size, _row_bytes(X))
     smooth = getattr(loss, "smoothness", None) is not None
@@ -468,17 +533,9 @@ def run_sgd(X, Y, sample_weight, loss, penalty, schedule, stopping, state, *, ba
             step_size = schedule.step_size(state, smooth)
             print(f"{message}, step size {step_size:.3g}, "
                   f"elapsed {time.perf_counter() - start_time:.2f} s", flush=True)
-        if stopping.tol is None:
-            continue
-        if best_score == -np.inf or stopping.improved(score, best_score):
-            epochs_without_improvement = 0
-        else:
-            epochs_without_improvement += 1
-        best_score = max(best_score, score)
-        if epochs_without_improvement >= stopping.n_iter_no_change:
+        if stopping.stalled(score):
             if schedule.learning_rate == "adaptive" and state.eta > 1e-6:
                 state.eta /= 5
-                epochs_without_improvement = 0
             else:
                 return epoch + 1
     return epochs
