@@ -11,6 +11,7 @@ TRUSTED_TYPES = [
     "sklosses.linear_model.SGDClassifier",
     "sklosses.linear_model.SGDRegressor",
     "sklosses.losses.AbsoluteLoss",
+    "sklosses.losses.DiceLoss",
     "sklosses.losses.EpsilonInsensitiveLoss",
     "sklosses.losses.ExpectileLoss",
     "sklosses.losses.ExponentialLoss",

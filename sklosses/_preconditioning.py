@@ -137,11 +137,17 @@ def best_constant(Y, sample_weight, loss, n_sample_rows=10000, rng=None):
     extends the target range by ten times its width plus one on both sides,
     which covers logits of imbalanced binary targets. Training starts its
     intercept here, so a target far from zero (say a mean of 1e6) costs no
-    epochs.
+    epochs. A loss whose ``initial_raw_prediction(targets, weight)`` returns
+    constants (not None) chooses its own start instead, on the same rows (e.g.
+    the soft Dice loss, whose minimising constant saturates the sigmoid).
     """
     rows = _sample_rows(Y.shape[0], n_sample_rows, rng)
     targets = np.asarray(Y[rows], dtype=np.float64)
     weight = None if sample_weight is None else sample_weight[rows]
+    initial_raw_prediction = getattr(loss, "initial_raw_prediction", None)
+    start = None if initial_raw_prediction is None else initial_raw_prediction(targets, weight)
+    if start is not None:
+        return np.asarray(start, dtype=np.float64).reshape(Y.shape[1])
     constants = np.zeros(Y.shape[1])
     sweeps = 1 if getattr(loss, "elementwise", True) else 3
     for _ in range(sweeps):

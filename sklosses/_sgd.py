@@ -27,6 +27,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ._preconditioning import Preconditioner, automatic_step_size
+from .losses import batch_weight
 
 PENALTIES = (None, "l2", "l1", "elasticnet")
 LEARNING_RATES = ("auto", "constant", "invscaling", "adaptive")
@@ -336,10 +337,12 @@ def _batch_gradients(X, Y, sample_weight, loss, state, plan, batches, buffer):
         coef, intercept = state.preconditioner.coefficients(state.coef, state.intercept)
         raw = X_batch @ coef
         raw += intercept
-        gradient = loss.gradient(Y_batch, raw)
-        batch_loss = loss.loss(Y_batch, raw)
+        weight = None
         if sample_weight is not None:
             weight = plan.view(sample_weight, batch)[..., None].reshape(Y_batch.shape[:-1] + (1,))
+        gradient = loss.gradient(Y_batch, raw, **batch_weight(loss, weight))
+        batch_loss = loss.loss(Y_batch, raw, **batch_weight(loss, weight))
+        if weight is not None:
             gradient *= weight
             batch_loss *= weight
         yield X_batch, gradient, float(batch_loss.sum()) / batch_loss.shape[-1]

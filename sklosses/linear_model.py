@@ -41,7 +41,7 @@ from ._sgd import (
     sparse_average,
 )
 from ._validation import check_sample_weight
-from .losses import get_loss
+from .losses import batch_weight, get_loss
 
 _DTYPES = [np.float64, np.float32]
 
@@ -282,7 +282,8 @@ class _BaseSGD(BaseEstimator):
         if self.scoring is None:
             def score(coef, intercept):
                 raw = X_val @ coef + intercept
-                per_sample = loss.loss(Y_val, raw).mean(axis=1)
+                per_sample = loss.loss(Y_val, raw,
+                                       **batch_weight(loss, weight_val[:, None])).mean(axis=1)
                 return -float(np.average(per_sample, weights=weight_val))
             return score
 

@@ -17,14 +17,24 @@ Every loss follows one vectorised protocol, with arguments in the order of
   loss's domain (e.g. negative counts); the estimators call it at fit time;
 * ``elementwise`` is True when each value depends only on the ``(y, raw)``
   of its own sample and output column; a coupled multiclass loss (False)
-  returns one value per sample, of shape ``(..., 1)``.
+  returns one value per sample, of shape ``(..., 1)``;
+* ``per_sample`` is True when the loss is a mean of per-sample values. A
+  batch-level loss (False, e.g. :class:`DiceLoss`, also not elementwise) is
+  one statistic of all the samples it is given (over every axis but the last,
+  the outputs): ``loss`` returns that value for every sample, ``gradient``
+  ``n`` times its derivative in each raw prediction (so the engine's batch
+  mean of the gradients is its gradient), and both take ``sample_weight``;
+* ``initial_raw_prediction(y_true, sample_weight)`` returns None (search for
+  the constant minimising the mean loss) or the constant raw prediction per
+  output that training starts from.
 
 Binary losses take ``y_true`` in {0, 1}. Losses are textbook-scaled: the mean
 of the squared loss is the MSE (no factor 1/2), of the log loss the binary
-cross-entropy, and so on. A loss never sees ``X``, coefficients or sample
-weights. Losses are scikit-learn parameter objects, so ``clone``,
-``get_params(deep=True)`` and ``GridSearchCV(..., {"loss__quantile": ...})``
-work on estimators that hold them.
+cross-entropy, and so on. A loss never sees ``X`` or coefficients, and only
+a batch-level loss sees sample weights (inside its sums). Losses are
+scikit-learn parameter objects, so ``clone``, ``get_params(deep=True)`` and
+``GridSearchCV(..., {"loss__quantile": ...})`` work on estimators that hold
+them.
 
 To add a loss: write one class here and add one line to ``LOSSES``. Users
 add their own with :func:`register_loss` (or pass an instance directly), and
@@ -36,7 +46,7 @@ import warnings
 from numbers import Real
 
 import numpy as np
-from scipy.special import expit, logsumexp, softmax, xlogy
+from scipy.special import expit, logit, logsumexp, softmax, xlogy
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_scalar
 
@@ -49,6 +59,7 @@ class Loss(BaseEstimator):
     inverse_link = None
     link = None
     elementwise = True
+    per_sample = True
 
     def loss(self, y_true, raw_prediction):
         """Per-sample loss values, same shape and dtype as ``raw_prediction``."""
@@ -75,6 +86,17 @@ class Loss(BaseEstimator):
     def validate(self):
         """Check the loss parameters; raise ``ValueError`` naming a bad one."""
         return self
+
+    def initial_raw_prediction(self, y_true, sample_weight=None):
+        """The constant raw prediction per output that training starts from, or None.
+
+        None (this default) lets training search for the constant that
+        minimises the weighted mean loss. A loss whose minimising constant is a
+        poor start returns its own constants, of shape ``(n_outputs,)``, from
+        the targets ``y_true`` of shape ``(n_samples, n_outputs)`` and the
+        weights ``sample_weight`` of shape ``(n_samples,)`` (or None).
+        """
+        return None
 
     def check_target(self, y_true):
         """Raise ``ValueError`` if ``y_true`` is outside the loss's domain."""
@@ -563,6 +585,114 @@ class ExponentialLoss(Loss):
         return -sign * np.exp(np.minimum(-sign * raw_prediction, _exp_cap(raw_prediction)))
 
 
+def _sample_sum(values):
+    """Sums over the samples: every axis but the last (the outputs); all of a 1-D array."""
+    return values.sum(axis=tuple(range(values.ndim - 1)) or None, keepdims=True)
+
+
+class DiceLoss(Loss):
+    """Soft Dice loss of a batch, for imbalanced binary classification.
+
+    With ``p = expit(raw)``, sample weights ``s`` (all ones by default) and
+    sums over the samples of the batch, for each output column::
+
+        D = 1 - N / M,   N = 2 sum s p y + smooth sum s,
+                         M = sum s p + sum s y + smooth sum s
+
+    Unweighted, this is the textbook soft Dice ``1 - (2 sum p y + k) / (sum p
+    + sum y + k)`` with smoothing ``k = smooth * n``: taken per sample, so
+    that the batch size and a scaling of the weights do not change it, and
+    integer weights equal repeated samples. ``D`` is in [0, 1]; for 0/1
+    predictions (and ``smooth -> 0``) it is ``1 - F1``: training on it aims
+    at the F1 score of a rare positive class.
+
+    ``D`` is a statistic of the batch, not a sum over samples (``per_sample``
+    and ``elementwise`` are False). It fits the protocol through the engine's
+    weighted batch mean of per-sample gradients: ``loss`` returns ``D`` for
+    every sample and ``gradient`` returns ``(sum s / s_i) dD/draw_i`` (``n
+    dD/draw_i`` unweighted), that is ``sum s (N - 2 y_i M) p_i (1 - p_i) /
+    M**2``. SGD thus minimises the mean Dice of its mini-batches (larger
+    batches come closer to the Dice of all the data). Both methods take
+    ``sample_weight`` (broadcast against ``raw_prediction``), and every caller
+    passes it (:func:`batch_weight`): :func:`~sklosses.metrics.mean_loss`
+    gives the weighted Dice of the evaluation set, and the engine the weighted
+    Dice of each batch -- ``sample_weight`` and ``class_weight`` act inside
+    the sums, and rows of weight 0 (e.g. those held out by ``early_stopping``)
+    do not count.
+
+    The curvature grows without bound as a batch's positive mass shrinks, so
+    ``smoothness`` is None. The constant minimising ``D`` saturates the
+    sigmoid (all positive, or all negative for a large ``smooth``), where the
+    gradient vanishes: training starts instead from the log-odds of the
+    weighted positive rate, clipped to [1e-3, 1 - 1e-3]
+    (``initial_raw_prediction``). Inverse link ``expit``: the soft predictions
+    the loss is computed from, not calibrated probabilities.
+
+    Parameters
+    ----------
+    smooth : float, default=1e-3
+        Smoothing per unit weight, > 0. Keep it well below the positive rate:
+        on batches without positives ``D = sum s p / (sum s p + smooth sum
+        s)``, which pushes the mean ``p`` down to about ``smooth``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> DiceLoss().loss(np.array([1.0, 0.0, 0.0]), np.array([2.0, -2.0, 0.0]))
+    array([0.29500833, 0.29500833, 0.29500833])
+    """
+
+    task = "binary"
+    elementwise = False
+    per_sample = False
+    inverse_link = staticmethod(expit)
+
+    def __init__(self, smooth=1e-3):
+        self.smooth = smooth
+
+    def validate(self):
+        _check_parameter(self.smooth, "smooth", min_val=0, include_boundaries="neither")
+        return self
+
+    def _parts(self, y_true, raw_prediction, sample_weight):
+        """``p``, ``1 - p``, targets and weights shaped like ``raw_prediction``, and
+        the sums ``sum s``, ``N`` and ``M`` of each output column."""
+        raw = np.asarray(raw_prediction)
+        y_true = np.asarray(y_true, dtype=raw.dtype)
+        weight = (np.ones_like(raw) if sample_weight is None
+                  else np.broadcast_to(np.asarray(sample_weight, dtype=raw.dtype), raw.shape))
+        probability, complement = expit(raw), expit(-raw)
+        total_weight = _sample_sum(weight)
+        smoothing = raw.dtype.type(self.smooth) * total_weight
+        numerator = 2 * _sample_sum(weight * probability * y_true) + smoothing
+        denominator = _sample_sum(weight * (probability + y_true)) + smoothing
+        return probability, complement, y_true, weight, total_weight, numerator, denominator
+
+    def loss(self, y_true, raw_prediction, sample_weight=None):
+        probability, complement, y_true, weight, _, _, denominator = self._parts(
+            y_true, raw_prediction, sample_weight)
+        # M - N = sum s (p (1 - y) + (1 - p) y): no cancellation when N is close to M
+        wrong = _sample_sum(weight * (probability * (1 - y_true) + complement * y_true))
+        dice = np.divide(wrong, denominator, out=np.zeros_like(denominator),
+                         where=denominator > 0)
+        return np.broadcast_to(dice, probability.shape).copy()
+
+    def gradient(self, y_true, raw_prediction, sample_weight=None):
+        probability, complement, y_true, _, total_weight, numerator, denominator = self._parts(
+            y_true, raw_prediction, sample_weight)
+        defined = denominator > 0  # only not for zero total weight (or smooth = 0)
+        safe = np.where(defined, denominator, 1)
+        scale = np.where(defined, total_weight / safe, 0) / safe
+        return scale * (numerator - 2 * y_true * denominator) * probability * complement
+
+    def initial_raw_prediction(self, y_true, sample_weight=None):
+        targets = np.asarray(y_true, dtype=np.float64).reshape(len(y_true), -1)
+        if sample_weight is not None and not np.sum(sample_weight) > 0:
+            sample_weight = None
+        rate = np.average(targets, axis=0, weights=sample_weight)
+        return logit(np.clip(rate, 1e-3, 1 - 1e-3))
+
+
 def _softmax(raw):
     """Row-wise softmax over the last axis (the classes)."""
     return softmax(raw, axis=-1)
@@ -703,6 +833,7 @@ LOSSES = {
     "exponential": ExponentialLoss,
     "multinomial_log_loss": MultinomialLogLoss,
     "softmax_focal": SoftmaxFocalLoss,
+    "dice": DiceLoss,
 }
 """Registry: loss name -> loss class (instantiated with default parameters)."""
 
@@ -737,6 +868,18 @@ def get_loss(loss):
         f"loss must be a registry name ({', '.join(sorted(LOSSES))}) or a Loss "
         f"instance, got {loss!r}."
     )
+
+
+def batch_weight(loss, sample_weight):
+    """Keyword arguments that hand ``sample_weight`` to a batch-level loss.
+
+    A per-sample loss never sees weights (its callers weight its values and
+    gradients); a batch-level loss (``per_sample`` False) needs them inside
+    its sums. Returns ``{"sample_weight": sample_weight}`` or ``{}``.
+    """
+    if sample_weight is None or getattr(loss, "per_sample", True):
+        return {}
+    return {"sample_weight": sample_weight}
 
 
 def register_loss(name, loss_class):

@@ -6,7 +6,8 @@ a loss's name or class, so a newly registered loss automatically gets a
 metric, a scorer and a scorer name.
 
 * :func:`mean_loss` -- the weighted mean per-sample loss, i.e. the data term
-  of the objective the estimators minimise;
+  of the objective the estimators minimise (for a batch-level loss such as
+  soft Dice, its weighted value on the whole set);
 * :func:`d2_loss_score` -- the fraction of that loss explained relative to
   the best constant prediction (regression losses);
 * :func:`make_loss_scorer`, :func:`make_d2_scorer` -- scikit-learn scorers;
@@ -36,8 +37,8 @@ log_loss``         log_loss``
 
 Every other registered loss (``huber``, ``hinge``, ``focal``, ``log_cosh``,
 ``epsilon_insensitive``, ``squared_epsilon_insensitive``, ``expectile``,
-``squared_hinge``, ``modified_huber``, ``exponential``, ``softmax_focal``)
-follows the same rule, and so does a loss added with
+``squared_hinge``, ``modified_huber``, ``exponential``, ``softmax_focal``,
+``dice``) follows the same rule, and so does a loss added with
 :func:`sklosses.losses.register_loss`. ``"neg_kl_divergence"`` scores
 :func:`kl_divergence` of ``predict_proba`` against soft labels.
 
@@ -90,7 +91,7 @@ from sklearn.utils.metadata_routing import MetadataRequest
 from sklearn.utils.multiclass import check_classification_targets
 
 from ._validation import check_sample_weight
-from .losses import LOSSES, get_loss
+from .losses import LOSSES, batch_weight, get_loss
 
 __all__ = [
     "d2_loss_score",
@@ -225,8 +226,9 @@ def _binary_arrays(y_true, y_pred, labels, pos_label):
     return targets, y_pred
 
 
-def _per_sample_loss(loss, y_true, y_pred, labels, pos_label):
-    """Per-sample loss (averaged over outputs or one-vs-rest columns), shape (n,)."""
+def _per_sample_loss(loss, y_true, y_pred, labels, pos_label, sample_weight):
+    """Per-sample loss (averaged over outputs or one-vs-rest columns), shape (n,), and
+    the checked sample weights. A batch-level loss gets the weights for its sums."""
     task = _task(loss)
     if task == "regression":
         if labels is not None or pos_label is not None:
@@ -245,7 +247,11 @@ def _per_sample_loss(loss, y_true, y_pred, labels, pos_label):
             # binary decision values f = f_1 - f_0 of a multiclass loss: scores (0, f)
             targets = np.hstack([1 - targets, targets])
             raw = np.hstack([np.zeros_like(raw), raw])
-    return np.asarray(loss.loss(targets, raw), dtype=np.float64).mean(axis=1)
+    check_consistent_length(targets, sample_weight)
+    sample_weight = check_sample_weight(sample_weight, len(targets), positive_sum=True)
+    weight = None if sample_weight is None else sample_weight[:, None]
+    values = np.asarray(loss.loss(targets, raw, **batch_weight(loss, weight)), dtype=np.float64)
+    return values.mean(axis=1), sample_weight
 
 
 def _soft_label_arrays(y_true, y_pred):
@@ -301,6 +307,11 @@ def mean_loss(loss, y_true, y_pred, *, sample_weight=None, labels=None, pos_labe
       (the scores are then ``(0, f)``); :math:`\ell_i` is the loss of the row.
       ``y_true`` may also be a matrix of class probabilities (soft labels).
 
+    A batch-level loss (``per_sample = False``, e.g. soft Dice) is a
+    statistic of the whole set rather than a mean: it gets the weights for
+    its own sums, and :math:`\ell_i` is its value, the same for every sample
+    (for one-vs-rest columns, the mean of the columns' values).
+
     Parameters
     ----------
     loss : str or Loss
@@ -342,9 +353,8 @@ def mean_loss(loss, y_true, y_pred, *, sample_weight=None, labels=None, pos_labe
     0.25
     """
     loss = _checked_loss(loss)
-    per_sample = _per_sample_loss(loss, y_true, y_pred, labels, pos_label)
-    check_consistent_length(per_sample, sample_weight)
-    sample_weight = check_sample_weight(sample_weight, len(per_sample), positive_sum=True)
+    per_sample, sample_weight = _per_sample_loss(loss, y_true, y_pred, labels, pos_label,
+                                                 sample_weight)
     return float(np.average(per_sample, weights=sample_weight))
 
 

@@ -15,7 +15,7 @@ import joblib
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_array_equal
 from sklearn.base import clone
@@ -27,6 +27,7 @@ from sklosses import SGDClassifier, SGDRegressor
 from sklosses.intervals import MultiQuantileRegressor
 from sklosses.losses import (
     LOSSES,
+    DiceLoss,
     ExpectileLoss,
     FocalLoss,
     HuberLoss,
@@ -378,6 +379,10 @@ SMOOTH_ELEMENTWISE_LOSSES = [loss for loss in ELEMENTWISE_LOSSES if loss.smoothn
 MULTICLASS_LOSSES = [cls() for cls in LOSSES.values() if cls.task == "multiclass"] + [
     SoftmaxFocalLoss(gamma=0.5), SoftmaxFocalLoss(gamma=2.0, alpha=[0.2, 0.3, 0.5]),
 ]
+# batch-level losses: one statistic of all the samples given, with weights in its sums
+BATCH_LOSSES = [cls() for cls in LOSSES.values() if not cls.per_sample] + [
+    DiceLoss(smooth=0.1), DiceLoss(smooth=1e-6),
+]
 
 wide_raw = st.floats(min_value=-1e4, max_value=1e4, allow_nan=False)
 raw_values = st.floats(min_value=-60, max_value=60, allow_nan=False) | wide_raw
@@ -394,7 +399,7 @@ def targets_for(loss, size):
 
 
 def test_every_registered_loss_is_in_a_property_test():
-    covered = {type(loss) for loss in ELEMENTWISE_LOSSES + MULTICLASS_LOSSES}
+    covered = {type(loss) for loss in ELEMENTWISE_LOSSES + MULTICLASS_LOSSES + BATCH_LOSSES}
     assert covered == set(LOSSES.values())
 
 
@@ -470,6 +475,51 @@ def test_multiclass_smoothness_bounds_gradient_variation(loss, pairs, data):
     gap = np.linalg.norm(loss.gradient(y_true, a) - loss.gradient(y_true, b), axis=1)
     bound = loss.smoothness * np.linalg.norm(a - b, axis=1) * (1 + 1e-9) + 1e-12
     assert np.all(gap <= bound), (y_true, a, b, gap, bound)
+
+
+@PROPERTY_SETTINGS
+@given(loss=st.sampled_from(BATCH_LOSSES), dtype=st.sampled_from([np.float64, np.float32]),
+       raw=st.lists(raw_values, min_size=1, max_size=20), n_outputs=st.integers(1, 3),
+       data=st.data())
+def test_batch_level_values_and_gradients_finite_without_warnings(loss, dtype, raw, n_outputs,
+                                                                   data):
+    """One finite value per batch and output column, repeated for every sample, and
+    finite gradients, for any raw predictions (also in a 3-D batch of blocks)."""
+    raw = np.array(raw * n_outputs, dtype=dtype).reshape(n_outputs, -1).T
+    y_true = np.array(data.draw(targets_for(loss, raw.size)), dtype=dtype).reshape(raw.shape)
+    with warnings.catch_warnings(), np.errstate(over="raise", invalid="raise",
+                                                divide="raise", under="ignore"):
+        warnings.simplefilter("error")
+        values = loss.loss(y_true, raw)
+        gradient = loss.gradient(y_true, raw)
+        blocks = loss.loss(y_true[None], raw[None])  # the engine's strided batches
+    assert values.shape == gradient.shape == raw.shape
+    assert values.dtype == gradient.dtype == dtype
+    assert np.isfinite(values).all() and np.isfinite(gradient).all(), (y_true, raw)
+    assert_array_equal(values, np.broadcast_to(values[:1], values.shape))
+    assert_array_equal(blocks[0], values)
+
+
+@PROPERTY_SETTINGS
+@given(loss=st.sampled_from(BATCH_LOSSES), raw=st.lists(raw_values, min_size=1, max_size=12),
+       data=st.data())
+def test_batch_level_integer_weights_equal_repeated_samples(loss, raw, data):
+    """The weights of a batch-level loss act as repetitions: its value and each sample's
+    gradient (per unit weight, times the total weight) are those of the repeated batch."""
+    raw = np.array(raw)
+    y_true = np.array(data.draw(targets_for(loss, len(raw))))
+    counts = np.array(data.draw(st.lists(st.integers(0, 3), min_size=len(raw),
+                                         max_size=len(raw))))
+    assume(counts.sum() > 0)
+    repeat = np.repeat(np.arange(len(raw)), counts)
+    kept = counts > 0
+    np.testing.assert_allclose(loss.loss(y_true, raw, sample_weight=counts)[kept],
+                               loss.loss(y_true[repeat], raw[repeat])[:kept.sum()],
+                               rtol=1e-12, atol=1e-15)
+    first = np.searchsorted(repeat, np.flatnonzero(kept))  # a copy of each kept sample
+    np.testing.assert_allclose(loss.gradient(y_true, raw, sample_weight=counts)[kept],
+                               loss.gradient(y_true[repeat], raw[repeat])[first],
+                               rtol=1e-10, atol=1e-12)
 
 
 # -- 5. bad input ---------------------------------------------------------------------------

@@ -718,6 +718,7 @@ EXPECTED_NAMES = {
     "exponential",
     "multinomial_log_loss",
     "softmax_focal",
+    "dice",
 }
 
 
@@ -730,7 +731,9 @@ def test_registry_names():
     assert {type(loss) for loss in LOSS_INSTANCES} == {
         cls for cls in LOSSES.values() if cls.elementwise}
     assert {name for name, cls in LOSSES.items() if not cls.elementwise} == {
-        "multinomial_log_loss", "softmax_focal"}
+        "multinomial_log_loss", "softmax_focal", "dice"}
+    # batch-level losses (one statistic of the batch) are tested in test_dice.py
+    assert {name for name, cls in LOSSES.items() if not cls.per_sample} == {"dice"}
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED_NAMES))

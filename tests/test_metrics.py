@@ -235,7 +235,10 @@ def test_labels_with_a_class_missing_from_y_true(name):
     subset = mean_loss(name, y_true[keep], raw[keep], sample_weight=weight[keep],
                        labels=classes)
     targets = (y_true[keep, None] == classes[None, :]).astype(float)
-    expected = np.average(get_loss(name).loss(targets, raw[keep]).mean(axis=1),
+    loss = get_loss(name)
+    # a batch-level loss (soft Dice) takes the weights inside its sums
+    weighting = {} if loss.per_sample else {"sample_weight": weight[keep, None]}
+    expected = np.average(loss.loss(targets, raw[keep], **weighting).mean(axis=1),
                           weights=weight[keep])
     assert_allclose(subset, expected, rtol=RTOL)
     with pytest.raises(ValueError, match="labels="):
@@ -255,8 +258,15 @@ def test_labels_give_the_column_order(name):
 def test_pos_label_and_single_class(name):
     y_true, raw, _ = random_binary(6, labels=("no", "yes"))
     # the decision values score "yes" (the greater label) unless pos_label says otherwise
-    assert_allclose(mean_loss(name, y_true, -raw, pos_label="no"), mean_loss(name, y_true, raw),
+    assert_allclose(mean_loss(name, y_true, raw), mean_loss(name, y_true == "yes", raw),
                     rtol=RTOL)
+    assert_allclose(mean_loss(name, y_true, raw, pos_label="no"),
+                    mean_loss(name, y_true == "no", raw), rtol=RTOL)
+    if get_loss(name).per_sample:
+        # per-sample binary losses treat the two classes alike (loss(1 - y, -raw) equals
+        # loss(y, raw)); a batch-level loss (soft Dice) scores the positive class only
+        assert_allclose(mean_loss(name, y_true, -raw, pos_label="no"),
+                        mean_loss(name, y_true, raw), rtol=RTOL)
     assert_allclose(mean_loss(name, y_true, raw, labels=["no", "yes"]),
                     mean_loss(name, y_true, raw), rtol=RTOL)
     only_yes = y_true == "yes"

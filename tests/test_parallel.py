@@ -55,14 +55,6 @@ def as_dask(X, y, n_blocks):
     return da.from_array(X, chunks=(rows, -1)), da.from_array(y, chunks=chunks_y)
 
 
-@pytest.fixture(scope="module")
-def local_cluster():
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster:
-        with distributed.Client(cluster) as client:
-            yield client
-
-
 # -- the mixing rule -------------------------------------------------------------------
 def state_with(coef, intercept, preconditioner, t=1.0, average=None, n_averaged=0):
     state = SGDState.zeros(coef.shape[0], coef.shape[1], coef.dtype, 0.1, preconditioner)
@@ -124,7 +116,6 @@ def test_one_block_is_partial_fit_epochs():
 
 
 # -- accuracy on a real cluster -------------------------------------------------------------
-@pytest.mark.xdist_group("dask_cluster")
 @pytest.mark.parametrize("estimator, loss, data", [
     (SGDRegressor(loss=QuantileLoss(0.9), random_state=0), QuantileLoss(0.9),
      regression_data),
@@ -135,7 +126,7 @@ def test_one_block_is_partial_fit_epochs():
      lambda: classification_data(weights=[0.7])),
 ], ids=["quantile", "squared", "focal", "log_loss"])
 @pytest.mark.parametrize("n_blocks", [2, 4])
-def test_mixing_on_a_cluster_matches_one_machine(local_cluster, estimator, loss, data,
+def test_mixing_on_a_cluster_matches_one_machine(dask_client, estimator, loss, data,
                                                  n_blocks):
     X_train, y_train, X_test, y_test = split(*data())
     single = clone(estimator).fit(X_train, y_train)
@@ -147,8 +138,7 @@ def test_mixing_on_a_cluster_matches_one_machine(local_cluster, estimator, loss,
     assert not hasattr(estimator, "coef_")  # the given estimator is left unfitted
 
 
-@pytest.mark.xdist_group("dask_cluster")
-def test_mixing_is_deterministic_on_a_cluster(local_cluster):
+def test_mixing_is_deterministic_on_a_cluster(dask_client):
     X, y = regression_data(8000)
     estimator = SGDRegressor(loss="huber", random_state=3)
     first = fit_parameter_mixing(estimator, *as_dask(X, y, 2))
