@@ -134,7 +134,7 @@ def _aligned(X, y, sample_weight):
             part.rechunk((X.chunks[0],) + ((-1,) if part.ndim == 2 else ()))
             if isinstance(part, da.Array) else part for part in (y, sample_weight))
         X, y, sample_weight = (
-            part.map_blocks(_cache_line_aligned, dtype=part.dtype)
+            part.map_blocks(_item_aligned, dtype=part.dtype)
             if isinstance(part, da.Array) else part for part in (X, y, sample_weight))
     for name, part in (("y", y), ("sample_weight", sample_weight)):
         if part is not None and _n_blocks(part) != _n_blocks(X):
@@ -144,24 +144,18 @@ def _aligned(X, y, sample_weight):
     return X, y, sample_weight
 
 
-def _cache_line_aligned(block, alignment=64):
-    """``block``, or a copy of it that starts on a 64-byte boundary.
+def _item_aligned(block):
+    """``block``, or an aligned copy of it if its address is not a multiple of its
+    item size.
 
     Blocks sent from the client arrive as views of a message buffer at any
-    address: a BLAS product on an array that is not even aligned to its item
-    size runs ~6x slower, and the rounding of the vectorised kernels depends
-    on the alignment, so equal blocks at different addresses would give
-    models that differ in the last bits. Copying to a common alignment makes
-    rounds fast and runs bitwise reproducible. Labels of object dtype stay as
-    they are.
+    address, and a BLAS product on such an unaligned array runs ~6x slower:
+    those are copied once (blocks made on the workers are already aligned and
+    are not). Labels of object dtype stay as they are.
     """
-    if block.dtype.hasobject or block.ctypes.data % alignment == 0:
+    if block.dtype.hasobject or block.flags.aligned:
         return block
-    buffer = np.empty(block.nbytes + alignment, dtype=np.uint8)
-    offset = -buffer.ctypes.data % alignment
-    aligned = buffer[offset:offset + block.nbytes].view(block.dtype).reshape(block.shape)
-    aligned[...] = block
-    return aligned
+    return block.copy()
 
 
 def _n_blocks(collection):
