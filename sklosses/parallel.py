@@ -89,14 +89,17 @@ def fit_parameter_mixing(estimator, X, y, *, sample_weight=None, classes=None):
         classes = np.unique(np.concatenate(dask.compute(
             *(dask.delayed(np.unique)(y_block) for _, y_block, _ in blocks))))
 
+    workers = _holders(X, [X_block for X_block, _, _ in blocks])
     model = clone(estimator)
     stopping = Stopping(estimator.max_iter, estimator.tol, estimator.n_iter_no_change)
     start_time = time.perf_counter()
     for rounds in range(1, estimator.max_iter + 1):
-        trained = dask.compute(*(
-            dask.delayed(_train_on_block, pure=False)(model, X_block, y_block, weight_block,
-                                                      classes)
-            for X_block, y_block, weight_block in blocks))
+        tasks = []
+        for (X_block, y_block, weight_block), worker in zip(blocks, workers, strict=True):
+            with dask.annotate(**worker):
+                tasks.append(dask.delayed(_train_on_block, pure=False)(
+                    model, X_block, y_block, weight_block, classes))
+        trained = dask.compute(*tasks)
         copies, weights = zip(*trained, strict=True)
         start = getattr(model, "_state", None)
         model = copies[int(np.argmax(weights))]
@@ -109,6 +112,27 @@ def fit_parameter_mixing(estimator, X, y, *, sample_weight=None, classes=None):
         if stopping.stalled(-model.loss_curve_[-1]):
             break
     return model
+
+
+def _holders(X, X_blocks):
+    """Per block of the persisted ``X``, the annotation that keeps its training on
+    the worker holding it.
+
+    On a ``distributed`` cluster the scheduler otherwise moves tasks, and so
+    whole blocks, between workers now and then (two blocks even swapped
+    workers in one round): a transfer that costs several epochs. Empty
+    annotations without a cluster.
+    """
+    try:
+        from distributed import get_client, wait
+
+        client = get_client()
+    except (ImportError, ValueError):
+        return [{}] * len(X_blocks)
+    wait(X)
+    holders = client.who_has()
+    return [{"workers": list(holders[block.key]), "allow_other_workers": False}
+            if holders.get(block.key) else {} for block in X_blocks]
 
 
 def _train_on_block(model, X, y, sample_weight, classes):

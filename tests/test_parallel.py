@@ -23,7 +23,7 @@ dask = pytest.importorskip("dask")
 da = pytest.importorskip("dask.array")
 distributed = pytest.importorskip("distributed")
 
-from sklosses.parallel import fit_parameter_mixing  # noqa: E402
+from sklosses.parallel import _holders, fit_parameter_mixing  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -151,6 +151,28 @@ def test_mixing_is_reproducible_on_a_cluster(dask_client):
     different_seed = fit_parameter_mixing(clone(estimator).set_params(random_state=4),
                                           *as_dask(X, y, 2))
     assert not np.allclose(first.coef_, different_seed.coef_, rtol=1e-9, atol=0)
+
+
+def test_blocks_train_on_the_worker_that_holds_them(dask_client):
+    """No block travels between workers: every training task runs where its block is
+    (the scheduler otherwise now and then moves tasks, and so blocks, between workers)."""
+    X, y = regression_data(40000, n_features=20)
+    X_dask, y_dask = dask.persist(*as_dask(X, y, 2))
+    distributed.wait([X_dask, y_dask])
+    holders = dask_client.who_has(X_dask)
+    with distributed.get_task_stream(dask_client) as stream:
+        fit_parameter_mixing(SGDRegressor(random_state=0, max_iter=6, tol=None), X_dask, y_dask)
+    training = [task for task in stream.data if "_train_on_block" in str(task["key"])]
+    assert len(training) == 2 * 6
+    assert {task["worker"] for task in training} == {
+        worker for workers in holders.values() for worker in workers}
+    assert not [step for task in training for step in task["startstops"]
+                if step["action"] == "transfer"]
+    # the restriction behind it: each block's task may run only on the block's holders
+    blocks = X_dask.to_delayed().ravel().tolist()
+    assert _holders(X_dask, blocks) == [
+        {"workers": list(holders[block.key]), "allow_other_workers": False}
+        for block in blocks]
 
 
 # -- inputs ---------------------------------------------------------------------------------
