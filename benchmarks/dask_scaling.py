@@ -99,7 +99,6 @@ def main():
                      held_out_loss(single, loss, X_test, y_test)))
         del X, y
         for n_workers, n_blocks in ((1, 1), (1, 2), (2, 2)):
-            time.sleep(3)  # let the processes of the previous cluster exit
             with LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
                               dashboard_address=None) as cluster, Client(cluster):
                 X_dask, y_dask = dask.persist(*dask_blocks(n_train, n_blocks, task, seed=0))
