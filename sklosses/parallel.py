@@ -58,7 +58,10 @@ def fit_parameter_mixing(estimator, X, y, *, sample_weight=None, classes=None):
         Split like ``y``.
     classes : array-like, optional
         The class labels of a classifier; found with one pass over ``y`` when
-        not given (hard labels).
+        not given (hard labels). That pass also counts the classes, so
+        ``class_weight="balanced"`` (which ``partial_fit`` alone cannot do)
+        works: the returned model holds the weights
+        ``n_samples / (n_classes * count)`` as a dict.
 
     Returns
     -------
@@ -87,12 +90,15 @@ def fit_parameter_mixing(estimator, X, y, *, sample_weight=None, classes=None):
     X, y, sample_weight = dask.persist(*_aligned(X, y, sample_weight))
     blocks = list(zip(*(_row_blocks(part, _n_blocks(X)) for part in (X, y, sample_weight)),
                       strict=True))
-    if classes is None and is_classifier(estimator) and y.ndim == 1:
-        classes = np.unique(np.concatenate(dask.compute(
-            *(dask.delayed(np.unique)(y_block) for _, y_block, _ in blocks))))
+    model = clone(estimator)
+    if is_classifier(estimator) and y.ndim == 1:
+        labels, counts = _label_counts([y_block for _, y_block, _ in blocks])
+        classes = labels if classes is None else classes
+        if isinstance(estimator.class_weight, str) and estimator.class_weight == "balanced":
+            model.set_params(class_weight=dict(zip(
+                labels.tolist(), counts.sum() / (len(labels) * counts), strict=True)))
 
     workers = _holders(X, [X_block for X_block, _, _ in blocks])
-    model = clone(estimator)
     stopping = Stopping(estimator.max_iter, estimator.tol, estimator.n_iter_no_change)
     start_time = time.perf_counter()
     for rounds in range(1, estimator.max_iter + 1):
@@ -118,6 +124,19 @@ def fit_parameter_mixing(estimator, X, y, *, sample_weight=None, classes=None):
                       "before the stopping criterion; consider increasing max_iter.",
                       ConvergenceWarning, stacklevel=2)
     return model
+
+
+def _label_counts(y_blocks):
+    """The labels of all blocks and their counts (one pass over ``y``)."""
+    import dask
+
+    per_block = dask.compute(*(dask.delayed(np.unique)(y_block, return_counts=True)
+                               for y_block in y_blocks))
+    labels = np.unique(np.concatenate([block_labels for block_labels, _ in per_block]))
+    counts = np.zeros(len(labels))
+    for block_labels, block_counts in per_block:
+        counts[np.searchsorted(labels, block_labels)] += block_counts
+    return labels, counts
 
 
 def _holders(X, X_blocks):

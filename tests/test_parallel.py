@@ -203,6 +203,28 @@ def test_classifier_finds_classes_and_trains_one_vs_rest():
     assert model.score(X_test, y_test) >= single.score(X_test, y_test) - 0.02
 
 
+def test_balanced_class_weight_from_the_class_counts():
+    """``partial_fit`` alone refuses "balanced"; one pass over the blocks counts the
+    classes, giving sklearn's balanced weights and a model like the in-memory one."""
+    from sklearn.metrics import balanced_accuracy_score
+    from sklearn.utils.class_weight import compute_class_weight
+
+    X, y = classification_data(12000, weights=[0.9])
+    X_train, y_train, X_test, y_test = split(X, y, 3000)
+    estimator = SGDClassifier(loss="log_loss", class_weight="balanced", random_state=0)
+    with dask.config.set(scheduler="threads"):
+        model = fit_parameter_mixing(estimator, *as_dask(X_train, y_train, 3))
+    expected = compute_class_weight("balanced", classes=np.array([0, 1]), y=y_train)
+    np.testing.assert_allclose([model.class_weight[0], model.class_weight[1]], expected)
+    assert estimator.class_weight == "balanced"  # the given estimator is untouched
+    single = clone(estimator).fit(X_train, y_train)
+    unweighted = SGDClassifier(loss="log_loss", random_state=0).fit(X_train, y_train)
+    mixed_score = balanced_accuracy_score(y_test, model.predict(X_test))
+    assert mixed_score == pytest.approx(
+        balanced_accuracy_score(y_test, single.predict(X_test)), abs=0.01)
+    assert mixed_score > balanced_accuracy_score(y_test, unweighted.predict(X_test)) + 0.02
+
+
 def test_soft_labels_multinomial():
     X, y = classification_data(9000, n_classes=3, n_clusters_per_class=1)
     targets = np.eye(3)[y]
