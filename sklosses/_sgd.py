@@ -340,8 +340,9 @@ def _batch_gradients(X, Y, sample_weight, loss, state, plan, batches, buffer):
         weight = None
         if sample_weight is not None:
             weight = plan.view(sample_weight, batch)[..., None].reshape(Y_batch.shape[:-1] + (1,))
-        gradient = loss.gradient(Y_batch, raw, **batch_weight(loss, weight))
-        batch_loss = loss.loss(Y_batch, raw, **batch_weight(loss, weight))
+        for_batch_loss = batch_weight(loss, weight)
+        gradient = loss.gradient(Y_batch, raw, **for_batch_loss)
+        batch_loss = loss.loss(Y_batch, raw, **for_batch_loss)
         if weight is not None:
             gradient *= weight
             batch_loss *= weight
