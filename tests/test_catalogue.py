@@ -29,6 +29,7 @@ from sklearn.datasets import make_classification
 from sklearn.linear_model import PoissonRegressor
 from sklearn.linear_model import SGDClassifier as SklearnSGDClassifier
 from sklearn.metrics import mean_poisson_deviance
+from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC, LinearSVR
 
 from sklosses import SGDClassifier, SGDRegressor
@@ -100,6 +101,26 @@ def test_poisson_matches_poisson_regressor(count_data):
     achieved = mean_poisson_deviance(y_test, model.predict(X_test))
     optimum = mean_poisson_deviance(y_test, reference.predict(X_test))
     assert achieved <= 1.01 * optimum, (achieved, optimum)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "Known limit: with log-means spread over +-6 (mu from e^-5 to e^7) on correlated "
+    "features, SGD converges slowly (the automatic step treats Poisson as non-smooth and "
+    "decays it) and the default tol stops it 10-12% above the optimum's test deviance; "
+    "tol=None with 300 epochs reaches +0.2%. Fisher-weighted preconditioning fixed the "
+    "uncorrelated case but not this one (see the session-2 note of issue 4)."))
+def test_poisson_with_widely_spread_means_on_correlated_features():
+    rng = np.random.default_rng(0)
+    mixing = 0.3 * rng.normal(size=(N_FEATURES, N_FEATURES)) + np.eye(N_FEATURES)
+    X = StandardScaler().fit_transform(
+        rng.standard_normal((2 * N_SAMPLES, N_FEATURES)) @ mixing)
+    signal = X @ rng.normal(size=N_FEATURES)
+    y = rng.poisson(np.exp(1 + 2 * signal / signal.std())).astype(float)
+    X, X_test, y, y_test = X[:N_SAMPLES], X[N_SAMPLES:], y[:N_SAMPLES], y[N_SAMPLES:]
+    reference = PoissonRegressor(alpha=ALPHA / 2, tol=1e-12, max_iter=10000).fit(X, y)
+    model = SGDRegressor(loss="poisson", random_state=0).fit(X, y)
+    achieved = mean_poisson_deviance(y_test, model.predict(X_test))
+    assert achieved <= 1.01 * mean_poisson_deviance(y_test, reference.predict(X_test))
 
 
 def test_epsilon_insensitive_matches_linear_svr(regression_data):
