@@ -413,7 +413,10 @@ def sparse_average(X, Y, sample_weight, loss, penalty, state, *, batch_size, fit
     batch of all rows), returns a point as close to ``w*`` whose zeros are
     exact. Costs one pass over the data. Returns ``(coef, intercept)``.
     """
-    step_size = automatic_step_size(X, sample_weight, state.curvature, penalty, X.shape[0],
+    # the worst-case curvature where there is one: a single full step must not overshoot
+    smoothness = getattr(loss, "smoothness", None)
+    curvature = state.curvature if smoothness is None else smoothness
+    step_size = automatic_step_size(X, sample_weight, curvature, penalty, X.shape[0],
                                     state.preconditioner, fit_intercept,
                                     np.random.default_rng(0))
     polished = SGDState(state.average_coef.copy(), state.average_intercept.copy(), state.eta,

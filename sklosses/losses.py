@@ -24,6 +24,12 @@ Every loss follows one vectorised protocol, with arguments in the order of
   the outputs): ``loss`` returns that value for every sample, ``gradient``
   ``n`` times its derivative in each raw prediction (so the engine's batch
   mean of the gradients is its gradient), and both take ``sample_weight``;
+* ``hessian(y_true, raw_prediction)``, optional: the per-sample second
+  derivative in the raw prediction. A smooth loss whose curvature is far
+  below its ``smoothness`` over most residuals (Huber, log-cosh: zero or
+  nearly so in their linear tails) gives it, and the automatic step size
+  then uses its mean curvature at the start of training instead of the
+  worst case (:func:`sklosses._preconditioning.loss_curvature`);
 * ``initial_raw_prediction(y_true, sample_weight)`` returns None (search for
   the constant minimising the mean loss) or the constant raw prediction per
   output that training starts from.
@@ -185,6 +191,10 @@ class HuberLoss(Loss):
 
     def gradient(self, y_true, raw_prediction):
         return np.clip(raw_prediction - y_true, -self.delta, self.delta)
+
+    def hessian(self, y_true, raw_prediction):
+        return (np.abs(raw_prediction - y_true) <= self.delta).astype(np.asarray(
+            raw_prediction).dtype)
 
 
 class QuantileLoss(Loss):
@@ -375,6 +385,9 @@ class LogCoshLoss(Loss):
 
     def gradient(self, y_true, raw_prediction):
         return np.tanh(raw_prediction - y_true)
+
+    def hessian(self, y_true, raw_prediction):
+        return 1 - np.tanh(raw_prediction - y_true) ** 2
 
 
 class EpsilonInsensitiveLoss(Loss):

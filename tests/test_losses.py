@@ -157,6 +157,32 @@ def test_gradient_finite_differences(loss):
     assert_allclose(gradient, numerical, rtol=1e-6, atol=1e-8)
 
 
+HESSIAN_LOSS_INSTANCES = [loss for loss in LOSS_INSTANCES
+                          if getattr(loss, "hessian", None) is not None]
+
+
+def test_losses_with_a_hessian():
+    assert {type(loss).__name__ for loss in HESSIAN_LOSS_INSTANCES} == {
+        "HuberLoss", "LogCoshLoss"}
+
+
+@pytest.mark.parametrize("loss", HESSIAN_LOSS_INSTANCES, ids=loss_id)
+def test_hessian_finite_differences_within_the_smoothness(loss):
+    """The optional ``hessian`` is the derivative of the gradient (central differences,
+    away from kinks), and lies in [0, smoothness]."""
+    y_true, raw_prediction = random_y_true_raw_prediction(loss, n_samples=500)
+    keep = kink_distance(loss, y_true, raw_prediction) > KINK_TOLERANCE
+    assert keep.sum() > 400
+    y_true, raw_prediction = y_true[keep], raw_prediction[keep]
+    eps = 1e-5
+    numerical = (loss.gradient(y_true, raw_prediction + eps)
+                 - loss.gradient(y_true, raw_prediction - eps)) / (2 * eps)
+    hessian = loss.hessian(y_true, raw_prediction)
+    assert hessian.shape == raw_prediction.shape
+    assert_allclose(hessian, numerical, rtol=1e-5, atol=1e-7)
+    assert np.all((hessian >= 0) & (hessian <= loss.smoothness))
+
+
 @pytest.mark.parametrize(
     "loss, y_true, raw_prediction, expected",
     [
