@@ -91,10 +91,12 @@ def fit_parameter_mixing(estimator, X, y, *, sample_weight=None, classes=None):
     blocks = list(zip(*(_row_blocks(part, _n_blocks(X)) for part in (X, y, sample_weight)),
                       strict=True))
     model = clone(estimator)
-    if is_classifier(estimator) and y.ndim == 1:
+    balanced = isinstance(getattr(estimator, "class_weight", None), str) and (
+        estimator.class_weight == "balanced")
+    if is_classifier(estimator) and y.ndim == 1 and (classes is None or balanced):
         labels, counts = _label_counts([y_block for _, y_block, _ in blocks])
         classes = labels if classes is None else classes
-        if isinstance(estimator.class_weight, str) and estimator.class_weight == "balanced":
+        if balanced:
             model.set_params(class_weight=dict(zip(
                 labels.tolist(), counts.sum() / (len(labels) * counts), strict=True)))
 
