@@ -142,7 +142,9 @@ class SGDState:
     parameters (:class:`Preconditioner`), ``average_*`` its running average
     over ``n_averaged`` steps, ``t`` the samples seen plus one (as
     scikit-learn's ``t_``), ``eta`` the current base step size and
-    ``curvature`` the loss curvature it was derived from.
+    ``curvature`` the loss curvature it was derived from, ``start_objective``
+    the objective of the model training started from (the divergence guard's
+    reference).
     """
 
     coef: np.ndarray
@@ -157,6 +159,7 @@ class SGDState:
     n_averaged: int = 0
     loss_curve: list = field(default_factory=list)
     validation_scores: list = field(default_factory=list)
+    start_objective: float | None = None
 
     @classmethod
     def zeros(cls, n_features, n_outputs, dtype, eta, preconditioner):
@@ -181,6 +184,13 @@ class SGDState:
         if self.average_coef is not None:
             self.average_coef[...], self.average_intercept[...] = preconditioner.parameters(
                 *old.coefficients(self.average_coef, self.average_intercept))
+
+    def adopt_average(self):
+        """Make the running average the iterate, and stop averaging."""
+        if self.n_averaged:
+            self.coef, self.intercept = self.average_coef, self.average_intercept
+            self.average_coef = self.average_intercept = None
+            self.n_averaged = 0
 
     def copy_iterate(self):
         return (self.coef.copy(), self.intercept.copy(),
@@ -320,13 +330,14 @@ def _gather_buffer(X, plan):
 
 
 def _batch_gradients(X, Y, sample_weight, loss, state, plan, batches, buffer):
-    """For each batch: ``(X_batch, weighted per-sample gradient, weighted loss sum)``.
+    """For each batch: ``(X_batch, weighted per-sample gradient, weighted loss sums)``.
 
     The gradient is taken at the current iterate, read when the batch is
-    reached (so the caller may step between batches). The loss sum is per
-    sample: an elementwise loss (one value per output column, e.g.
-    one-vs-rest) is averaged over its columns, a coupled loss (one value per
-    sample, shape ``(..., 1)``) is taken as it is.
+    reached (so the caller may step between batches). The loss sums, one per
+    column of the loss's values, add up to the per-sample loss: an elementwise
+    loss (one value per output column, e.g. one-vs-rest) is averaged over its
+    columns, a coupled loss (one value per sample, shape ``(..., 1)``) is taken
+    as it is.
     """
     n_outputs = Y.shape[1]
     for batch in batches:
@@ -346,7 +357,8 @@ def _batch_gradients(X, Y, sample_weight, loss, state, plan, batches, buffer):
         if weight is not None:
             gradient *= weight
             batch_loss *= weight
-        yield X_batch, gradient, float(batch_loss.sum()) / batch_loss.shape[-1]
+        columns = batch_loss.shape[-1]
+        yield X_batch, gradient, batch_loss.reshape(-1, columns).sum(axis=0) / columns
 
 
 def _parameter_gradient(X_batch, gradient, preconditioner):
@@ -386,11 +398,11 @@ def run_epoch(X, Y, sample_weight, loss, penalty, schedule, state, *, plan,
     tells whether the loss has a smoothness constant.
     """
     weighted_loss_sum = 0.0
-    penalty_share = 1 / Y.shape[1] if getattr(loss, "task", None) != "multiclass" else 1.0
+    share = penalty_share(loss, Y.shape[1])
     batches = _batch_gradients(X, Y, sample_weight, loss, state, plan,
                                plan.order(shuffle, rng), _gather_buffer(X, plan))
     for X_batch, gradient, batch_loss in batches:
-        weighted_loss_sum += batch_loss
+        weighted_loss_sum += float(batch_loss.sum())
         coef_gradient, intercept_gradient = _parameter_gradient(X_batch, gradient,
                                                                 state.preconditioner)
         step_size = schedule.step_size(state, smooth)
@@ -400,7 +412,55 @@ def run_epoch(X, Y, sample_weight, loss, penalty, schedule, state, *, plan,
         if average_start is not None and state.t >= average_start:
             _update_average(state)
     coef, _ = state.preconditioner.coefficients(state.coef, state.intercept)
-    return weighted_loss_sum / X.shape[0] + penalty_share * penalty.value(coef)
+    return weighted_loss_sum / X.shape[0] + share * penalty.value(coef)
+
+
+def penalty_share(loss, n_outputs):
+    """The weight of the penalty in the objective: ``1 / n_outputs`` for one-vs-rest
+    outputs (the objective is the mean of the per-output objectives), 1 for a
+    coupled multiclass loss (one objective over the whole coefficient matrix)."""
+    return 1.0 if loss.task == "multiclass" else 1 / n_outputs
+
+
+def full_gradient(X, Y, sample_weight, loss, state, *, batch_size):
+    """Sums over all rows of the weighted loss and of its gradients in ``u`` and ``c``.
+
+    Returns ``(loss_sums, coef_gradient, intercept_gradient)`` at the iterate of
+    ``state``, with the loss sums per column of the loss as
+    :func:`_batch_gradients` gives them. Reads ``X`` once, ``batch_size`` rows
+    at a time.
+    """
+    plan = BatchPlan(X.shape[0], batch_size, _row_bytes(X))
+    loss_sum = 0.0
+    coef_gradient = np.zeros(state.coef.shape)
+    intercept_gradient = np.zeros(state.intercept.shape)
+    batches = _batch_gradients(X, Y, sample_weight, loss, state, plan,
+                               plan.order(False, None), _gather_buffer(X, plan))
+    for X_batch, gradient, batch_loss in batches:
+        batch_coef_gradient, batch_intercept_gradient = _parameter_gradient(
+            X_batch, gradient, state.preconditioner)
+        loss_sum += batch_loss
+        coef_gradient += batch_coef_gradient
+        intercept_gradient += batch_intercept_gradient
+    return loss_sum, coef_gradient, intercept_gradient
+
+
+def constant_objective(Y, sample_weight, loss, intercept):
+    """The objective of the model with zero coefficients and ``intercept`` (no pass over X)."""
+    raw = np.broadcast_to(np.asarray(intercept, dtype=Y.dtype), Y.shape)
+    weight = None if sample_weight is None else sample_weight[:, None]
+    values = loss.loss(Y, raw, **batch_weight(loss, weight))
+    per_sample = values.sum(axis=1) / values.shape[1]
+    return float(np.average(per_sample, weights=sample_weight))
+
+
+def objective_of_model(X, Y, sample_weight, loss, penalty, model, *, batch_size):
+    """The objective of the model ``(coef, intercept)``, from one pass over the data."""
+    coef, intercept = model
+    state = SGDState(coef, intercept, 0.0, Preconditioner.identity(X.shape[1]))
+    loss_sums, _, _ = full_gradient(X, Y, sample_weight, loss, state, batch_size=batch_size)
+    return (float(loss_sums.sum()) / X.shape[0]
+            + penalty_share(loss, Y.shape[1]) * penalty.value(coef))
 
 
 def sparse_average(X, Y, sample_weight, loss, penalty, state, *, batch_size, fit_intercept):
@@ -414,26 +474,18 @@ def sparse_average(X, Y, sample_weight, loss, penalty, state, *, batch_size, fit
     exact. Costs one pass over the data. Returns ``(coef, intercept)``.
     """
     # the worst-case curvature where there is one: a single full step must not overshoot
-    smoothness = getattr(loss, "smoothness", None)
-    curvature = state.curvature if smoothness is None else smoothness
+    curvature = state.curvature if loss.smoothness is None else loss.smoothness
     step_size = automatic_step_size(X, sample_weight, curvature, penalty, X.shape[0],
                                     state.preconditioner, fit_intercept,
                                     np.random.default_rng(0))
     polished = SGDState(state.average_coef.copy(), state.average_intercept.copy(), state.eta,
                         state.preconditioner)
-    plan = BatchPlan(X.shape[0], batch_size, _row_bytes(X))
-    coef_gradient = np.zeros_like(polished.coef)
-    intercept_gradient = np.zeros_like(polished.intercept)
-    batches = _batch_gradients(X, Y, sample_weight, loss, polished, plan,
-                               plan.order(False, None), _gather_buffer(X, plan))
-    for X_batch, gradient, _ in batches:
-        batch_coef_gradient, batch_intercept_gradient = _parameter_gradient(
-            X_batch, gradient, polished.preconditioner)
-        coef_gradient += batch_coef_gradient
-        intercept_gradient += batch_intercept_gradient
+    _, coef_gradient, intercept_gradient = full_gradient(X, Y, sample_weight, loss, polished,
+                                                         batch_size=batch_size)
     with np.errstate(all="ignore"):
-        _proximal_step(polished, penalty, coef_gradient / X.shape[0],
-                       intercept_gradient / X.shape[0], step_size, fit_intercept)
+        _proximal_step(polished, penalty, (coef_gradient / X.shape[0]).astype(polished.coef.dtype),
+                       (intercept_gradient / X.shape[0]).astype(polished.coef.dtype),
+                       step_size, fit_intercept)
     return polished.model()
 
 
@@ -453,7 +505,7 @@ class DivergenceError(ValueError):
 
 
 def _diverged(state, objective, reference_objective):
-    """Non-finite values, or an objective 1e8 times above the first epoch's (and above 1)."""
+    """Non-finite values, or an objective 1e8 times above the reference (and above 1)."""
     if not (np.isfinite(objective) and np.isfinite(state.coef).all()
             and np.isfinite(state.intercept).all()):
         return True
@@ -493,11 +545,14 @@ def run_sgd(X, Y, sample_weight, loss, penalty, schedule, stopping, state, *, ba
     ------
     DivergenceError
         When an epoch produces non-finite values or an objective 1e8 times
-        that of the first epoch (and above 1). With ``learning_rate="auto"``
+        that of the starting model (``state.start_objective``; the first
+        epoch's when unknown) and above 1. With ``learning_rate="auto"``
         the engine first retries the epoch with a step ten times smaller, up to
         ten times.
     """
-    reference_objective = state.loss_curve[0] if state.loss_curve else None
+    reference_objective = state.start_objective
+    if reference_objective is None and state.loss_curve:
+        reference_objective = state.loss_curve[0]
     plan = BatchPlan(X.shape[0], batch_size, _row_bytes(X))
     smooth = getattr(loss, "smoothness", None) is not None
     epochs = stopping.max_iter if max_epochs is None else min(max_epochs, stopping.max_iter)

@@ -24,6 +24,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from ._full_batch import minimise_full_batch, sgd_epochs_before
 from ._preconditioning import (
     Preconditioner,
     automatic_step_size,
@@ -33,10 +34,13 @@ from ._preconditioning import (
 from ._sgd import (
     LEARNING_RATES,
     PENALTIES,
+    DivergenceError,
     Penalty,
     Schedule,
     SGDState,
     Stopping,
+    constant_objective,
+    objective_of_model,
     run_sgd,
     sparse_average,
 )
@@ -44,6 +48,8 @@ from ._validation import check_sample_weight
 from .losses import batch_weight, get_loss
 
 _DTYPES = [np.float64, np.float32]
+SOLVERS = ("auto", "sgd")
+DEFAULT_ALPHA = 1e-4
 
 
 def _resolve_batch_size(batch_size, n_samples):
@@ -76,7 +82,7 @@ class _BaseSGD(BaseEstimator):
     def __init__(self, *, penalty, alpha, l1_ratio, fit_intercept, max_iter, tol,
                  shuffle, verbose, random_state, learning_rate, eta0, power_t,
                  early_stopping, validation_fraction, n_iter_no_change, warm_start,
-                 average, batch_size, scoring):
+                 average, batch_size, scoring, solver):
         self.penalty = penalty
         self.alpha = alpha
         self.l1_ratio = l1_ratio
@@ -96,6 +102,7 @@ class _BaseSGD(BaseEstimator):
         self.average = average
         self.batch_size = batch_size
         self.scoring = scoring
+        self.solver = solver
 
     # -- validation ---------------------------------------------------------
     def _validated_loss(self):
@@ -113,11 +120,14 @@ class _BaseSGD(BaseEstimator):
     def _validate_params(self):
         if self.penalty not in PENALTIES:
             raise ValueError(f"penalty must be one of {PENALTIES}, got {self.penalty!r}.")
+        if self.solver not in SOLVERS:
+            raise ValueError(f"solver must be one of {SOLVERS}, got {self.solver!r}.")
         if self.learning_rate not in LEARNING_RATES:
             raise ValueError(
                 f"learning_rate must be one of {LEARNING_RATES}, got {self.learning_rate!r}."
             )
-        check_scalar(self.alpha, "alpha", Real, min_val=0)
+        if self.alpha != "auto":
+            check_scalar(self.alpha, "alpha", Real, min_val=0)
         check_scalar(self.l1_ratio, "l1_ratio", Real, min_val=0, max_val=1)
         check_scalar(self.max_iter, "max_iter", Integral, min_val=1)
         if self.tol is not None:
@@ -145,19 +155,49 @@ class _BaseSGD(BaseEstimator):
         return validate_data(self, X, reset=False, accept_sparse="csr", dtype=_DTYPES)
 
     # -- training -----------------------------------------------------------
-    def _engine_pieces(self, loss):
-        penalty = Penalty(self.penalty, self.alpha, self.l1_ratio)
+    def _engine_pieces(self):
+        penalty = Penalty(self.penalty, self.alpha_, self.l1_ratio)
         schedule = Schedule(self.learning_rate, self.eta0, self.power_t)
         stopping = Stopping(self.max_iter, self.tol, self.n_iter_no_change)
         return penalty, schedule, stopping
 
-    def _initial_state(self, X, Y, sample_weight, loss, penalty, batch_size, rng):
+    def _resolve_alpha(self, loss, Y, sample_weight, constant_objective):
+        """The penalty strength ``alpha_``: ``alpha`` when given; for ``"auto"``,
+        ``DEFAULT_ALPHA`` scaled so that the penalty weighs as much against every loss
+        as scikit-learn's default weighs against the squared loss.
+
+        The squared loss grows with the square of the target's scale, like the L2
+        penalty of coefficients in target units; the absolute, pinball, Huber and
+        epsilon-insensitive losses grow only linearly, so a fixed ``alpha`` is
+        negligible for a target in units and dominant for one in dollars. For a
+        regression loss without a link (its raw prediction in target units),
+        ``alpha_ = DEFAULT_ALPHA * L0 / var(y)``, with ``L0`` the mean loss of the
+        best constant: exactly ``DEFAULT_ALPHA`` for the squared loss, and the same
+        relative weight at any scale of the target for the others. Classifiers and
+        losses with a link (Poisson: coefficients on the log scale) use
+        ``DEFAULT_ALPHA``.
+        """
+        if self.alpha != "auto":
+            return float(self.alpha)
+        if loss.task != "regression" or loss.link is not None:
+            return DEFAULT_ALPHA
+        mean = np.average(Y, axis=0, weights=sample_weight)
+        variance = float(np.mean(np.average((Y - mean) ** 2, axis=0, weights=sample_weight)))
+        if not (variance > 0 and constant_objective > 0):
+            return DEFAULT_ALPHA
+        return DEFAULT_ALPHA * constant_objective / variance
+
+    def _initial_state(self, X, Y, sample_weight, loss, batch_size, rng):
         """Zero coefficients and the best constant intercept (or the previous model
-        with ``warm_start``), with the preconditioner and step size of the schedule."""
+        with ``warm_start``), with the penalty strength ``alpha_``, the
+        preconditioner and the step size of the schedule."""
         n_outputs = Y.shape[1]
         intercept = np.zeros(n_outputs)
         if self.fit_intercept:
             intercept = best_constant(Y, sample_weight, loss, rng=rng)
+        start_objective = constant_objective(Y, sample_weight, loss, intercept)
+        self.alpha_ = self._resolve_alpha(loss, Y, sample_weight, start_objective)
+        penalty = self._engine_pieces()[0]
         eta, preconditioner = self.eta0, Preconditioner.identity(X.shape[1])
         curvature = loss_curvature(loss, Y, sample_weight, intercept, rng=rng)
         if self.learning_rate == "auto":
@@ -167,6 +207,7 @@ class _BaseSGD(BaseEstimator):
         state = SGDState.zeros(X.shape[1], n_outputs, X.dtype, eta, preconditioner)
         state.intercept[...] = intercept
         state.curvature = curvature
+        state.start_objective = start_objective
         previous = getattr(self, "_state", None)
         if self.warm_start and previous is not None:
             state.start_from(*previous.model())
@@ -236,32 +277,90 @@ class _BaseSGD(BaseEstimator):
                 raise ValueError("sample_weight sums to zero: there is nothing to train on.")
             sample_weight = sample_weight * (X.shape[0] / total)
 
-        penalty, schedule, stopping = self._engine_pieces(loss)
         batch_size = _resolve_batch_size(self.batch_size, X.shape[0])
         self._loss = loss
         if first_call:
-            self._state = self._initial_state(X, Y, sample_weight, loss, penalty, batch_size,
-                                              rng)
-        elif self.learning_rate == "auto":
+            self._state = self._initial_state(X, Y, sample_weight, loss, batch_size, rng)
+        penalty, schedule, stopping = self._engine_pieces()
+        if not first_call and self.learning_rate == "auto":
             self._adapt_to_chunk(X, sample_weight, penalty, batch_size, rng)
+        full_batch = not partial and self._finishes_with_full_batch(loss)
+        max_epochs = 1 if partial else None
+        if full_batch:
+            max_epochs = sgd_epochs_before(X.shape[0])
         n_epochs = run_sgd(
             X, Y, sample_weight, loss, penalty, schedule, stopping, self._state,
             batch_size=batch_size, fit_intercept=self.fit_intercept, shuffle=self.shuffle,
             rng=rng, average_start=self._average_start(X.shape[0]),
-            max_epochs=1 if partial else None, validation_score=validation_score,
-            verbose=self.verbose,
+            max_epochs=max_epochs, validation_score=validation_score, verbose=self.verbose,
         )
+        if full_batch:
+            self._finish_with_full_batch(X, Y, sample_weight, loss, penalty, n_epochs)
+            return self
         model = self._state.model()
         if penalty.l1 and self._state.n_averaged:
             model = sparse_average(X, Y, sample_weight, loss, penalty, self._state,
                                    batch_size=batch_size, fit_intercept=self.fit_intercept)
         self._store_fitted_attributes(model, n_epochs, partial)
-        if not partial and self.tol is not None and n_epochs == self.max_iter:
+        if partial:
+            return self
+        self.n_full_batch_iter_ = 0
+        self.optimality_ = None
+        self.objective_ = objective_of_model(X, Y, sample_weight, loss, penalty, model,
+                                             batch_size=batch_size)
+        self._check_not_worse_than_start()
+        if self.tol is not None and n_epochs == self.max_iter:
             warnings.warn(
                 f"Maximum number of iterations ({self.max_iter}) reached before the "
                 "stopping criterion; consider increasing max_iter.", ConvergenceWarning,
                 stacklevel=3)
         return self
+
+    def _finishes_with_full_batch(self, loss):
+        """Whether ``fit`` ends with the full-batch phase: ``solver='auto'`` with the
+        automatic step, a tolerance and no early stopping, for a loss that is a mean of
+        per-sample values and differentiable, or convex with a proximal operator."""
+        return (self.solver == "auto" and self.learning_rate == "auto"
+                and self.tol is not None and not self.early_stopping and loss.per_sample)
+
+    def _finish_with_full_batch(self, X, Y, sample_weight, loss, penalty, n_epochs):
+        """L-BFGS on all the data from the averaged SGD iterate, to the optimum within
+        ``tol`` (:mod:`sklosses._full_batch`)."""
+        state = self._state
+        state.adopt_average()
+        result = minimise_full_batch(X, Y, sample_weight, loss, penalty, state,
+                                     fit_intercept=self.fit_intercept, tol=self.tol,
+                                     max_iter=self.max_iter)
+        if self.verbose:
+            print(f"-- Full batch: {result.n_iter} iterations, objective "
+                  f"{result.objective:.8g}, optimality {result.optimality:.3g}", flush=True)
+        self._store_fitted_attributes(state.model(), n_epochs, partial=False)
+        self.n_full_batch_iter_ = result.n_iter
+        self.optimality_ = result.optimality
+        self.objective_ = result.objective
+        if not result.converged:
+            warnings.warn(
+                f"The full-batch phase stopped before reaching tol={self.tol} "
+                f"(optimality {result.optimality:.3g}, smoothing gap "
+                f"{result.smoothing_gap:.3g} after {result.n_iter} iterations); increase "
+                "max_iter, or scale the features if they span many orders of magnitude.",
+                ConvergenceWarning, stacklevel=4)
+
+    def _check_not_worse_than_start(self):
+        """A model whose objective exceeds that of the constant it started from is
+        garbage: an error for the fixed schedules, whose step the user chose."""
+        start = self._state.start_objective
+        if start is None or self.objective_ <= start * (1 + 1e-12) + 1e-12:
+            return
+        message = (f"Training ended with an objective of {self.objective_:.6g}, worse than the "
+                   f"{start:.6g} of the constant model it started from")
+        if self.learning_rate != "auto":
+            raise DivergenceError(
+                f"{message}: the step is too long with learning_rate={self.learning_rate!r} "
+                f"and eta0={self.eta0}. Lower eta0, scale the features (e.g. StandardScaler) "
+                "or use learning_rate='auto'.")
+        warnings.warn(f"{message}; use solver='auto' and tol > 0.", ConvergenceWarning,
+                      stacklevel=4)
 
     def _store_fitted_attributes(self, model, n_epochs, partial):
         state = self._state
@@ -323,17 +422,33 @@ class _BaseSGD(BaseEstimator):
 _COMMON_PARAMETERS_DOC = """
     penalty : {'l2', 'l1', 'elasticnet', None}, default='l2'
         ``R(w) = (1 - r)/2 ||w||^2 + r ||w||_1`` with r = 0, 1 or ``l1_ratio``.
-    alpha : float, default=1e-4
-        Regularisation strength.
+    alpha : float or 'auto'
+        Regularisation strength, as in scikit-learn. ``'auto'`` (the default of
+        the regressors; the classifier's default is 1e-4) is 1e-4 for the
+        squared loss, classifiers and losses with a link, and for the other
+        regression losses 1e-4 times the ratio of the best constant's mean loss
+        to the variance of the target, so that the penalty weighs the same at any
+        scale of the target (the fitted value is ``alpha_``).
     l1_ratio : float, default=0.15
         The L1 share r of the elastic-net penalty.
     fit_intercept : bool, default=True
     max_iter : int, default=1000
-        Maximum number of epochs.
+        Maximum number of epochs; also the most Newton or L-BFGS iterations of
+        each stage of the full-batch phase (``solver='auto'``).
     tol : float or None, default=1e-3
-        Stop when the objective (or validation score) has not improved by
-        ``tol`` (relative to the best value when that exceeds 1 in magnitude)
-        for ``n_iter_no_change`` epochs. None: run ``max_iter`` epochs.
+        The relative accuracy asked of the training objective. With
+        ``solver='auto'``, ``fit`` ends with a full-batch phase that stops when
+        its estimate of the objective's relative excess over the minimum falls
+        below ``tol / 100`` (half the Newton decrement on up to 99 features,
+        else a normalised gradient below ``tol / 100`` or an L-BFGS iteration
+        that gains less than ``1e-6 tol``); for a non-differentiable loss it
+        also stops when the samples at the kinks give the exact minimiser, or
+        when the smoothed loss lies within ``tol / 10`` of it. The SGD epochs
+        before it, and all of them with ``solver='sgd'``, stop when the
+        objective (or validation score) has not improved by ``tol`` (relative
+        to the best value when that exceeds 1 in magnitude) for
+        ``n_iter_no_change`` epochs. None: run ``max_iter`` epochs of SGD and
+        no full-batch phase.
     shuffle : bool, default=True
         Shuffle the order of the contiguous mini-batches every epoch (rows are
         read in place; ``X`` is never copied).
@@ -364,6 +479,13 @@ _COMMON_PARAMETERS_DOC = """
         Rows per mini-batch; ``'auto'`` is n_samples / 100, clipped to [16, 4096].
     scoring : str, callable or None, default=None
         Validation score for early stopping; None is minus the training loss.
+    solver : {'auto', 'sgd'}, default='auto'
+        ``'auto'``: mini-batch SGD epochs, then, in ``fit`` with
+        ``learning_rate='auto'``, a ``tol`` and no early stopping, a full-batch
+        phase on all the data that reaches the minimiser of the objective:
+        Newton steps on few features, L-BFGS otherwise, through the Moreau
+        envelope of a non-differentiable loss. ``'sgd'``: SGD epochs only, as
+        scikit-learn. ``partial_fit`` is always one epoch of SGD.
 """
 
 _COMMON_ATTRIBUTES_DOC = """
@@ -375,6 +497,17 @@ _COMMON_ATTRIBUTES_DOC = """
         Samples seen plus one.
     loss_curve_ : list of float
         Training objective (data term plus penalty) per epoch, measured along the way.
+    objective_ : float
+        Training objective of the fitted model (``fit`` only).
+    alpha_ : float
+        The penalty strength used (``alpha``, or what ``'auto'`` resolved to).
+    n_full_batch_iter_ : int
+        Newton or L-BFGS iterations of the full-batch phase (0 without one).
+    optimality_ : float or None
+        Largest component of the normalised gradient of the objective (of its
+        smoothed version for a non-differentiable loss; 0 when the exact
+        minimiser of a piecewise-linear loss was found) at the end of the
+        full-batch phase; None without one.
     validation_scores_, best_validation_score_
         Per-epoch validation scores (with ``early_stopping=True``).
     n_features_in_, feature_names_in_
@@ -407,11 +540,12 @@ class SGDRegressor(RegressorMixin, _BaseSGD):
 
     _loss_tasks = ("regression",)
 
-    def __init__(self, loss="squared_error", *, penalty="l2", alpha=1e-4, l1_ratio=0.15,
+    def __init__(self, loss="squared_error", *, penalty="l2", alpha="auto", l1_ratio=0.15,
                  fit_intercept=True, max_iter=1000, tol=1e-3, shuffle=True, verbose=0,
                  random_state=None, learning_rate="auto", eta0=0.01, power_t=0.25,
                  early_stopping=False, validation_fraction=0.1, n_iter_no_change=5,
-                 warm_start=False, average="auto", batch_size="auto", scoring=None):
+                 warm_start=False, average="auto", batch_size="auto", scoring=None,
+                 solver="auto"):
         self.loss = loss
         super().__init__(
             penalty=penalty, alpha=alpha, l1_ratio=l1_ratio,
@@ -419,7 +553,8 @@ class SGDRegressor(RegressorMixin, _BaseSGD):
             verbose=verbose, random_state=random_state, learning_rate=learning_rate,
             eta0=eta0, power_t=power_t, early_stopping=early_stopping,
             validation_fraction=validation_fraction, n_iter_no_change=n_iter_no_change,
-            warm_start=warm_start, average=average, batch_size=batch_size, scoring=scoring)
+            warm_start=warm_start, average=average, batch_size=batch_size, scoring=scoring,
+            solver=solver)
 
     def _encode_targets(self, y, classes, first_call, loss):
         return np.asarray(y, dtype=np.float64).reshape(-1, 1)
@@ -484,7 +619,7 @@ class SGDClassifier(ClassifierMixin, _BaseSGD):
                  random_state=None, learning_rate="auto", eta0=0.01, power_t=0.25,
                  early_stopping=False, validation_fraction=0.1, n_iter_no_change=5,
                  class_weight=None, warm_start=False, average="auto", batch_size="auto",
-                 scoring=None):
+                 scoring=None, solver="auto"):
         self.loss = loss
         super().__init__(
             penalty=penalty, alpha=alpha, l1_ratio=l1_ratio,
@@ -492,7 +627,8 @@ class SGDClassifier(ClassifierMixin, _BaseSGD):
             verbose=verbose, random_state=random_state, learning_rate=learning_rate,
             eta0=eta0, power_t=power_t, early_stopping=early_stopping,
             validation_fraction=validation_fraction, n_iter_no_change=n_iter_no_change,
-            warm_start=warm_start, average=average, batch_size=batch_size, scoring=scoring)
+            warm_start=warm_start, average=average, batch_size=batch_size, scoring=scoring,
+            solver=solver)
         self.class_weight = class_weight
 
     def _validate_data_for_fit(self, X, y, reset):

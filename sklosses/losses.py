@@ -32,7 +32,16 @@ Every loss follows one vectorised protocol, with arguments in the order of
   worst case (:func:`sklosses._preconditioning.loss_curvature`);
 * ``initial_raw_prediction(y_true, sample_weight)`` returns None (search for
   the constant minimising the mean loss) or the constant raw prediction per
-  output that training starts from.
+  output that training starts from;
+* ``differentiable`` is True when the gradient is continuous (by default: when
+  the loss has a ``smoothness``; the Poisson and exponential losses are
+  differentiable without a global bound). ``fit``'s full-batch phase minimises
+  a differentiable loss directly and a non-differentiable one through its
+  Moreau envelope (:class:`sklosses._smoothing.MoreauEnvelope`);
+* ``proximal(y_true, raw_prediction, step)`` is the proximal operator of a
+  convex loss in the raw prediction, ``argmin_z loss(y, z) + (z - raw)**2 /
+  (2 step)``: a closed form for the piecewise-linear losses, found by bisection
+  on the gradient otherwise.
 
 Binary losses take ``y_true`` in {0, 1}. Losses are textbook-scaled: the mean
 of the squared loss is the MSE (no factor 1/2), of the log loss the binary
@@ -66,6 +75,7 @@ class Loss(BaseEstimator):
     link = None
     elementwise = True
     per_sample = True
+    hessian = None
 
     def loss(self, y_true, raw_prediction):
         """Per-sample loss values, same shape and dtype as ``raw_prediction``."""
@@ -107,6 +117,30 @@ class Loss(BaseEstimator):
     def check_target(self, y_true):
         """Raise ``ValueError`` if ``y_true`` is outside the loss's domain."""
 
+    @property
+    def differentiable(self):
+        """Whether the gradient is continuous; by default, whether there is a ``smoothness``."""
+        return self.smoothness is not None
+
+    def proximal(self, y_true, raw_prediction, step):
+        """``argmin_z loss(y, z) + (z - raw)**2 / (2 step)``, elementwise.
+
+        This default, for a convex elementwise loss, bisects on the optimality
+        condition ``step * gradient(y, z) + z - raw = 0``, whose left side grows
+        with ``z``. The root lies between ``raw`` and ``raw - step * gradient(y,
+        raw)`` (the gradient is monotone), and 60 halvings of that bracket reach
+        the precision of float64.
+        """
+        raw = np.asarray(raw_prediction, dtype=np.float64)
+        end = raw - step * self.gradient(y_true, raw)
+        low, high = np.minimum(raw, end), np.maximum(raw, end)
+        for _ in range(60):
+            middle = 0.5 * (low + high)
+            above = step * self.gradient(y_true, middle) + middle - raw > 0
+            high = np.where(above, middle, high)
+            low = np.where(above, low, middle)
+        return 0.5 * (low + high)
+
     def __sklearn_is_fitted__(self):  # losses are stateless parameter objects
         return True
 
@@ -145,6 +179,9 @@ class SquaredLoss(Loss):
     def gradient(self, y_true, raw_prediction):
         return 2 * (raw_prediction - y_true)
 
+    def hessian(self, y_true, raw_prediction):
+        return np.full_like(raw_prediction, 2.0)
+
 
 class AbsoluteLoss(Loss):
     """Absolute error ``|y - raw|``; its mean is the MAE.
@@ -161,6 +198,10 @@ class AbsoluteLoss(Loss):
 
     def gradient(self, y_true, raw_prediction):
         return np.sign(raw_prediction - y_true)
+
+    def proximal(self, y_true, raw_prediction, step):
+        """Soft thresholding of the residual: ``raw - clip(raw - y, -step, step)``."""
+        return raw_prediction - np.clip(raw_prediction - y_true, -step, step)
 
 
 class HuberLoss(Loss):
@@ -225,6 +266,12 @@ class QuantileLoss(Loss):
         quantile = np.asarray(self.quantile, dtype=raw_prediction.dtype)
         return 0.5 * np.sign(raw_prediction - y_true) + (0.5 - quantile)
 
+    def proximal(self, y_true, raw_prediction, step):
+        """``raw - clip(raw - y, -step q, step (1 - q))``."""
+        quantile = np.asarray(self.quantile, dtype=raw_prediction.dtype)
+        return raw_prediction - np.clip(raw_prediction - y_true, -step * quantile,
+                                        step * (1 - quantile))
+
 
 class HingeLoss(Loss):
     """Hinge loss ``max(0, 1 - t * raw)`` with ``t = 2 y - 1`` in {-1, +1}.
@@ -245,6 +292,11 @@ class HingeLoss(Loss):
     def gradient(self, y_true, raw_prediction):
         sign = _signed(y_true, raw_prediction)
         return np.where(sign * raw_prediction < 1, -sign, 0).astype(raw_prediction.dtype)
+
+    def proximal(self, y_true, raw_prediction, step):
+        """``raw + step t clip((1 - t raw) / step, 0, 1)``: up to the margin, at most ``step``."""
+        sign = _signed(y_true, raw_prediction)
+        return raw_prediction + step * sign * np.clip((1 - sign * raw_prediction) / step, 0, 1)
 
 
 def _softplus(x):
@@ -272,6 +324,9 @@ class LogLoss(Loss):
 
     def gradient(self, y_true, raw_prediction):
         return expit(raw_prediction) - y_true
+
+    def hessian(self, y_true, raw_prediction):
+        return expit(raw_prediction) * expit(-raw_prediction)
 
 
 class FocalLoss(Loss):
@@ -416,6 +471,12 @@ class EpsilonInsensitiveLoss(Loss):
         return np.where(np.abs(residual) > self.epsilon, np.sign(residual), 0).astype(
             raw_prediction.dtype)
 
+    def proximal(self, y_true, raw_prediction, step):
+        """Soft thresholding of the residual beyond the tube, by at most ``step``."""
+        residual = raw_prediction - y_true
+        excess = np.clip(np.abs(residual) - self.epsilon, 0, step)
+        return raw_prediction - np.sign(residual) * excess
+
 
 class SquaredEpsilonInsensitiveLoss(Loss):
     """Squared epsilon-insensitive loss ``max(0, |y - raw| - epsilon)**2``.
@@ -444,6 +505,10 @@ class SquaredEpsilonInsensitiveLoss(Loss):
     def gradient(self, y_true, raw_prediction):
         residual = raw_prediction - y_true
         return 2 * np.sign(residual) * np.maximum(np.abs(residual) - self.epsilon, 0)
+
+    def hessian(self, y_true, raw_prediction):
+        outside = np.abs(raw_prediction - y_true) > self.epsilon
+        return 2 * outside.astype(raw_prediction.dtype)
 
 
 class PoissonLoss(Loss):
@@ -475,12 +540,18 @@ class PoissonLoss(Loss):
             raise ValueError("PoissonLoss needs non-negative targets (counts or rates); "
                              "y contains negative values.")
 
+    differentiable = True
+
     def loss(self, y_true, raw_prediction):
         return 2 * (xlogy(y_true, y_true) - y_true * (raw_prediction + 1)
                     + _capped_exp(raw_prediction))
 
     def gradient(self, y_true, raw_prediction):
         return 2 * (np.exp(np.minimum(raw_prediction, _exp_cap(raw_prediction))) - y_true)
+
+    def hessian(self, y_true, raw_prediction):
+        cap = _exp_cap(raw_prediction)
+        return 2 * np.where(raw_prediction <= cap, np.exp(np.minimum(raw_prediction, cap)), 0)
 
 
 class ExpectileLoss(Loss):
@@ -514,6 +585,9 @@ class ExpectileLoss(Loss):
         weight = self._weight(y_true, raw_prediction).astype(raw_prediction.dtype)
         return 2 * weight * (raw_prediction - y_true)
 
+    def hessian(self, y_true, raw_prediction):
+        return 2 * self._weight(y_true, raw_prediction).astype(raw_prediction.dtype)
+
     @property
     def smoothness(self):
         return 2 * max(self.expectile, 1 - self.expectile)
@@ -539,6 +613,10 @@ class SquaredHingeLoss(Loss):
     def gradient(self, y_true, raw_prediction):
         sign = _signed(y_true, raw_prediction)
         return -2 * sign * np.maximum(0, 1 - sign * raw_prediction)
+
+    def hessian(self, y_true, raw_prediction):
+        inside = _signed(y_true, raw_prediction) * raw_prediction < 1
+        return 2 * inside.astype(raw_prediction.dtype)
 
 
 class ModifiedHuberLoss(Loss):
@@ -570,6 +648,10 @@ class ModifiedHuberLoss(Loss):
         margin = sign * raw_prediction
         return np.where(margin >= -1, -2 * sign * np.maximum(0, 1 - margin), -4 * sign)
 
+    def hessian(self, y_true, raw_prediction):
+        margin = _signed(y_true, raw_prediction) * raw_prediction
+        return 2 * ((margin >= -1) & (margin < 1)).astype(raw_prediction.dtype)
+
 
 class ExponentialLoss(Loss):
     """Exponential loss ``exp(-t raw)``, ``t = 2 y - 1`` (AdaBoost's loss).
@@ -590,12 +672,19 @@ class ExponentialLoss(Loss):
     def inverse_link(raw_prediction):
         return expit(2 * raw_prediction)
 
+    differentiable = True
+
     def loss(self, y_true, raw_prediction):
         return _capped_exp(-_signed(y_true, raw_prediction) * raw_prediction)
 
     def gradient(self, y_true, raw_prediction):
         sign = _signed(y_true, raw_prediction)
         return -sign * np.exp(np.minimum(-sign * raw_prediction, _exp_cap(raw_prediction)))
+
+    def hessian(self, y_true, raw_prediction):
+        exponent = -_signed(y_true, raw_prediction) * raw_prediction
+        cap = _exp_cap(raw_prediction)
+        return np.where(exponent <= cap, np.exp(np.minimum(exponent, cap)), 0)
 
 
 def _sample_sum(values):

@@ -103,12 +103,6 @@ def test_poisson_matches_poisson_regressor(count_data):
     assert achieved <= 1.01 * optimum, (achieved, optimum)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Known limit: with log-means spread over +-6 (mu from e^-5 to e^7) on correlated "
-    "features, SGD converges slowly (the automatic step treats Poisson as non-smooth and "
-    "decays it) and the default tol stops it 10-12% above the optimum's test deviance; "
-    "tol=None with 300 epochs reaches +0.2%. Fisher-weighted preconditioning fixed the "
-    "uncorrelated case but not this one (see the session-2 note of issue 4)."))
 def test_poisson_with_widely_spread_means_on_correlated_features():
     rng = np.random.default_rng(0)
     mixing = 0.3 * rng.normal(size=(N_FEATURES, N_FEATURES)) + np.eye(N_FEATURES)
@@ -120,7 +114,9 @@ def test_poisson_with_widely_spread_means_on_correlated_features():
     reference = PoissonRegressor(alpha=ALPHA / 2, tol=1e-12, max_iter=10000).fit(X, y)
     model = SGDRegressor(loss="poisson", random_state=0).fit(X, y)
     achieved = mean_poisson_deviance(y_test, model.predict(X_test))
-    assert achieved <= 1.01 * mean_poisson_deviance(y_test, reference.predict(X_test))
+    # 10-12% above with SGD alone; the full-batch phase's Newton steps (curvature 2 mu)
+    # reach the optimum
+    assert achieved <= 1.001 * mean_poisson_deviance(y_test, reference.predict(X_test))
 
 
 def test_epsilon_insensitive_matches_linear_svr(regression_data):
