@@ -60,7 +60,8 @@ def _partition(objective, envelope, output):
     base, width = envelope.base, envelope.width
     slopes, on_piece = np.empty(objective.Y.shape[0]), np.empty(objective.Y.shape[0])
     free_term = 0.0
-    pinned = {"mask": [], "rows": [], "kinks": [], "weights": [], "low": [], "high": []}
+    pinned = {"mask": [], "rows": [], "kinks": [], "offsets": [], "weights": [], "low": [],
+              "high": []}
     for rows, targets, raw, weight, part in _chunks(objective, output):
         closest_all = base.proximal(targets, raw, width)
         closest = closest_all[:, output]
@@ -71,6 +72,7 @@ def _partition(objective, envelope, output):
         kink = closest[at_kink]
         shift = 1e-9 * (1 + np.abs(kink))
         for key, value in (("mask", at_kink), ("rows", rows[at_kink]), ("kinks", kink),
+                           ("offsets", raw[at_kink, output] - kink),
                            ("weights", weight[at_kink]),
                            ("low", _in_column(base.gradient, targets[at_kink], kink - shift,
                                               output)),
@@ -86,8 +88,9 @@ def _partition(objective, envelope, output):
 class _Partition:
     """Which piece of the loss every sample is on: ``slopes`` of the pieces, a point
     ``on_piece`` of each, the free samples' term ``sum s_i g_i z_i``, and for the samples
-    at a kink (``pinned``): their ``index``, ``rows``, ``kinks``, ``weights`` and the
-    ``low`` and ``high`` ends of the subdifferential."""
+    at a kink (``pinned``): their ``index``, ``rows``, ``kinks``, the ``offsets`` of their
+    raw predictions from the kinks, ``weights`` and the ``low`` and ``high`` ends of the
+    subdifferential."""
 
     slopes: np.ndarray
     on_piece: np.ndarray
@@ -102,6 +105,15 @@ class _Partition:
         self.free_term = self.free_term + pinned["rows"][leaving].T @ (
             pinned["weights"][leaving] * pinned[side][leaving])
         self.pinned = {key: value[~leaving] for key, value in pinned.items()}
+
+    def keep_closest(self, count):
+        """Release all but the ``count`` pinned samples closest to their kinks, each to
+        the piece on the side of its raw prediction."""
+        offsets = self.pinned["offsets"]
+        far = np.zeros(len(offsets), dtype=bool)
+        far[np.argsort(np.abs(offsets))[count:]] = True
+        self.release(far & (offsets < 0), "low")
+        self.release((far & (offsets >= 0))[~(far & (offsets < 0))], "high")
 
     def pin(self, objective, base, output, index, raw):
         """Pin the free samples ``index``, which crossed a kink on their way to ``raw``: at
@@ -119,7 +131,8 @@ class _Partition:
                   else objective.sample_weight[index].astype(np.float64))
         self.free_term = self.free_term - rows.T @ (weight * slope)
         shift = 1e-9 * (1 + np.abs(kink))
-        added = {"index": index, "rows": rows, "kinks": kink, "weights": weight,
+        added = {"index": index, "rows": rows, "kinks": kink, "offsets": raw - kink,
+                 "weights": weight,
                  "low": _in_column(base.gradient, targets, kink - shift, output),
                  "high": _in_column(base.gradient, targets, kink + shift, output)}
         self.pinned = {key: np.concatenate([self.pinned[key], added[key]])
@@ -163,12 +176,19 @@ def exact_solution(objective, envelope, output, max_rounds=30, rtol=1e-9):
     A primal active-set method: solve the conditions of the partition; release the
     pinned samples whose subgradient falls outside their kink's subdifferential to the
     piece on that side; once none does, check the candidate, and pin the free samples
-    that crossed a kink on the way to it.
+    that crossed a kink on the way to it. A minimiser generically has at most as many
+    samples at kinks as parameters: of more, the closest to their kinks are kept, and a
+    partition with more than twice as many (plus ten) is not tried.
     """
     state = objective.state
     saved = state.coef[:, output].copy(), state.intercept[output].copy()
     partition = _partition(objective, envelope, output)
+    n_parameters = len(partition.free_term)
+    if len(partition.pinned["kinks"]) > 2 * n_parameters + 10:
+        return False  # a wide envelope: far more samples in its bends than a vertex has
     for _ in range(max_rounds):
+        if len(partition.pinned["kinks"]) > n_parameters:
+            partition.keep_closest(n_parameters)
         solved = _solve_optimality_conditions(objective, partition.free_term,
                                               partition.pinned)
         if solved is None:
