@@ -38,7 +38,7 @@ from ._smoothing import MoreauEnvelope
 
 FTOL_SHARE = 1e-6
 """Relative decrease of the objective per iteration, per unit of ``tol``, that ends L-BFGS."""
-GTOL_SHARE = 1e-2
+GTOL_SHARE = 1e-3
 """Largest normalised gradient component, per unit of ``tol``, that ends L-BFGS."""
 DECREMENT_SHARE = 1e-2
 """Half the Newton decrement (the estimated relative excess), per unit of ``tol``, that ends

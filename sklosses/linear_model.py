@@ -440,7 +440,7 @@ _COMMON_PARAMETERS_DOC = """
         ``solver='auto'``, ``fit`` ends with a full-batch phase that stops when
         its estimate of the objective's relative excess over the minimum falls
         below ``tol / 100`` (half the Newton decrement on up to 99 features,
-        else a normalised gradient below ``tol / 100`` or an L-BFGS iteration
+        else a normalised gradient below ``tol / 1000`` or an L-BFGS iteration
         that gains less than ``1e-6 tol``); for a non-differentiable loss it
         also stops when the samples at the kinks give the exact minimiser, or
         when the smoothed loss lies within ``tol / 10`` of it. The SGD epochs

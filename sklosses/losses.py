@@ -826,6 +826,12 @@ class MultinomialLogLoss(Loss):
     def gradient(self, y_true, raw_prediction):
         return _softmax(raw_prediction) - y_true
 
+    def initial_raw_prediction(self, y_true, sample_weight=None):
+        """The log class frequencies, the minimising constant in closed form (a class
+        absent from ``y_true`` counts as half a sample, so that it starts finite)."""
+        frequencies = np.average(y_true, axis=0, weights=sample_weight)
+        return np.log(np.maximum(frequencies, 0.5 / len(y_true)))
+
 
 class SoftmaxFocalLoss(Loss):
     """Focal loss over softmax probabilities: ``-sum_k a_k y_k (1 - p_k)**gamma log p_k``.
