@@ -11,7 +11,7 @@ of a non-smooth loss has one too), the full-batch phase takes Newton steps.
 One-vs-rest outputs do not interact, so the Hessian is block diagonal, one
 block per output. The steps are damped by backtracking (Armijo) and stop when
 half the Newton decrement ``-g.d / 2``, the quadratic model's estimate of the
-relative excess of the normalised objective, falls below the tolerance.
+relative excess of the objective, falls below the tolerance.
 """
 
 import numpy as np
@@ -98,8 +98,9 @@ def newton(objective, loss, x, tolerance, max_iter):
     The outputs do not interact, so each takes its own step along its own Newton
     direction (backtracking until it lowers its part of the objective, Armijo's rule):
     one slow output does not hold the others back. An output is done when half its
-    Newton decrement is at most ``tolerance``, or when no step along its direction
-    lowers its part any more (the floor of the arithmetic).
+    Newton decrement, the estimated excess of its part of the objective, is at most
+    ``tolerance`` times that part, or when no step along its direction lowers its part
+    any more (the floor of the arithmetic).
 
     Returns ``(x, iterations, largest gradient component, converged)``.
     """
@@ -110,7 +111,7 @@ def newton(objective, loss, x, tolerance, max_iter):
     for iteration in range(1, max_iter + 1):
         direction = _newton_direction(objective, loss, gradient, active)
         slopes = np.array([gradient[part] @ direction[part] for part in indices])
-        active &= (-slopes / 2 > tolerance) & (slopes < 0)
+        active &= (-slopes / 2 > tolerance * np.abs(values)) & (slopes < 0)
         steps = np.where(active, 1.0, 0.0)
         while steps.any():
             trial = x.copy()
