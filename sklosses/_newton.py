@@ -64,15 +64,17 @@ def _output_indices(n_parameters, n_outputs):
     return [np.arange(output, n_parameters, n_outputs) for output in range(n_outputs)]
 
 
-def _newton_direction(objective, loss, gradient, active):
-    """``-H^-1 g``, block by block, for the ``active`` outputs (zero for the others)."""
+def _newton_direction(objective, loss, gradient, active, damping):
+    """``-(H + damping I)^-1 g``, block by block, for the ``active`` outputs (zero for
+    the others)."""
     blocks = _hessian_blocks(objective, loss, active)
     direction = np.zeros_like(gradient)
     for output, indices in enumerate(_output_indices(len(gradient), len(blocks))):
         if not active[output]:
             continue
         block = blocks[output]
-        block[np.diag_indices_from(block)] += 1e-12 * max(np.trace(block) / len(block), 1e-300)
+        block[np.diag_indices_from(block)] += damping[output] + 1e-12 * max(
+            np.trace(block) / len(block), 1e-300)
         try:
             direction[indices] = -np.linalg.solve(block, gradient[indices])
         except np.linalg.LinAlgError:
@@ -97,7 +99,12 @@ def newton(objective, loss, x, tolerance, max_iter):
 
     The outputs do not interact, so each takes its own step along its own Newton
     direction (backtracking until it lowers its part of the objective, Armijo's rule):
-    one slow output does not hold the others back. An output is done when half its
+    one slow output does not hold the others back. Where the Hessian misses most of
+    the curvature (the envelope of a kinked loss, curved only near its kinks), full
+    steps overshoot and backtracking crawls; the Hessian of an output whose step was
+    cut below a tenth is then damped by a multiple of the identity (in the normalised
+    coordinates), tenfold more each time, and tenfold less after a full step
+    (Levenberg-Marquardt). An output is done when half its
     Newton decrement, the estimated excess of its part of the objective, is at most
     ``tolerance`` times that part, or when no step along its direction lowers its part
     any more (the floor of the arithmetic).
@@ -108,8 +115,9 @@ def newton(objective, loss, x, tolerance, max_iter):
     values = objective.values.copy()
     indices = _output_indices(len(x), len(values))
     active = ~objective.frozen
+    damping = np.zeros(len(values))
     for iteration in range(1, max_iter + 1):
-        direction = _newton_direction(objective, loss, gradient, active)
+        direction = _newton_direction(objective, loss, gradient, active, damping)
         slopes = np.array([gradient[part] @ direction[part] for part in indices])
         active &= (-slopes / 2 > tolerance * np.abs(values)) & (slopes < 0)
         steps = np.where(active, 1.0, 0.0)
@@ -127,5 +135,7 @@ def newton(objective, loss, x, tolerance, max_iter):
             objective(x, loss)
             return x, iteration - 1, float(np.max(np.abs(gradient))), True
         active &= steps > 0
+        damping = np.where(steps >= 1, damping / 10,
+                           np.where(steps < 0.1, np.maximum(10 * damping, 1e-4), damping))
         x, gradient, values = trial, new_gradient, objective.values.copy()
     return x, max_iter, float(np.max(np.abs(gradient))), False
