@@ -209,6 +209,8 @@ def exact_solution(objective, envelope, output, max_rounds=30, rtol=1e-9):
             break
         if len(crossed) == 0:
             return True
+        if len(crossed) > n_parameters:
+            break  # far from a vertex: the envelope's partition was not close
         partition.pin(objective, envelope.base, output, crossed, raw)
     state.coef[:, output], state.intercept[output] = saved
     return False

@@ -1,29 +1,34 @@
-"""The full-batch phase of ``fit``: quasi-Newton steps on all the in-memory data.
+"""The full-batch phase of ``fit``: Newton or quasi-Newton steps on all the data.
 
 Mini-batch SGD reaches the neighbourhood of the minimiser in a few epochs and
 then crawls: its steps carry the noise of the batches, and on correlated
-features it needs thousands of epochs. ``fit`` therefore finishes with L-BFGS
-(scipy's L-BFGS-B) on full passes over the data, from where SGD stopped, in
-the engine's preconditioned coordinates ``(u, c)`` (see
+features it needs thousands of epochs. ``fit`` therefore finishes on full
+passes over the in-memory data, from where SGD stopped, in the engine's
+preconditioned coordinates ``(u, c)`` (see
 :class:`sklosses._preconditioning.Preconditioner`), where the objective is
-well scaled whatever the units of the columns. Every pass goes through the
-engine's own gradient (:func:`sklosses._sgd.full_gradient`), so the chain rule
-still lives in one place and any loss of the protocol works.
+well scaled whatever the units of the columns: Newton's method on few features
+(:mod:`sklosses._newton`), scipy's L-BFGS-B otherwise. Every pass goes through
+the engine's own gradient (:func:`sklosses._sgd.full_gradient`), so the chain
+rule of the gradient still lives in one place and any loss of the protocol works.
 
 * A differentiable loss is minimised directly.
 * A non-differentiable convex loss is minimised through its Moreau envelope
   (:class:`sklosses._smoothing.MoreauEnvelope`) with continuation: the width
   starts at a tenth of the loss's length scale and shrinks tenfold, warm
   started, until the envelope lies within ``SMOOTHING_SHARE * tol`` of the
-  loss at the solution, which bounds the excess of the returned objective.
+  loss at the solution, which bounds the excess of the returned objective; on
+  few features, the samples at the kinks give the exact minimiser first
+  (:mod:`sklosses._active_set`).
 * An L1 part of the penalty is handled by splitting ``u = u+ - u-`` with
   ``u+, u- >= 0`` (bounds of L-BFGS-B), so the zeros of the solution are exact.
 
-The objective minimised is normalised by its value at the start of the phase.
-L-BFGS-B stops when an iteration lowers that normalised objective by less
-than ``FTOL_SHARE * tol`` or when the largest component of its projected
-gradient falls below ``GTOL_SHARE * tol``; ``optimality`` reports that
-largest component at the end.
+The objective is measured in units of its value at the start of the phase and
+the parameters in units of the loss's length scale (:meth:`_Objective.normalise`).
+Newton stops when half the decrement is below ``DECREMENT_SHARE * tol`` of the
+objective; L-BFGS-B when an iteration lowers the normalised objective by less
+than ``FTOL_SHARE * tol`` or the largest component of its projected gradient
+falls below ``GTOL_SHARE * tol``; ``optimality`` reports that largest component
+at the end.
 """
 
 from dataclasses import dataclass
@@ -261,6 +266,7 @@ def _continuation(objective, loss, x, bounds, curvature, tol, max_iter):
     n_outputs = objective.Y.shape[1] if loss.elementwise else 1
     exact_applies = newton_applies(MoreauEnvelope(loss, width), objective.penalty,
                                    objective.X.shape[1])
+
     def solve_exactly(envelope):
         for output in np.flatnonzero(~objective.frozen):
             objective.frozen[output] = exact_solution(objective, envelope, output)
