@@ -334,7 +334,8 @@ class _BaseSGD(BaseEstimator):
         if self.verbose:
             print(f"-- Full batch: {result.n_iter} iterations, objective "
                   f"{result.objective:.8g}, optimality {result.optimality:.3g}", flush=True)
-        self._store_fitted_attributes(state.model(), n_epochs, partial=False)
+        state.loss_curve.append(result.objective)
+        self._store_fitted_attributes(state.model(), n_epochs + result.n_iter, partial=False)
         self.n_full_batch_iter_ = result.n_iter
         self.optimality_ = result.optimality
         self.objective_ = result.objective
@@ -492,11 +493,12 @@ _COMMON_ATTRIBUTES_DOC = """
     coef_, intercept_ : ndarray
         The fitted (averaged, when averaging) coefficients.
     n_iter_ : int
-        Epochs run.
+        Epochs of SGD run, plus the iterations of the full-batch phase.
     t_ : float
         Samples seen plus one.
     loss_curve_ : list of float
-        Training objective (data term plus penalty) per epoch, measured along the way.
+        Training objective (data term plus penalty) per epoch, measured along the way;
+        after a full-batch phase, its final objective is the last entry.
     objective_ : float
         Training objective of the fitted model (``fit`` only).
     alpha_ : float

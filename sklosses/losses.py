@@ -827,10 +827,15 @@ class MultinomialLogLoss(Loss):
         return _softmax(raw_prediction) - y_true
 
     def initial_raw_prediction(self, y_true, sample_weight=None):
-        """The log class frequencies, the minimising constant in closed form (a class
-        absent from ``y_true`` counts as half a sample, so that it starts finite)."""
+        """The log class frequencies, the minimising constant in closed form; a class
+        rarer than ``h = 0.5 / (n + 1)`` (absent from ``y_true``) starts at the rate
+        ``h``, the others share the rest, so that every logit starts finite."""
         frequencies = np.average(y_true, axis=0, weights=sample_weight)
-        return np.log(np.maximum(frequencies, 0.5 / len(y_true)))
+        floor = 0.5 / (len(y_true) + 1)
+        rare = frequencies < floor
+        rates = np.where(rare, floor, frequencies * (1 - floor * rare.sum())
+                         / frequencies[~rare].sum())
+        return np.log(rates)
 
 
 class SoftmaxFocalLoss(Loss):
