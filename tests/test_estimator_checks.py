@@ -20,17 +20,27 @@ def _estimators():
 
 _EXPECTED_FAILURES = {
     "check_sample_weight_equivalence_on_dense_data": (
-        "SGD visits samples in random mini-batches: a weight of 2 and a repeated row "
-        "give the same objective but different batches, hence different iterates."
+        "A weight of 2 and a repeated row give the same objective. The full-batch phase "
+        "reaches its minimiser to tol (1e-3 asks ~1e-5 of the objective), which passes "
+        "the check's coefficient tolerance for most losses but not all (L-BFGS for the "
+        "focal and coupled multiclass losses; Huber and squared epsilon-insensitive "
+        "land within ~1e-6, not 1e-7); SGD alone sees different batches."
     ),
     "check_sample_weight_equivalence_on_sparse_data": (
-        "Same as on dense data: stochastic batches differ between the two datasets."
+        "Same as on dense data."
     ),
 }
+_TIED_MARGINS = (
+    "The exact minimiser of a kinked classification loss (hinge) puts samples exactly on "
+    "the margin of several one-vs-rest columns: their scores tie at -1, and the argmax "
+    "between tied scores follows the last bit of the matrix product, which BLAS computes "
+    "differently on a subset of rows.")
 
 
 def _expected_failures(estimator):
     if estimator.loss.per_sample:
+        if estimator.loss.task == "binary" and not estimator.loss.differentiable:
+            return {**_EXPECTED_FAILURES, "check_methods_subset_invariance": _TIED_MARGINS}
         return _EXPECTED_FAILURES
     # a batch-level loss (soft Dice) is not a sum over samples
     extra = (" For a batch-level loss, a repeated row also changes the batch statistic of "
