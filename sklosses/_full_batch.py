@@ -64,17 +64,21 @@ CHUNK_ROWS = 65536
 MAX_SMOOTHING_STAGES = 12
 
 
-SGD_ONLY_ABOVE_ROWS = 10_000
-"""On fewer rows the full-batch phase starts from the constant model: an epoch of SGD, a
-hundred steps in Python, costs more there than the Newton or L-BFGS iterations it saves."""
+SGD_ABOVE_ROWS = 10_000
+SGD_FROM_FEATURES = 32
 SGD_EPOCHS_BEFORE = 3
-"""Epochs of SGD that bring a full-batch phase on more rows near the minimiser: they cost
-about as much as as many full-batch iterations and gain far more from a cold start."""
+"""Epochs of SGD before the full-batch phase, on more than ``SGD_ABOVE_ROWS`` rows of at
+least ``SGD_FROM_FEATURES`` columns. On fewer rows an epoch (a hundred steps in Python)
+costs more than the full-batch iterations it saves, and on few columns a Newton step is
+cheap: 20,190 x 9 (randhie), squared loss 97 ms with three epochs, 15 ms without; Poisson
+135 ms, 29 ms. On 100,000 x 50 they pay: log loss 0.29 s with them, 0.61 s without."""
 
 
-def sgd_epochs_before(n_samples):
+def sgd_epochs_before(n_samples, n_features):
     """How many SGD epochs ``fit`` runs before its full-batch phase."""
-    return SGD_EPOCHS_BEFORE if n_samples > SGD_ONLY_ABOVE_ROWS else 0
+    if n_samples > SGD_ABOVE_ROWS and n_features >= SGD_FROM_FEATURES:
+        return SGD_EPOCHS_BEFORE
+    return 0
 
 
 @dataclass

@@ -39,6 +39,7 @@ def _hessian_blocks(objective, loss, active):
     n_samples, n_outputs = Y.shape
     size = X.shape[1] + objective.fit_intercept
     blocks = np.zeros((n_outputs, size, size))
+    n_features = X.shape[1]
     for start in range(0, n_samples, CHUNK_ROWS):
         chunk = X[start:start + CHUNK_ROWS]
         chunk = chunk.toarray() if sp.issparse(chunk) else np.asarray(chunk, dtype=np.float64)
@@ -46,11 +47,17 @@ def _hessian_blocks(objective, loss, active):
         curvature = loss.hessian(Y[start:start + CHUNK_ROWS], raw).astype(np.float64)
         if weight is not None:
             curvature *= weight[start:start + CHUNK_ROWS, None]
-        rows = (chunk - preconditioner.center) * preconditioner.inverse_scale
-        if objective.fit_intercept:
-            rows = np.column_stack([rows, np.ones(len(rows))])
+        # only curved samples count: for the envelope of a kinked loss, the few near a kink
+        curved = (curvature[:, active] > 0).any(axis=1)
+        rows = (chunk[curved] - preconditioner.center) * preconditioner.inverse_scale
         for output in np.flatnonzero(active):
-            blocks[output] += rows.T @ (curvature[:, output, None] * rows)
+            weighted = rows * curvature[curved, output, None]
+            blocks[output, :n_features, :n_features] += rows.T @ weighted
+            if objective.fit_intercept:
+                column = weighted.sum(axis=0)
+                blocks[output, :n_features, n_features] += column
+                blocks[output, n_features, :n_features] += column
+                blocks[output, n_features, n_features] += curvature[curved, output].sum()
     share = objective.share(loss)
     blocks *= share / n_samples
     ridge = share * objective.penalty.l2 * preconditioner.inverse_scale**2

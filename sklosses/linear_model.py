@@ -287,7 +287,7 @@ class _BaseSGD(BaseEstimator):
         full_batch = not partial and self._finishes_with_full_batch(loss)
         max_epochs = 1 if partial else None
         if full_batch:
-            max_epochs = sgd_epochs_before(X.shape[0])
+            max_epochs = sgd_epochs_before(*X.shape)
         n_epochs = run_sgd(
             X, Y, sample_weight, loss, penalty, schedule, stopping, self._state,
             batch_size=batch_size, fit_intercept=self.fit_intercept, shuffle=self.shuffle,
