@@ -298,6 +298,26 @@ def fit_default(dataset, loss, **settings):
     return model, convergence, seconds
 
 
+def assert_reaches_optimum(achieved, best, model, convergence, seconds, record_property):
+    """The fitted model's objective ``achieved`` is within ``TOLERANCE`` (relative) of the
+    certified optimum ``best``, never below its lower bound, and the fit raised no
+    ConvergenceWarning; the numbers go to the JUnit report."""
+    gap = (achieved - best.value) / abs(best.value)
+    for name, value in [("gap", gap), ("reference", best.value), ("achieved", achieved),
+                        ("certified", best.certified), ("method", best.method),
+                        ("epochs", getattr(model, "n_iter_", None)), ("fit_seconds", seconds),
+                        ("convergence_warning", bool(convergence))]:
+        record_property(name, value)
+    # no model beats the certified lower bound (else the reference or F is wrong)
+    assert achieved >= best.lower_bound - 1e-12 * abs(best.value), (achieved, best)
+    assert gap <= TOLERANCE, (
+        f"F(model) = {achieved:.10g} is {gap:.3g} (relative) above the optimum "
+        f"F* = {best.value:.10g} (certified to {best.certified:.1e}; {best.method}); "
+        f"{model.n_iter_} epochs"
+        f"{'; ConvergenceWarning: ' + convergence[0] if convergence else ''}")
+    assert not convergence, f"ConvergenceWarning at default settings: {convergence}"
+
+
 def model_coefficients(model):
     """``(W, b)`` of a fitted estimator, W of shape (n_features, n_outputs)."""
     coef = np.asarray(model.coef_, dtype=np.float64)

@@ -27,6 +27,7 @@ import pytest
 from real_data import (
     CERTIFIED,
     TOLERANCE,
+    assert_reaches_optimum,
     best_constant,
     cross_check,
     exact_reference,
@@ -184,20 +185,7 @@ def test_default_fit_reaches_the_exact_optimum(problem_name, loss, record_proper
     coef = np.asarray(model.coef_, dtype=float).reshape(-1, 1)
     intercept = np.asarray(model.intercept_, dtype=float).ravel()
     achieved = objective(spec(loss), problem.X, problem.Y, coef, intercept, problem.alpha)
-    gap = (achieved - best.value) / abs(best.value)
-    for name, value in [("gap", gap), ("reference", best.value), ("achieved", achieved),
-                        ("certified", best.certified), ("method", best.method),
-                        ("epochs", model.n_iter_), ("fit_seconds", seconds),
-                        ("convergence_warning", bool(convergence))]:
-        record_property(name, value)
-    # no model beats the certified lower bound (else the reference or F is wrong)
-    assert achieved >= best.lower_bound - 1e-12 * abs(best.value), (achieved, best)
-    assert gap <= TOLERANCE, (
-        f"F(model) = {achieved:.10g} is {gap:.3g} (relative) above the optimum "
-        f"F* = {best.value:.10g} (certified to {best.certified:.1e}; {best.method}); "
-        f"{model.n_iter_} epochs"
-        f"{'; ConvergenceWarning: ' + convergence[0] if convergence else ''}")
-    assert not convergence, f"ConvergenceWarning at default settings: {convergence}"
+    assert_reaches_optimum(achieved, best, model, convergence, seconds, record_property)
 
 
 @pytest.mark.parametrize("problem_name, loss", CASES)

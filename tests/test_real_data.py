@@ -42,6 +42,7 @@ from real_data import (
     CERTIFIED,
     LOADERS,
     TOLERANCE,
+    assert_reaches_optimum,
     best_constant,
     cross_check,
     encode,
@@ -176,20 +177,7 @@ def test_default_fit_reaches_the_exact_optimum(case, record_property):
     model, convergence, seconds = case.fitted
     achieved = objective(spec(case.loss), case.dataset.X, case.Y, *model_coefficients(model),
                          alpha=case.alpha)
-    gap = (achieved - best.value) / abs(best.value)
-    for name, value in [("gap", gap), ("reference", best.value), ("achieved", achieved),
-                        ("certified", best.certified), ("method", best.method),
-                        ("epochs", getattr(model, "n_iter_", None)), ("fit_seconds", seconds),
-                        ("convergence_warning", bool(convergence))]:
-        record_property(name, value)
-    # no model beats the certified lower bound (else the reference or F is wrong)
-    assert achieved >= best.lower_bound - 1e-12 * abs(best.value), (achieved, best)
-    assert gap <= TOLERANCE, (
-        f"F(model) = {achieved:.10g} is {gap:.3g} (relative) above the optimum "
-        f"F* = {best.value:.10g} (certified to {best.certified:.1e}; {best.method}); "
-        f"{model.n_iter_} epochs"
-        f"{'; ConvergenceWarning: ' + convergence[0] if convergence else ''}")
-    assert not convergence, f"ConvergenceWarning at default settings: {convergence}"
+    assert_reaches_optimum(achieved, best, model, convergence, seconds, record_property)
 
 
 def test_reference_is_certified(case, record_property):
