@@ -186,6 +186,12 @@ def print_table(title, columns, rows):
     sys.stdout.flush()
 
 
+def _progress(case_rows):
+    """Print a case's rows as soon as they are measured (a long run stays readable)."""
+    for row in case_rows:
+        print(" | ".join(row), flush=True)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="skip the 1e6 x 100 problem")
@@ -199,7 +205,7 @@ def main(argv=None):
                                           options.repeats)
             rows += case_rows
             summaries.append(summary)
-            print(" ".join(summary), flush=True)
+            _progress(case_rows)
     for name, (n_samples, n_features, losses) in SYNTHETIC.items():
         if options.quick and n_samples > 100_000:
             continue
@@ -209,7 +215,7 @@ def main(argv=None):
             case_rows, summary = run_case(name, X, y, task, loss, options.repeats)
             rows += case_rows
             summaries.append(summary)
-            print(" ".join(summary), flush=True)
+            _progress(case_rows)
     print_table("Time to the optimum: every implementation", ["data", "loss", "shape",
                 "implementation", "fit s", "gap %", "sklosses s / this s"], rows)
     met = sum(summary[-1] == "met" for summary in summaries)
