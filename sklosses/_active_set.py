@@ -23,29 +23,31 @@ continuation can stop.
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
 
-CHUNK_ROWS = 16384
+from ._newton import CHUNK_ROWS
+
+
+def _dense_rows(objective, index):
+    """Preconditioned dense rows ``index`` of ``X`` (a slice or indices), with a trailing 1
+    for the intercept, and their sample weights."""
+    rows = objective.state.preconditioner.standardised(objective.X[index])
+    if objective.fit_intercept:
+        rows = np.column_stack([rows, np.ones(len(rows))])
+    weight = objective.sample_weight
+    return rows, (np.ones(len(rows)) if weight is None else weight[index].astype(np.float64))
 
 
 def _chunks(objective, output):
     """``(rows, targets, raw, weight, slice)`` per chunk of rows at the current iterate:
     preconditioned dense rows with a trailing 1 for the intercept, and the targets and
     raw predictions of every output (a loss may treat its columns differently)."""
-    X, Y, weight, state = objective.X, objective.Y, objective.sample_weight, objective.state
-    preconditioner = state.preconditioner
-    coef, intercept = preconditioner.coefficients(state.coef, state.intercept)
-    coef = coef.astype(np.float64)
+    X, Y, state = objective.X, objective.Y, objective.state
+    coef, intercept = state.preconditioner.coefficients(state.coef, state.intercept)
     for start in range(0, X.shape[0], CHUNK_ROWS):
         part = slice(start, start + CHUNK_ROWS)
-        chunk = X[part]
-        chunk = chunk.toarray() if sp.issparse(chunk) else np.asarray(chunk, dtype=np.float64)
-        raw = chunk @ coef + intercept
-        rows = (chunk - preconditioner.center) * preconditioner.inverse_scale
-        if objective.fit_intercept:
-            rows = np.column_stack([rows, np.ones(len(rows))])
-        chunk_weight = np.ones(len(rows)) if weight is None else weight[part].astype(np.float64)
-        yield rows, Y[part].astype(np.float64), raw, chunk_weight, part
+        raw = X[part] @ coef.astype(np.float64) + intercept
+        rows, weight = _dense_rows(objective, part)
+        yield rows, Y[part].astype(np.float64), np.asarray(raw), weight, part
 
 
 def _in_column(method, targets, values, output):
@@ -126,9 +128,7 @@ class _Partition:
             same = _in_column(base.gradient, targets, middle, output) == slope
             start, end = np.where(same, middle, start), np.where(same, end, middle)
         kink = 0.5 * (start + end)
-        rows = _dense_rows(objective, index)
-        weight = (np.ones(len(index)) if objective.sample_weight is None
-                  else objective.sample_weight[index].astype(np.float64))
+        rows, weight = _dense_rows(objective, index)
         self.free_term = self.free_term - rows.T @ (weight * slope)
         shift = 1e-9 * (1 + np.abs(kink))
         added = {"index": index, "rows": rows, "kinks": kink, "offsets": raw - kink,
@@ -138,16 +138,6 @@ class _Partition:
         self.pinned = {key: np.concatenate([self.pinned[key], added[key]])
                        for key in self.pinned}
 
-
-def _dense_rows(objective, index):
-    """Preconditioned dense rows ``index`` (with a trailing 1 for the intercept)."""
-    preconditioner = objective.state.preconditioner
-    chunk = objective.X[index]
-    chunk = chunk.toarray() if sp.issparse(chunk) else np.asarray(chunk, dtype=np.float64)
-    rows = (chunk - preconditioner.center) * preconditioner.inverse_scale
-    if objective.fit_intercept:
-        rows = np.column_stack([rows, np.ones(len(rows))])
-    return rows
 
 
 def _solve_optimality_conditions(objective, free_term, pinned):

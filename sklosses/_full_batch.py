@@ -302,7 +302,6 @@ def _continuation(objective, loss, x, bounds, curvature, tol, max_iter):
     if exact_applies and objective.frozen.all():
         optimality, gap, converged = 0.0, 0.0, True
         exact = objective.value(x, loss)
-    objective.frozen[...] = False
-    objective.load(x)
+    objective.frozen[...] = False  # the last evaluation above left the state at x
     return FullBatchResult(total_iter, optimality, gap,
                            converged and gap <= SMOOTHING_SHARE * tol, exact)

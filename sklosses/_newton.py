@@ -49,7 +49,7 @@ def _hessian_blocks(objective, loss, active):
             curvature *= weight[start:start + CHUNK_ROWS, None]
         # only curved samples count: for the envelope of a kinked loss, the few near a kink
         curved = (curvature[:, active] > 0).any(axis=1)
-        rows = (chunk[curved] - preconditioner.center) * preconditioner.inverse_scale
+        rows = preconditioner.standardised(chunk[curved])
         for output in np.flatnonzero(active):
             weighted = rows * curvature[curved, output, None]
             blocks[output, :n_features, :n_features] += rows.T @ weighted

@@ -140,6 +140,13 @@ class Preconditioner:
                                  (new.count, new.mean, new.variance))
         return Preconditioner.from_moments(*merged, fit_intercept)
 
+    def standardised(self, rows):
+        """``(x - center) * inverse_scale`` for the ``rows`` of ``X`` (dense or CSR), as a
+        dense float64 array: the preconditioned rows the full-batch phase's Hessians and
+        optimality conditions are built on."""
+        rows = rows.toarray() if sp.issparse(rows) else np.asarray(rows, dtype=np.float64)
+        return (rows - self.center) * self.inverse_scale
+
     def coefficients(self, u, c):
         """``(coef, intercept)`` of the model from the engine's ``(u, c)``."""
         coef = u * self.inverse_scale[:, None].astype(u.dtype, copy=False)

@@ -155,11 +155,13 @@ class _BaseSGD(BaseEstimator):
         return validate_data(self, X, reset=False, accept_sparse="csr", dtype=_DTYPES)
 
     # -- training -----------------------------------------------------------
+    def _penalty(self):
+        return Penalty(self.penalty, self.alpha_, self.l1_ratio)
+
     def _engine_pieces(self):
-        penalty = Penalty(self.penalty, self.alpha_, self.l1_ratio)
         schedule = Schedule(self.learning_rate, self.eta0, self.power_t)
         stopping = Stopping(self.max_iter, self.tol, self.n_iter_no_change)
-        return penalty, schedule, stopping
+        return self._penalty(), schedule, stopping
 
     def _resolve_alpha(self, loss, Y, sample_weight, constant_objective):
         """The penalty strength ``alpha_``: ``alpha`` when given; for ``"auto"``,
@@ -197,7 +199,7 @@ class _BaseSGD(BaseEstimator):
             intercept = best_constant(Y, sample_weight, loss, rng=rng)
         start_objective = constant_objective(Y, sample_weight, loss, intercept)
         self.alpha_ = self._resolve_alpha(loss, Y, sample_weight, start_objective)
-        penalty = self._engine_pieces()[0]
+        penalty = self._penalty()
         eta, preconditioner = self.eta0, Preconditioner.identity(X.shape[1])
         curvature = loss_curvature(loss, Y, sample_weight, intercept, rng=rng)
         if self.learning_rate == "auto":
