@@ -58,8 +58,7 @@ def dask_blocks(n_rows, n_blocks, task, seed):
     """``(X, y)`` dask arrays whose blocks are made on the workers."""
     rows = n_rows // n_blocks
     parts = [dask.delayed(make_block, nout=2)(seed + k, rows, task) for k in range(n_blocks)]
-    X = da.concatenate([da.from_delayed(X_part, (rows, N_FEATURES), float)
-                        for X_part, _ in parts])
+    X = da.concatenate([da.from_delayed(X_part, (rows, N_FEATURES), float) for X_part, _ in parts])
     y = da.concatenate([da.from_delayed(y_part, (rows,), float) for _, y_part in parts])
     return X, y
 
@@ -70,8 +69,7 @@ def in_memory(n_rows, n_blocks, task, seed):
 
 
 def held_out_loss(model, loss, X_test, y_test):
-    raw = model.predict(X_test) if is_regressor(model) else (
-        model.decision_function(X_test))
+    raw = model.predict(X_test) if is_regressor(model) else (model.decision_function(X_test))
     return mean_loss(loss, y_test, raw)
 
 
@@ -81,13 +79,18 @@ def main():
     args = parser.parse_args()
     n_train = 400_000 if args.quick else 2_000_000
     warnings.simplefilter("ignore")
-    print(f"{os.cpu_count()} CPUs; {n_train} training rows x {N_FEATURES} float64 "
-          f"({n_train * N_FEATURES * 8 / 1e6:.0f} MB), 200,000 test rows")
+    print(
+        f"{os.cpu_count()} CPUs; {n_train} training rows x {N_FEATURES} float64 "
+        f"({n_train * N_FEATURES * 8 / 1e6:.0f} MB), 200,000 test rows"
+    )
     problems = [
-        ("quantile 0.9", "regression", QuantileLoss(quantile=0.9),
-         SGDRegressor(loss=QuantileLoss(quantile=0.9), random_state=0)),
-        ("focal", "classification", FocalLoss(),
-         SGDClassifier(loss=FocalLoss(), random_state=0)),
+        (
+            "quantile 0.9",
+            "regression",
+            QuantileLoss(quantile=0.9),
+            SGDRegressor(loss=QuantileLoss(quantile=0.9), random_state=0),
+        ),
+        ("focal", "classification", FocalLoss(), SGDClassifier(loss=FocalLoss(), random_state=0)),
     ]
     for name, task, loss, estimator in problems:
         X_test, y_test = make_block(10_000, 200_000, task)
@@ -95,22 +98,45 @@ def main():
         X, y = in_memory(n_train, 2, task, seed=0)
         start = time.perf_counter()
         single = clone(estimator).fit(X, y)
-        rows.append(("single", "-", "-", single.n_iter_, time.perf_counter() - start,
-                     held_out_loss(single, loss, X_test, y_test)))
+        rows.append(
+            (
+                "single",
+                "-",
+                "-",
+                single.n_iter_,
+                time.perf_counter() - start,
+                held_out_loss(single, loss, X_test, y_test),
+            )
+        )
         del X, y
         for n_workers, n_blocks in ((1, 1), (1, 2), (2, 2)):
-            with LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
-                              dashboard_address=None) as cluster, Client(cluster):
+            with (
+                LocalCluster(
+                    n_workers=n_workers,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=None,
+                ) as cluster,
+                Client(cluster),
+            ):
                 X_dask, y_dask = dask.persist(*dask_blocks(n_train, n_blocks, task, seed=0))
                 wait([X_dask, y_dask])
                 start = time.perf_counter()
                 model = fit_parameter_mixing(estimator, X_dask, y_dask)
-                rows.append(("mixing", n_workers, n_blocks, model.n_iter_,
-                             time.perf_counter() - start,
-                             held_out_loss(model, loss, X_test, y_test)))
+                rows.append(
+                    (
+                        "mixing",
+                        n_workers,
+                        n_blocks,
+                        model.n_iter_,
+                        time.perf_counter() - start,
+                        held_out_loss(model, loss, X_test, y_test),
+                    )
+                )
                 if n_workers == 2:
-                    rows.append(incremental(estimator, X_dask, y_dask, single.n_iter_,
-                                            loss, X_test, y_test))
+                    rows.append(
+                        incremental(estimator, X_dask, y_dask, single.n_iter_, loss, X_test, y_test)
+                    )
         report(name, rows)
 
 
@@ -122,23 +148,36 @@ def incremental(estimator, X_dask, y_dask, passes, loss, X_test, y_test):
     start = time.perf_counter()
     for _ in range(passes):
         wrapper.partial_fit(X_dask, y_dask, **fit_params)
-    return ("incremental", 2, X_dask.numblocks[0], passes, time.perf_counter() - start,
-            held_out_loss(wrapper.estimator_, loss, X_test, y_test))
+    return (
+        "incremental",
+        2,
+        X_dask.numblocks[0],
+        passes,
+        time.perf_counter() - start,
+        held_out_loss(wrapper.estimator_, loss, X_test, y_test),
+    )
 
 
 def report(name, rows):
     single_loss = rows[0][5]
-    one_worker = next(seconds / count for method, workers, blocks, count, seconds, _ in rows
-                      if method == "mixing" and workers == 1 and blocks == 2)
+    one_worker = next(
+        seconds / count
+        for method, workers, blocks, count, seconds, _ in rows
+        if method == "mixing" and workers == 1 and blocks == 2
+    )
     print(f"\n{name}")
-    print(f"{'method':<12} {'workers':>7} {'blocks':>6} {'epochs/rounds':>13} {'seconds':>8} "
-          f"{'s/round':>8} {'x 1 worker':>10} {'test loss':>10} {'x single':>9}")
+    print(
+        f"{'method':<12} {'workers':>7} {'blocks':>6} {'epochs/rounds':>13} {'seconds':>8} "
+        f"{'s/round':>8} {'x 1 worker':>10} {'test loss':>10} {'x single':>9}"
+    )
     for method, workers, blocks, count, seconds, test_loss in rows:
         per_round = seconds / count
         speed = f"{one_worker / per_round:.2f}" if method != "single" else "-"
-        print(f"{method:<12} {workers!s:>7} {blocks!s:>6} {count:>13} {seconds:>8.2f} "
-              f"{per_round:>8.3f} {speed:>10} {test_loss:>10.5f} "
-              f"{test_loss / single_loss:>9.4f}")
+        print(
+            f"{method:<12} {workers!s:>7} {blocks!s:>6} {count:>13} {seconds:>8.2f} "
+            f"{per_round:>8.3f} {speed:>10} {test_loss:>10.5f} "
+            f"{test_loss / single_loss:>9.4f}"
+        )
 
 
 if __name__ == "__main__":

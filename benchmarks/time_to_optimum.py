@@ -71,8 +71,11 @@ CASES = {
     "digits": [MultinomialLogLoss(), LogLoss()],
 }
 SYNTHETIC = {
-    "synthetic 100k x 50": (100_000, 50, [SquaredLoss(), LogLoss(), QuantileLoss(0.9),
-                                          HingeLoss()]),
+    "synthetic 100k x 50": (
+        100_000,
+        50,
+        [SquaredLoss(), LogLoss(), QuantileLoss(0.9), HingeLoss()],
+    ),
     "synthetic 1e6 x 100": (1_000_000, 100, [SquaredLoss(), LogLoss()]),
 }
 QUICK_SYNTHETIC = {"synthetic 100k x 50": (100_000, 50, [SquaredLoss(), LogLoss()])}
@@ -88,32 +91,53 @@ def peers(loss, n_samples, alpha):
     the sklosses objective where they can express it (``exact`` marks exact solvers)."""
     name = type(loss).__name__
     if name == "SquaredLoss":  # scikit-learn's squared loss and SGD carry a factor 1/2
-        return {"Ridge": (lambda: sk.Ridge(alpha=n_samples * alpha / 2), True),
-                "sklearn SGD": (lambda: sk.SGDRegressor(alpha=alpha / 2, random_state=0),
-                                False)}
+        return {
+            "Ridge": (lambda: sk.Ridge(alpha=n_samples * alpha / 2), True),
+            "sklearn SGD": (lambda: sk.SGDRegressor(alpha=alpha / 2, random_state=0), False),
+        }
     if name == "HuberLoss":
-        return {"sklearn SGD": (lambda: sk.SGDRegressor(loss="huber", epsilon=loss.delta,
-                                                        alpha=alpha, random_state=0), False)}
+        return {
+            "sklearn SGD": (
+                lambda: sk.SGDRegressor(
+                    loss="huber", epsilon=loss.delta, alpha=alpha, random_state=0
+                ),
+                False,
+            )
+        }
     if name == "QuantileLoss":
         found = {}
         if n_samples <= HIGHS_MAX_ROWS:
-            found["QuantileRegressor (HiGHS)"] = (lambda: sk.QuantileRegressor(
-                quantile=loss.quantile, alpha=0.0, solver="highs"), True)
+            found["QuantileRegressor (HiGHS)"] = (
+                lambda: sk.QuantileRegressor(quantile=loss.quantile, alpha=0.0, solver="highs"),
+                True,
+            )
         if statsmodels is not None:
             found["statsmodels QuantReg"] = (lambda: _QuantReg(loss.quantile), True)
         return found
     if name == "PoissonLoss":
         return {"PoissonRegressor": (lambda: sk.PoissonRegressor(alpha=alpha / 2), True)}
     if name in ("LogLoss", "MultinomialLogLoss"):
-        return {"LogisticRegression": (lambda: sk.LogisticRegression(C=1 / (n_samples * alpha)),
-                                       True),
-                **({} if name == "MultinomialLogLoss" else {"sklearn SGD": (
-                    lambda: sk.SGDClassifier(loss="log_loss", alpha=alpha, random_state=0),
-                    False)})}
+        return {
+            "LogisticRegression": (lambda: sk.LogisticRegression(C=1 / (n_samples * alpha)), True),
+            **(
+                {}
+                if name == "MultinomialLogLoss"
+                else {
+                    "sklearn SGD": (
+                        lambda: sk.SGDClassifier(loss="log_loss", alpha=alpha, random_state=0),
+                        False,
+                    )
+                }
+            ),
+        }
     if name == "HingeLoss":
-        return {"LinearSVC": (lambda: LinearSVC(C=1 / (n_samples * alpha), loss="hinge",
-                                                dual=True), True),
-                "sklearn SGD": (lambda: sk.SGDClassifier(alpha=alpha, random_state=0), False)}
+        return {
+            "LinearSVC": (
+                lambda: LinearSVC(C=1 / (n_samples * alpha), loss="hinge", dual=True),
+                True,
+            ),
+            "sklearn SGD": (lambda: sk.SGDClassifier(alpha=alpha, random_state=0), False),
+        }
     return {}
 
 
@@ -165,28 +189,46 @@ def run_case(label, X, y, task, loss, repeats):
             seconds, models[name] = fit_seconds(factory, X, y)
             times[name].append(seconds)
     ours_time = statistics.median(times["sklosses defaults"])
-    exact_times = [statistics.median(times[name]) for name, (_, exact)
-                   in implementations.items() if exact]
+    exact_times = [
+        statistics.median(times[name]) for name, (_, exact) in implementations.items() if exact
+    ]
     rows = []
     for name in implementations:
         seconds = statistics.median(times[name])
         gap = gap_percent(loss, X, Y, models[name], alpha, reference.value)
-        rows.append([label, repr(loss), f"{X.shape[0]:,} x {X.shape[1]}", name,
-                     f"{seconds:.4f}", f"{gap:+.4f}", f"{ours_time / seconds:.2f}"])
+        rows.append(
+            [
+                label,
+                repr(loss),
+                f"{X.shape[0]:,} x {X.shape[1]}",
+                name,
+                f"{seconds:.4f}",
+                f"{gap:+.4f}",
+                f"{ours_time / seconds:.2f}",
+            ]
+        )
     fastest = min(exact_times) if exact_times else None
     ours_gap = gap_percent(loss, X, Y, models["sklosses defaults"], alpha, reference.value)
     limit = 1.0 if X.shape[0] >= 10_000 else 2.0
-    verdict = ("met" if ours_gap <= 0.1 and (fastest is None or ours_time <= limit * fastest)
-               else "NOT MET")
-    summary = [label, repr(loss), f"{ours_gap:+.4f}", f"{ours_time:.4f}",
-               "-" if fastest is None else f"{ours_time / fastest:.2f} (<= {limit:g})",
-               f"{reference.certified:.1e}", verdict]
+    verdict = (
+        "met"
+        if ours_gap <= 0.1 and (fastest is None or ours_time <= limit * fastest)
+        else "NOT MET"
+    )
+    summary = [
+        label,
+        repr(loss),
+        f"{ours_gap:+.4f}",
+        f"{ours_time:.4f}",
+        "-" if fastest is None else f"{ours_time / fastest:.2f} (<= {limit:g})",
+        f"{reference.certified:.1e}",
+        verdict,
+    ]
     return rows, summary
 
 
 def print_table(title, columns, rows):
-    widths = [max(len(column), *(len(row[i]) for row in rows)) for i, column in
-              enumerate(columns)]
+    widths = [max(len(column), *(len(row[i]) for row in rows)) for i, column in enumerate(columns)]
     print(f"\n== {title}")
     print("  ".join(column.ljust(width) for column, width in zip(columns, widths, strict=True)))
     print("  ".join("-" * width for width in widths))
@@ -203,21 +245,24 @@ def _progress(case_rows):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true",
-                        help="real data and the smooth losses on 100k x 50 only")
+    parser.add_argument(
+        "--quick", action="store_true", help="real data and the smooth losses on 100k x 50 only"
+    )
     parser.add_argument("--repeats", type=int, default=3)
     options = parser.parse_args(argv)
     rows, summaries = [], []
     for name, losses in CASES.items():
         dataset = real_data.load(name)
         for loss in losses:
-            case_rows, summary = run_case(name, dataset.X, dataset.y, dataset.task, loss,
-                                          options.repeats)
+            case_rows, summary = run_case(
+                name, dataset.X, dataset.y, dataset.task, loss, options.repeats
+            )
             rows += case_rows
             summaries.append(summary)
             _progress(case_rows)
-    for name, (n_samples, n_features, losses) in (QUICK_SYNTHETIC if options.quick
-                                                  else SYNTHETIC).items():
+    for name, (n_samples, n_features, losses) in (
+        QUICK_SYNTHETIC if options.quick else SYNTHETIC
+    ).items():
         for loss in losses:
             X, y, _, _ = standardised_problem(n_samples, n_features, loss.task, seed=0)
             task = "regression" if loss.task == "regression" else "binary"
@@ -225,13 +270,26 @@ def main(argv=None):
             rows += case_rows
             summaries.append(summary)
             _progress(case_rows)
-    print_table("Time to the optimum: every implementation", ["data", "loss", "shape",
-                "implementation", "fit s", "gap %", "sklosses s / this s"], rows)
+    print_table(
+        "Time to the optimum: every implementation",
+        ["data", "loss", "shape", "implementation", "fit s", "gap %", "sklosses s / this s"],
+        rows,
+    )
     met = sum(summary[-1] == "met" for summary in summaries)
-    print_table(f"Summary: {met} of {len(summaries)} targets met (gap <= 0.1%, time <= "
-                "fastest exact peer on >= 10k rows, <= 2x below)",
-                ["data", "loss", "sklosses gap %", "sklosses s", "s / fastest exact peer",
-                 "reference certified", "status"], summaries)
+    print_table(
+        f"Summary: {met} of {len(summaries)} targets met (gap <= 0.1%, time <= "
+        "fastest exact peer on >= 10k rows, <= 2x below)",
+        [
+            "data",
+            "loss",
+            "sklosses gap %",
+            "sklosses s",
+            "s / fastest exact peer",
+            "reference certified",
+            "status",
+        ],
+        summaries,
+    )
 
 
 if __name__ == "__main__":

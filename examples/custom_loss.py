@@ -67,14 +67,17 @@ def main():
         model = make_pipeline(StandardScaler(), SGDRegressor(loss=loss, random_state=0))
         model.fit(X_train, y_train)
         under = np.mean(model.predict(X_test) < y_test)
-        print(f"trained with {loss:19s} test cost {-business_metric(model, X_test, y_test):7.3f}"
-              f"   under-forecasts {under:.0%}")
+        print(
+            f"trained with {loss:19s} test cost {-business_metric(model, X_test, y_test):7.3f}"
+            f"   under-forecasts {under:.0%}"
+        )
 
     search = GridSearchCV(
-        make_pipeline(StandardScaler(), SGDRegressor(loss=AsymmetricSquaredLoss(),
-                                                     random_state=0)),
+        make_pipeline(StandardScaler(), SGDRegressor(loss=AsymmetricSquaredLoss(), random_state=0)),
         {"sgdregressor__loss__weight": [1.0, 2.0, 4.0, 8.0]},
-        scoring=get_scorer("neg_mean_asymmetric_squared_loss"), cv=5)
+        scoring=get_scorer("neg_mean_asymmetric_squared_loss"),
+        cv=5,
+    )
     # get_scorer gives the registered default (weight=4): a fixed metric for every candidate
     search.fit(X_train, y_train)
     print("grid search over weight, scored by the weight-4 cost:", search.best_params_)
@@ -82,8 +85,10 @@ def main():
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         robust = SGDRegressor(loss=CauchyLoss(), random_state=0).fit(X_train, y_train)
-    print(f"Cauchy loss (numerical gradient, {len(caught) > 0 and 'warned' or 'no warning'}): "
-          f"test MAE {mean_loss('absolute_error', y_test, robust.predict(X_test)):.3f}")
+    print(
+        f"Cauchy loss (numerical gradient, {len(caught) > 0 and 'warned' or 'no warning'}): "
+        f"test MAE {mean_loss('absolute_error', y_test, robust.predict(X_test)):.3f}"
+    )
 
 
 if __name__ == "__main__":

@@ -49,20 +49,32 @@ from sklosses.losses import FocalLoss
 
 def main():
     path = sys.argv[1] if len(sys.argv) > 1 else "imbalanced_classification.png"
-    X, y = make_classification(n_samples=20000, n_features=20, n_informative=5,
-                               n_redundant=5, weights=[0.975], flip_y=0.01, class_sep=0.8,
-                               random_state=0)
-    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.5, stratify=y,
-                                                        random_state=0)
-    print(f"{len(y)} samples, {y.mean():.1%} positive; "
-          f"test split: {len(y_test)} samples, {y_test.sum()} positives\n")
+    X, y = make_classification(
+        n_samples=20000,
+        n_features=20,
+        n_informative=5,
+        n_redundant=5,
+        weights=[0.975],
+        flip_y=0.01,
+        class_sep=0.8,
+        random_state=0,
+    )
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, test_size=0.5, stratify=y, random_state=0
+    )
+    print(
+        f"{len(y)} samples, {y.mean():.1%} positive; "
+        f"test split: {len(y_test)} samples, {y_test.sum()} positives\n"
+    )
 
     models = {
         "log_loss": SGDClassifier(loss="log_loss", random_state=0),
-        "focal (gamma=2, alpha=0.75)": SGDClassifier(loss=FocalLoss(gamma=2, alpha=0.75),
-                                                     random_state=0),
-        "log_loss, balanced": SGDClassifier(loss="log_loss", class_weight="balanced",
-                                            random_state=0),
+        "focal (gamma=2, alpha=0.75)": SGDClassifier(
+            loss=FocalLoss(gamma=2, alpha=0.75), random_state=0
+        ),
+        "log_loss, balanced": SGDClassifier(
+            loss="log_loss", class_weight="balanced", random_state=0
+        ),
     }
     width = max(map(len, models)) + 2
     print(f"{'model':<{width}}{'avg precision':>14}{'precision@0.5':>15}{'recall@0.5':>12}")
@@ -77,8 +89,9 @@ def main():
         print(f"{name:<{width}}{ap:>14.3f}{precision:>15.3f}{recall:>12.3f}")
         PrecisionRecallDisplay.from_predictions(y_test, scores, name=name, ax=ax)
         ax.plot(recall, precision, "o", color=ax.lines[-1].get_color(), markersize=7)
-    ax.axhline(y_test.mean(), color="0.5", ls=":", lw=1,
-               label=f"chance (prevalence {y_test.mean():.3f})")
+    ax.axhline(
+        y_test.mean(), color="0.5", ls=":", lw=1, label=f"chance (prevalence {y_test.mean():.3f})"
+    )
     ax.set_xlabel("recall")
     ax.set_ylabel("precision")
     ax.set_title("Precision-recall on a 3%-positive test set (dots: threshold 0.5)")

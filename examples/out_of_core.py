@@ -52,14 +52,19 @@ def main():
             model.partial_fit(chunk.drop(columns="y").to_numpy(), chunk["y"].to_numpy())
             seen += len(chunk)
             pinball = mean_loss(loss, y_test, model.predict(X_test))
-            print(f"  {seen:>8,} rows  held-out pinball(0.9) {pinball:.4f}  "
-                  f"{time.perf_counter() - start:5.1f} s", file=sys.stderr)
+            print(
+                f"  {seen:>8,} rows  held-out pinball(0.9) {pinball:.4f}  "
+                f"{time.perf_counter() - start:5.1f} s",
+                file=sys.stderr,
+            )
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
         chunk_mib = CHUNK_ROWS * (N_FEATURES + 1) * 8 / 2**20
-        print(f"streamed: pinball(0.9) {pinball:.4f}; peak memory {peak / 2**20:.0f} MiB "
-              f"(one chunk of floats is {chunk_mib:.0f} MiB; the file "
-              f"{path.stat().st_size / 2**20:.0f} MiB)")
+        print(
+            f"streamed: pinball(0.9) {pinball:.4f}; peak memory {peak / 2**20:.0f} MiB "
+            f"(one chunk of floats is {chunk_mib:.0f} MiB; the file "
+            f"{path.stat().st_size / 2**20:.0f} MiB)"
+        )
 
         memmap_path = Path(folder) / "X.float64"
         X = np.memmap(memmap_path, dtype=np.float64, mode="w+", shape=(N_ROWS, N_FEATURES))
@@ -70,8 +75,10 @@ def main():
         X.flush()
         X = np.memmap(memmap_path, dtype=np.float64, mode="r", shape=(N_ROWS, N_FEATURES))
         in_memory = SGDRegressor(loss=loss, random_state=0).fit(X, y)
-        print(f"fit on a memmap ({in_memory.n_iter_} epochs): pinball(0.9) "
-              f"{mean_loss(loss, y_test, in_memory.predict(X_test)):.4f}")
+        print(
+            f"fit on a memmap ({in_memory.n_iter_} epochs): pinball(0.9) "
+            f"{mean_loss(loss, y_test, in_memory.predict(X_test)):.4f}"
+        )
         del X
 
 

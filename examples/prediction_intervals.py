@@ -51,8 +51,9 @@ def main():
     X_train, y_train = make_data(3000, rng)
     X_test, y_test = make_data(2000, rng)
 
-    model = make_pipeline(StandardScaler(),
-                          MultiQuantileRegressor(quantiles=QUANTILES, random_state=0))
+    model = make_pipeline(
+        StandardScaler(), MultiQuantileRegressor(quantiles=QUANTILES, random_state=0)
+    )
     model.fit(X_train, y_train)
     low, median, high = model.predict(X_test).T
     inside = (low <= y_test) & (y_test <= high)
@@ -66,8 +67,11 @@ def main():
     print(f"\n90% interval on {len(y_test)} held-out points (target coverage 0.90):")
     print(f"{'subset':<12}{'coverage':>10}{'mean width':>12}")
     x_test = X_test[:, 0]
-    for name, mask in [("all", np.ones_like(inside)), ("x < 5", x_test < 5),
-                       ("x >= 5", x_test >= 5)]:
+    for name, mask in [
+        ("all", np.ones_like(inside)),
+        ("x < 5", x_test < 5),
+        ("x >= 5", x_test >= 5),
+    ]:
         print(f"{name:<12}{inside[mask].mean():>10.3f}{width[mask].mean():>12.3f}")
     true_width = np.mean(true_quantile(x_test, 0.95) - true_quantile(x_test, 0.05))
     print(f"mean width of the true 90% interval: {true_width:.3f}")
@@ -75,20 +79,43 @@ def main():
     order = np.argsort(x_test)
     x_sorted = x_test[order]
     fig, ax = plt.subplots(figsize=(7, 5))
-    ax.scatter(x_test[inside], y_test[inside], s=6, color="0.6", alpha=0.6,
-               label="test points inside the band")
-    ax.scatter(x_test[~inside], y_test[~inside], s=10, color="tab:red",
-               label="test points outside the band")
-    ax.fill_between(x_sorted, low[order], high[order], color="tab:blue", alpha=0.2,
-                    label="fitted 90% band (q 0.05 to 0.95)")
+    ax.scatter(
+        x_test[inside],
+        y_test[inside],
+        s=6,
+        color="0.6",
+        alpha=0.6,
+        label="test points inside the band",
+    )
+    ax.scatter(
+        x_test[~inside],
+        y_test[~inside],
+        s=10,
+        color="tab:red",
+        label="test points outside the band",
+    )
+    ax.fill_between(
+        x_sorted,
+        low[order],
+        high[order],
+        color="tab:blue",
+        alpha=0.2,
+        label="fitted 90% band (q 0.05 to 0.95)",
+    )
     ax.plot(x_sorted, median[order], color="tab:blue", lw=2, label="fitted median")
     for q in (0.05, 0.95):
-        ax.plot(x_sorted, true_quantile(x_sorted, q), "k--", lw=1,
-                label="true 0.05 / 0.95 quantiles" if q == 0.05 else None)
+        ax.plot(
+            x_sorted,
+            true_quantile(x_sorted, q),
+            "k--",
+            lw=1,
+            label="true 0.05 / 0.95 quantiles" if q == 0.05 else None,
+        )
     ax.set_xlabel("x")
     ax.set_ylabel("y")
-    ax.set_title(f"MultiQuantileRegressor 90% prediction interval "
-                 f"(test coverage {inside.mean():.2f})")
+    ax.set_title(
+        f"MultiQuantileRegressor 90% prediction interval (test coverage {inside.mean():.2f})"
+    )
     ax.legend(loc="upper left")
     fig.tight_layout()
     fig.savefig(path, dpi=100)

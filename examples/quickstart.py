@@ -33,8 +33,7 @@ def loss_table(tasks, X, y):
         model = make_pipeline(StandardScaler(), estimator(loss=name, random_state=0))
         model.fit(X_train, y_train)
         seconds = time.perf_counter() - start
-        output = (model.predict(X_test) if task == "regression"
-                  else model.decision_function(X_test))
+        output = model.predict(X_test) if task == "regression" else model.decision_function(X_test)
         scores = {metric: mean_loss(metric, y_test, output) for metric in names}
         scores["R2" if task == "regression" else "accuracy"] = model.score(X_test, y_test)
         rows[name] = (scores, seconds)
@@ -43,26 +42,41 @@ def loss_table(tasks, X, y):
 
 def print_table(title, rows):
     columns = list(next(iter(rows.values()))[0])
-    best = {column: (max if column in ("R2", "accuracy") else min)(
-        scores[column] for scores, _ in rows.values()) for column in columns}
+    best = {
+        column: (max if column in ("R2", "accuracy") else min)(
+            scores[column] for scores, _ in rows.values()
+        )
+        for column in columns
+    }
     first = max(len("trained with"), *map(len, rows)) + 2
     widths = {column: max(len(column), 9) + 2 for column in columns}
-    print(f"\n{title}\n" + "trained with".ljust(first)
-          + "".join(column.rjust(widths[column]) for column in columns) + "fit s".rjust(8))
+    print(
+        f"\n{title}\n"
+        + "trained with".ljust(first)
+        + "".join(column.rjust(widths[column]) for column in columns)
+        + "fit s".rjust(8)
+    )
     for name, (scores, seconds) in rows.items():
         cells = "".join(
-            (f"{scores[column]:.4g}" + ("*" if scores[column] == best[column] else " "))
-            .rjust(widths[column]) for column in columns)
+            (f"{scores[column]:.4g}" + ("*" if scores[column] == best[column] else " ")).rjust(
+                widths[column]
+            )
+            for column in columns
+        )
         print(name.ljust(first) + cells + f"{seconds:8.3f}")
 
 
 def main():
     X, y = load_diabetes(return_X_y=True)
-    print_table("Regression: diabetes (221 train / 221 test rows), held-out mean loss",
-                loss_table(("regression",), X, y))
+    print_table(
+        "Regression: diabetes (221 train / 221 test rows), held-out mean loss",
+        loss_table(("regression",), X, y),
+    )
     X, y = load_breast_cancer(return_X_y=True)
-    print_table("Binary classification: breast cancer (284 / 285 rows), held-out mean loss",
-                loss_table(("binary", "multiclass"), X, y))
+    print_table(
+        "Binary classification: breast cancer (284 / 285 rows), held-out mean loss",
+        loss_table(("binary", "multiclass"), X, y),
+    )
 
 
 if __name__ == "__main__":

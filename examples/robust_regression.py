@@ -59,10 +59,11 @@ def main():
     X_train, y_train, outliers = make_data(400, rng, OUTLIER_FRACTION)
     X_test, y_test, _ = make_data(1000, rng)  # clean: no outliers
 
-    losses = {"squared": SquaredLoss(), "huber": HuberLoss(delta=1.0),
-              "absolute": AbsoluteLoss()}
-    print(f"{outliers.sum()} of {len(y_train)} training targets are gross outliers; "
-          f"true slope {TRUE_SLOPE}, intercept {TRUE_INTERCEPT}\n")
+    losses = {"squared": SquaredLoss(), "huber": HuberLoss(delta=1.0), "absolute": AbsoluteLoss()}
+    print(
+        f"{outliers.sum()} of {len(y_train)} training targets are gross outliers; "
+        f"true slope {TRUE_SLOPE}, intercept {TRUE_INTERCEPT}\n"
+    )
     print(f"{'loss':<10}{'test MAE':>10}{'slope':>9}{'intercept':>11}{'coef error':>12}")
     lines = {}
     for name, loss in losses.items():
@@ -77,14 +78,22 @@ def main():
 
     fig, ax = plt.subplots(figsize=(7, 5))
     ax.scatter(X_train[~outliers, 0], y_train[~outliers], s=10, color="0.6", label="inliers")
-    ax.scatter(X_train[outliers, 0], y_train[outliers], s=14, color="tab:red", marker="x",
-               label="outliers (10%)")
+    ax.scatter(
+        X_train[outliers, 0],
+        y_train[outliers],
+        s=14,
+        color="tab:red",
+        marker="x",
+        label="outliers (10%)",
+    )
     grid = np.linspace(0, 10, 2)
     # Huber and absolute nearly coincide with the true line: wide, thin and dashed
     # strokes keep all of them visible.
-    styles = {"squared": dict(color="tab:orange", lw=2.5),
-              "huber": dict(color="tab:blue", lw=6, alpha=0.5),
-              "absolute": dict(color="tab:green", lw=2.5, ls="-.")}
+    styles = {
+        "squared": dict(color="tab:orange", lw=2.5),
+        "huber": dict(color="tab:blue", lw=6, alpha=0.5),
+        "absolute": dict(color="tab:green", lw=2.5, ls="-."),
+    }
     for name, (slope, intercept) in lines.items():
         ax.plot(grid, intercept + slope * grid, label=f"{name} loss", **styles[name])
     ax.plot(grid, TRUE_INTERCEPT + TRUE_SLOPE * grid, "k:", lw=1.5, label="true line")

@@ -62,8 +62,15 @@ def _partition(objective, envelope, output):
     base, width = envelope.base, envelope.width
     slopes, on_piece = np.empty(objective.Y.shape[0]), np.empty(objective.Y.shape[0])
     free_term = 0.0
-    pinned = {"mask": [], "rows": [], "kinks": [], "offsets": [], "weights": [], "low": [],
-              "high": []}
+    pinned = {
+        "mask": [],
+        "rows": [],
+        "kinks": [],
+        "offsets": [],
+        "weights": [],
+        "low": [],
+        "high": [],
+    }
     for rows, targets, raw, weight, part in _chunks(objective, output):
         closest_all = base.proximal(targets, raw, width)
         closest = closest_all[:, output]
@@ -73,13 +80,15 @@ def _partition(objective, envelope, output):
         free_term = free_term + rows[~at_kink].T @ (weight[~at_kink] * slopes[part][~at_kink])
         kink = closest[at_kink]
         shift = 1e-9 * (1 + np.abs(kink))
-        for key, value in (("mask", at_kink), ("rows", rows[at_kink]), ("kinks", kink),
-                           ("offsets", raw[at_kink, output] - kink),
-                           ("weights", weight[at_kink]),
-                           ("low", _in_column(base.gradient, targets[at_kink], kink - shift,
-                                              output)),
-                           ("high", _in_column(base.gradient, targets[at_kink], kink + shift,
-                                               output))):
+        for key, value in (
+            ("mask", at_kink),
+            ("rows", rows[at_kink]),
+            ("kinks", kink),
+            ("offsets", raw[at_kink, output] - kink),
+            ("weights", weight[at_kink]),
+            ("low", _in_column(base.gradient, targets[at_kink], kink - shift, output)),
+            ("high", _in_column(base.gradient, targets[at_kink], kink + shift, output)),
+        ):
             pinned[key].append(value)
     pinned = {key: np.concatenate(parts) for key, parts in pinned.items()}
     pinned["index"] = np.flatnonzero(pinned.pop("mask"))
@@ -105,7 +114,8 @@ class _Partition:
         pinned = self.pinned
         self.slopes[pinned["index"][leaving]] = pinned[side][leaving]
         self.free_term = self.free_term + pinned["rows"][leaving].T @ (
-            pinned["weights"][leaving] * pinned[side][leaving])
+            pinned["weights"][leaving] * pinned[side][leaving]
+        )
         self.pinned = {key: value[~leaving] for key, value in pinned.items()}
 
     def keep_closest(self, count):
@@ -131,13 +141,16 @@ class _Partition:
         rows, weight = _dense_rows(objective, index)
         self.free_term = self.free_term - rows.T @ (weight * slope)
         shift = 1e-9 * (1 + np.abs(kink))
-        added = {"index": index, "rows": rows, "kinks": kink, "offsets": raw - kink,
-                 "weights": weight,
-                 "low": _in_column(base.gradient, targets, kink - shift, output),
-                 "high": _in_column(base.gradient, targets, kink + shift, output)}
-        self.pinned = {key: np.concatenate([self.pinned[key], added[key]])
-                       for key in self.pinned}
-
+        added = {
+            "index": index,
+            "rows": rows,
+            "kinks": kink,
+            "offsets": raw - kink,
+            "weights": weight,
+            "low": _in_column(base.gradient, targets, kink - shift, output),
+            "high": _in_column(base.gradient, targets, kink + shift, output),
+        }
+        self.pinned = {key: np.concatenate([self.pinned[key], added[key]]) for key in self.pinned}
 
 
 def _solve_optimality_conditions(objective, free_term, pinned):
@@ -152,8 +165,7 @@ def _solve_optimality_conditions(objective, free_term, pinned):
     system[n_parameters:, :n_parameters] = pinned["rows"]
     right = np.concatenate([-free_term, pinned["kinks"]])
     solution = np.linalg.lstsq(system, right, rcond=None)[0]
-    if not np.allclose(system @ solution, right, rtol=1e-8,
-                       atol=1e-8 * (1 + np.abs(right).max())):
+    if not np.allclose(system @ solution, right, rtol=1e-8, atol=1e-8 * (1 + np.abs(right).max())):
         return None
     return solution[:n_parameters], solution[n_parameters:]
 
@@ -179,8 +191,7 @@ def exact_solution(objective, envelope, output, max_rounds=30, rtol=1e-9):
     for _ in range(max_rounds):
         if len(partition.pinned["kinks"]) > n_parameters:
             partition.keep_closest(n_parameters)
-        solved = _solve_optimality_conditions(objective, partition.free_term,
-                                              partition.pinned)
+        solved = _solve_optimality_conditions(objective, partition.free_term, partition.pinned)
         if solved is None:
             break
         parameters, subgradient = solved
@@ -191,7 +202,7 @@ def exact_solution(objective, envelope, output, max_rounds=30, rtol=1e-9):
             partition.release(below, "low")
             partition.release(above[~below], "high")
             continue
-        state.coef[:, output] = parameters[:state.coef.shape[0]]
+        state.coef[:, output] = parameters[: state.coef.shape[0]]
         if objective.fit_intercept:
             state.intercept[output] = parameters[-1]
         crossed, raw = _crossings(objective, envelope.base, partition, output)

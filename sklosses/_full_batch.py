@@ -131,18 +131,19 @@ class _Objective:
         bounds = None
         if self.split:
             bounds = [(0, None)] * (2 * self.n_coef) + [(None, None)] * (
-                len(self.state.intercept) * self.fit_intercept)
+                len(self.state.intercept) * self.fit_intercept
+            )
         return np.concatenate(parts) / self.length, bounds
 
     def load(self, x):
         """Set the state's iterate to the normalised parameters ``x``."""
         x = x * self.length
-        u = x[:self.n_coef]
+        u = x[: self.n_coef]
         if self.split:
-            u = u - x[self.n_coef:2 * self.n_coef]
+            u = u - x[self.n_coef : 2 * self.n_coef]
         self.state.coef[...] = u.reshape(self.state.coef.shape)
         if self.fit_intercept:
-            self.state.intercept[...] = x[-len(self.state.intercept):]
+            self.state.intercept[...] = x[-len(self.state.intercept) :]
 
     def share(self, loss):
         """The penalty's weight, and the loss's per output column (see ``penalty_share``)."""
@@ -155,11 +156,13 @@ class _Objective:
         n_samples = self.Y.shape[0]
         share = self.share(loss)
         loss_sums, coef_gradient, intercept_gradient = full_gradient(
-            self.X, self.Y, self.sample_weight, loss, self.state, batch_size=CHUNK_ROWS)
+            self.X, self.Y, self.sample_weight, loss, self.state, batch_size=CHUNK_ROWS
+        )
         u = self.state.coef.astype(np.float64)
         coef = u * self.inverse_scale
-        penalties = (0.5 * self.penalty.l2 * np.einsum("ij,ij->j", coef, coef)
-                     + self.penalty.l1 * np.abs(coef).sum(axis=0))
+        penalties = 0.5 * self.penalty.l2 * np.einsum(
+            "ij,ij->j", coef, coef
+        ) + self.penalty.l1 * np.abs(coef).sum(axis=0)
         if len(loss_sums) < len(penalties):  # a coupled loss: one value for all outputs
             penalties = penalties.sum(keepdims=True)
         self.values = (loss_sums / n_samples + share * penalties) / self.scale
@@ -170,8 +173,9 @@ class _Objective:
         coef_gradient += share * self.penalty.l2 * coef * self.inverse_scale
         parts = [coef_gradient.ravel()]
         if self.split:
-            l1_gradient = (share * self.penalty.l1 * np.broadcast_to(
-                self.inverse_scale, u.shape)).ravel()
+            l1_gradient = (
+                share * self.penalty.l1 * np.broadcast_to(self.inverse_scale, u.shape)
+            ).ravel()
             parts = [parts[0] + l1_gradient, -parts[0] + l1_gradient]
         if self.fit_intercept:
             parts.append(intercept_gradient * (share / n_samples))
@@ -198,17 +202,27 @@ def _minimise(objective, loss, x, bounds, tol, max_iter):
 
 
 def _lbfgs(objective, loss, x, bounds, tol, max_iter):
-    result = minimize(objective, x, args=(loss,), jac=True, method="L-BFGS-B", bounds=bounds,
-                      options={"maxiter": max_iter, "maxcor": 20, "ftol": FTOL_SHARE * tol,
-                               "gtol": GTOL_SHARE * tol})
+    result = minimize(
+        objective,
+        x,
+        args=(loss,),
+        jac=True,
+        method="L-BFGS-B",
+        bounds=bounds,
+        options={
+            "maxiter": max_iter,
+            "maxcor": 20,
+            "ftol": FTOL_SHARE * tol,
+            "gtol": GTOL_SHARE * tol,
+        },
+    )
     optimality = _projected_gradient_norm(result.x, result.jac, bounds)
     # status 2 (no further decrease in the line search) happens at the floor of the
     # arithmetic, which is converged for our purposes
     return result.x, result.nit, optimality, result.status != 1
 
 
-def minimise_full_batch(X, Y, sample_weight, loss, penalty, state, *, fit_intercept, tol,
-                        max_iter):
+def minimise_full_batch(X, Y, sample_weight, loss, penalty, state, *, fit_intercept, tol, max_iter):
     """Minimise the objective from the iterate of ``state``, which is updated in place.
 
     Parameters
@@ -232,22 +246,54 @@ def minimise_full_batch(X, Y, sample_weight, loss, penalty, state, *, fit_interc
     """
     if X.shape[0] * (X.shape[1] + 1) <= ONE_THREAD_BELOW:
         with threadpool_limits(limits=1, user_api="blas"):
-            return _minimise_full_batch(X, Y, sample_weight, loss, penalty, state,
-                                        fit_intercept=fit_intercept, tol=tol,
-                                        max_iter=max_iter)
-    return _minimise_full_batch(X, Y, sample_weight, loss, penalty, state,
-                                fit_intercept=fit_intercept, tol=tol, max_iter=max_iter)
+            return _minimise_full_batch(
+                X,
+                Y,
+                sample_weight,
+                loss,
+                penalty,
+                state,
+                fit_intercept=fit_intercept,
+                tol=tol,
+                max_iter=max_iter,
+            )
+    return _minimise_full_batch(
+        X,
+        Y,
+        sample_weight,
+        loss,
+        penalty,
+        state,
+        fit_intercept=fit_intercept,
+        tol=tol,
+        max_iter=max_iter,
+    )
 
 
-def _minimise_full_batch(X, Y, sample_weight, loss, penalty, state, *, fit_intercept, tol,
-                         max_iter):
+def _minimise_full_batch(
+    X, Y, sample_weight, loss, penalty, state, *, fit_intercept, tol, max_iter
+):
     if state.coef.dtype != np.float64:
         # float32 data is read as it is, but the phase works in float64: its line
         # searches and optimality conditions need more than float32's 7 digits
-        working = SGDState(state.coef.astype(np.float64), state.intercept.astype(np.float64),
-                           state.eta, state.preconditioner, curvature=state.curvature)
-        result = _minimise_full_batch(X, Y, sample_weight, loss, penalty, working,
-                                      fit_intercept=fit_intercept, tol=tol, max_iter=max_iter)
+        working = SGDState(
+            state.coef.astype(np.float64),
+            state.intercept.astype(np.float64),
+            state.eta,
+            state.preconditioner,
+            curvature=state.curvature,
+        )
+        result = _minimise_full_batch(
+            X,
+            Y,
+            sample_weight,
+            loss,
+            penalty,
+            working,
+            fit_intercept=fit_intercept,
+            tol=tol,
+            max_iter=max_iter,
+        )
         state.coef[...], state.intercept[...] = working.coef, working.intercept
         return result
     objective = _Objective(X, Y, sample_weight, penalty, state, fit_intercept)
@@ -268,8 +314,9 @@ def _continuation(objective, loss, x, bounds, curvature, tol, max_iter):
     an output solved exactly is left alone by the later stages."""
     width, total_iter = 0.1 / curvature, 0
     n_outputs = objective.Y.shape[1] if loss.elementwise else 1
-    exact_applies = newton_applies(MoreauEnvelope(loss, width), objective.penalty,
-                                   objective.X.shape[1])
+    exact_applies = newton_applies(
+        MoreauEnvelope(loss, width), objective.penalty, objective.X.shape[1]
+    )
 
     def solve_exactly(envelope):
         for output in np.flatnonzero(~objective.frozen):
@@ -285,8 +332,7 @@ def _continuation(objective, loss, x, bounds, curvature, tol, max_iter):
             x = solve_exactly(envelope)
             if objective.frozen.all():
                 break
-        x, n_iter, optimality, converged = _minimise(objective, envelope, x, bounds, tol,
-                                                     max_iter)
+        x, n_iter, optimality, converged = _minimise(objective, envelope, x, bounds, tol, max_iter)
         total_iter += n_iter
         if exact_applies:
             x = solve_exactly(envelope)
@@ -295,7 +341,8 @@ def _continuation(objective, loss, x, bounds, curvature, tol, max_iter):
         objective.value(x, envelope)
         unsolved = ~objective.frozen if exact_applies else np.ones(n_outputs, dtype=bool)
         gap = float((exact_parts - objective.values)[unsolved].sum()) / max(
-            float(exact_parts.sum()), np.finfo(np.float64).tiny)
+            float(exact_parts.sum()), np.finfo(np.float64).tiny
+        )
         if gap <= SMOOTHING_SHARE * tol:
             break
         width /= 10
@@ -303,5 +350,6 @@ def _continuation(objective, loss, x, bounds, curvature, tol, max_iter):
         optimality, gap, converged = 0.0, 0.0, True
         exact = objective.value(x, loss)
     objective.frozen[...] = False  # the last evaluation above left the state at x
-    return FullBatchResult(total_iter, optimality, gap,
-                           converged and gap <= SMOOTHING_SHARE * tol, exact)
+    return FullBatchResult(
+        total_iter, optimality, gap, converged and gap <= SMOOTHING_SHARE * tol, exact
+    )

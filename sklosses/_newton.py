@@ -25,8 +25,12 @@ CHUNK_ROWS = 16384
 def newton_applies(loss, penalty, n_features):
     """Whether the phase uses Newton: an elementwise loss with a ``hessian``, no L1 part
     in the penalty, and few enough features."""
-    return (loss.hessian is not None and loss.elementwise and not penalty.l1
-            and n_features + 1 <= MAX_PARAMETERS)
+    return (
+        loss.hessian is not None
+        and loss.elementwise
+        and not penalty.l1
+        and n_features + 1 <= MAX_PARAMETERS
+    )
 
 
 def _hessian_blocks(objective, loss, active):
@@ -41,12 +45,12 @@ def _hessian_blocks(objective, loss, active):
     blocks = np.zeros((n_outputs, size, size))
     n_features = X.shape[1]
     for start in range(0, n_samples, CHUNK_ROWS):
-        chunk = X[start:start + CHUNK_ROWS]
+        chunk = X[start : start + CHUNK_ROWS]
         chunk = chunk.toarray() if sp.issparse(chunk) else np.asarray(chunk, dtype=np.float64)
         raw = chunk @ coef + intercept
-        curvature = loss.hessian(Y[start:start + CHUNK_ROWS], raw).astype(np.float64)
+        curvature = loss.hessian(Y[start : start + CHUNK_ROWS], raw).astype(np.float64)
         if weight is not None:
-            curvature *= weight[start:start + CHUNK_ROWS, None]
+            curvature *= weight[start : start + CHUNK_ROWS, None]
         # only curved samples count: for the envelope of a kinked loss, the few near a kink
         curved = (curvature[:, active] > 0).any(axis=1)
         rows = preconditioner.standardised(chunk[curved])
@@ -81,7 +85,8 @@ def _newton_direction(objective, loss, gradient, active, damping):
             continue
         block = blocks[output]
         block[np.diag_indices_from(block)] += damping[output] + 1e-12 * max(
-            np.trace(block) / len(block), 1e-300)
+            np.trace(block) / len(block), 1e-300
+        )
         try:
             direction[indices] = -np.linalg.solve(block, gradient[indices])
         except np.linalg.LinAlgError:
@@ -95,10 +100,13 @@ def _shorter_step(step, slope, rise):
     objective is piecewise quadratic along the line for the envelope of a piecewise-linear
     loss, so the parabola is often exact."""
     curvature = rise - slope * step
-    return np.where(curvature > 0,
-                    np.clip(-slope * step**2 / (2 * np.where(curvature > 0, curvature, 1)),
-                            step / 10, step / 2),
-                    step / 2)
+    return np.where(
+        curvature > 0,
+        np.clip(
+            -slope * step**2 / (2 * np.where(curvature > 0, curvature, 1)), step / 10, step / 2
+        ),
+        step / 2,
+    )
 
 
 def newton(objective, loss, x, tolerance, max_iter):
@@ -142,7 +150,8 @@ def newton(objective, loss, x, tolerance, max_iter):
             objective(x, loss)
             return x, iteration - 1, float(np.max(np.abs(gradient))), True
         active &= steps > 0
-        damping = np.where(steps >= 1, damping / 10,
-                           np.where(steps < 0.1, np.maximum(10 * damping, 1e-4), damping))
+        damping = np.where(
+            steps >= 1, damping / 10, np.where(steps < 0.1, np.maximum(10 * damping, 1e-4), damping)
+        )
         x, gradient, values = trial, new_gradient, objective.values.copy()
     return x, max_iter, float(np.max(np.abs(gradient))), False

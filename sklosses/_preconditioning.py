@@ -136,8 +136,9 @@ class Preconditioner:
         new = Preconditioner.from_data(X, fit_intercept, rng)
         if self.mean is None:
             return new
-        merged = _merged_moments((self.count, self.mean, self.variance),
-                                 (new.count, new.mean, new.variance))
+        merged = _merged_moments(
+            (self.count, self.mean, self.variance), (new.count, new.mean, new.variance)
+        )
         return Preconditioner.from_moments(*merged, fit_intercept)
 
     def standardised(self, rows):
@@ -154,8 +155,7 @@ class Preconditioner:
 
     def parameters(self, coef, intercept):
         """The engine's ``(u, c)`` for a model ``(coef, intercept)``."""
-        return (coef / self.inverse_scale[:, None],
-                intercept + _vector_product(self.center, coef))
+        return (coef / self.inverse_scale[:, None], intercept + _vector_product(self.center, coef))
 
 
 def _column_moments(X, chunk_bytes=262144):
@@ -178,7 +178,7 @@ def _column_moments(X, chunk_bytes=262144):
     moments = (0, np.zeros(n_features), np.zeros(n_features))
     chunk_rows = max(1, chunk_bytes // (n_features * 8))
     for start in range(0, n_samples, chunk_rows):
-        chunk = np.array(X[start:start + chunk_rows], dtype=np.float64)
+        chunk = np.array(X[start : start + chunk_rows], dtype=np.float64)
         shift = chunk[0].copy()
         chunk -= shift
         chunk_mean = chunk.mean(axis=0)
@@ -196,14 +196,16 @@ def _sparse_column_moments(X, chunk_bytes):
     stored = np.bincount(X.indices[:nnz], minlength=n_features)
     total = np.zeros(n_features)
     for start in range(0, nnz, chunk):
-        total += np.bincount(X.indices[start:min(start + chunk, nnz)],
-                             weights=X.data[start:min(start + chunk, nnz)].astype(np.float64),
-                             minlength=n_features)
+        total += np.bincount(
+            X.indices[start : min(start + chunk, nnz)],
+            weights=X.data[start : min(start + chunk, nnz)].astype(np.float64),
+            minlength=n_features,
+        )
     mean = total / n_samples
     linear, square = np.zeros(n_features), np.zeros(n_features)
     for start in range(0, nnz, chunk):
-        indices = X.indices[start:min(start + chunk, nnz)]
-        deviation = X.data[start:min(start + chunk, nnz)].astype(np.float64) - mean[indices]
+        indices = X.indices[start : min(start + chunk, nnz)]
+        deviation = X.data[start : min(start + chunk, nnz)].astype(np.float64) - mean[indices]
         linear += np.bincount(indices, weights=deviation, minlength=n_features)
         square += np.bincount(indices, weights=deviation**2, minlength=n_features)
     implicit = n_samples - stored
@@ -244,6 +246,7 @@ def _raw_of_rate(loss, constants, output):
         with np.errstate(all="ignore"):
             value = np.asarray(inverse_link(row), dtype=np.float64)
         return float(value.reshape(row.shape)[0, output])
+
     return lambda rate: _increasing_inverse(probability, rate)
 
 
@@ -353,8 +356,13 @@ def best_constant(Y, sample_weight, loss, n_sample_rows=10000, rng=None):
                 raw = np.tile(constants, (len(targets), 1))
                 raw[:, output] = middle + offset
                 return np.average(loss.loss(targets, raw).sum(axis=1), weights=weight)
-            found = minimize_scalar(mean_loss, bounds=(-half_width, half_width),
-                                    method="bounded", options={"xatol": 2e-8 * half_width})
+
+            found = minimize_scalar(
+                mean_loss,
+                bounds=(-half_width, half_width),
+                method="bounded",
+                options={"xatol": 2e-8 * half_width},
+            )
             end = half_width if found.x > 0 else -half_width
             if mean_loss(end) <= found.fun:
                 constants[output] = upper if end > 0 else lower
@@ -375,26 +383,28 @@ def _squared_row_norms(X_sample, center, inverse_scale, chunk_bytes=262144):
     if sp.issparse(X_sample):
         X_sample = sp.csr_matrix(X_sample)
         shifted = center * inverse_scale
-        indices = X_sample.indices[:X_sample.indptr[-1]]
+        indices = X_sample.indices[: X_sample.indptr[-1]]
         rows = np.repeat(np.arange(n_rows), np.diff(X_sample.indptr))
-        scaled = (X_sample.data[:len(indices)].astype(np.float64) * inverse_scale[indices]
-                  - shifted[indices])
+        scaled = (
+            X_sample.data[: len(indices)].astype(np.float64) * inverse_scale[indices]
+            - shifted[indices]
+        )
         present = np.bincount(rows, weights=scaled**2, minlength=n_rows)
         absent = _vector_product(shifted, shifted) - np.bincount(
-            rows, weights=shifted[indices]**2, minlength=n_rows)
+            rows, weights=shifted[indices] ** 2, minlength=n_rows
+        )
         return present + np.maximum(absent, 0)
     norms = np.empty(n_rows)
     chunk_rows = max(1, chunk_bytes // (n_features * 8))
     for start in range(0, n_rows, chunk_rows):
-        chunk = np.array(X_sample[start:start + chunk_rows], dtype=np.float64)
+        chunk = np.array(X_sample[start : start + chunk_rows], dtype=np.float64)
         chunk -= center
         chunk *= inverse_scale
-        norms[start:start + chunk_rows] = np.einsum("ij,ij->i", chunk, chunk)
+        norms[start : start + chunk_rows] = np.einsum("ij,ij->i", chunk, chunk)
     return norms
 
 
-def _preconditioned_spectrum(X_sample, weight, preconditioner, fit_intercept, rng,
-                             n_power_iter=30):
+def _preconditioned_spectrum(X_sample, weight, preconditioner, fit_intercept, rng, n_power_iter=30):
     """Largest eigenvalue of ``mean_i s_i z_i z_i^T`` and largest ``s_i ||z_i||^2``.
 
     ``z_i`` is the preconditioned row ``(x_i - center) * inverse_scale``,
@@ -410,10 +420,15 @@ def _preconditioned_spectrum(X_sample, weight, preconditioner, fit_intercept, rn
     eigenvalue = 0.0
     for _ in range(n_power_iter):
         scaled = vector * inverse_scale
-        projection = weight * (np.asarray(X_sample @ scaled, dtype=np.float64).ravel()
-                               - _vector_product(center, scaled) + bias)
-        new_vector = (np.asarray(X_sample.T @ projection, dtype=np.float64).ravel()
-                      - center * projection.sum()) * inverse_scale
+        projection = weight * (
+            np.asarray(X_sample @ scaled, dtype=np.float64).ravel()
+            - _vector_product(center, scaled)
+            + bias
+        )
+        new_vector = (
+            np.asarray(X_sample.T @ projection, dtype=np.float64).ravel()
+            - center * projection.sum()
+        ) * inverse_scale
         new_vector /= len(weight)
         new_bias = projection.mean() if fit_intercept else 0.0
         norm = np.sqrt(_vector_product(new_vector, new_vector) + new_bias**2)
@@ -482,15 +497,26 @@ def loss_curvature(loss, Y, sample_weight, constant, n_sample_rows=10000, rng=No
         if hessian is not None:
             mean_curvature = np.average(hessian(targets, raw).mean(axis=1), weights=weight)
         else:
-            mean_curvature = (_mean_gradient(loss, targets, raw + length / 2, weight)
-                              - _mean_gradient(loss, targets, raw - length / 2, weight)) / length
+            mean_curvature = (
+                _mean_gradient(loss, targets, raw + length / 2, weight)
+                - _mean_gradient(loss, targets, raw - length / 2, weight)
+            ) / length
     if not np.isfinite(mean_curvature):
         mean_curvature = 0.0
     return float(max(1 / length, mean_curvature))
 
 
-def automatic_step_size(X, sample_weight, curvature, penalty, batch_size, preconditioner,
-                        fit_intercept, rng, n_sample_rows=1000):
+def automatic_step_size(
+    X,
+    sample_weight,
+    curvature,
+    penalty,
+    batch_size,
+    preconditioner,
+    fit_intercept,
+    rng,
+    n_sample_rows=1000,
+):
     """Step size ``1 / (L(b) + l2)`` from the loss smoothness and the data.
 
     ``L(b) = L_loss (c_1 lambda_max + c_2 R^2)`` is the expected smoothness of a
@@ -504,13 +530,15 @@ def automatic_step_size(X, sample_weight, curvature, penalty, batch_size, precon
     n_samples = X.shape[0]
     rows = np.sort(rng.choice(n_samples, size=min(n_samples, n_sample_rows), replace=False))
     weight = np.ones(len(rows)) if sample_weight is None else sample_weight[rows]
-    eigenvalue, max_norm = _preconditioned_spectrum(X[rows], weight, preconditioner,
-                                                    fit_intercept, rng)
+    eigenvalue, max_norm = _preconditioned_spectrum(
+        X[rows], weight, preconditioner, fit_intercept, rng
+    )
     if n_samples > 1:
         full_batch_part = n_samples * (batch_size - 1) / (batch_size * (n_samples - 1))
         single_part = (n_samples - batch_size) / (batch_size * (n_samples - 1))
     else:
         full_batch_part, single_part = 0.0, 1.0
     smoothness = curvature * (full_batch_part * eigenvalue + single_part * max_norm)
-    return 1.0 / (smoothness + penalty.l2 * float(np.max(preconditioner.inverse_scale))**2
-                  + 1e-12)
+    return 1.0 / (
+        smoothness + penalty.l2 * float(np.max(preconditioner.inverse_scale)) ** 2 + 1e-12
+    )

@@ -123,7 +123,8 @@ class Stopping:
         if self.tol is None:
             return False
         if self.best_score == -np.inf or (
-                score >= self.best_score + self.tol * max(1.0, abs(self.best_score))):
+            score >= self.best_score + self.tol * max(1.0, abs(self.best_score))
+        ):
             self.epochs_without_improvement = 0
         else:
             self.epochs_without_improvement += 1
@@ -163,8 +164,12 @@ class SGDState:
 
     @classmethod
     def zeros(cls, n_features, n_outputs, dtype, eta, preconditioner):
-        return cls(np.zeros((n_features, n_outputs), dtype=dtype),
-                   np.zeros(n_outputs, dtype=dtype), eta, preconditioner)
+        return cls(
+            np.zeros((n_features, n_outputs), dtype=dtype),
+            np.zeros(n_outputs, dtype=dtype),
+            eta,
+            preconditioner,
+        )
 
     def model(self):
         """``(coef, intercept)`` to predict with: the average once averaging started."""
@@ -183,7 +188,8 @@ class SGDState:
         self.start_from(*old.coefficients(self.coef, self.intercept))
         if self.average_coef is not None:
             self.average_coef[...], self.average_intercept[...] = preconditioner.parameters(
-                *old.coefficients(self.average_coef, self.average_intercept))
+                *old.coefficients(self.average_coef, self.average_intercept)
+            )
 
     def adopt_average(self):
         """Make the running average the iterate, and stop averaging."""
@@ -193,14 +199,24 @@ class SGDState:
             self.n_averaged = 0
 
     def copy_iterate(self):
-        return (self.coef.copy(), self.intercept.copy(),
-                None if self.average_coef is None else self.average_coef.copy(),
-                None if self.average_intercept is None else self.average_intercept.copy(),
-                self.n_averaged, self.t)
+        return (
+            self.coef.copy(),
+            self.intercept.copy(),
+            None if self.average_coef is None else self.average_coef.copy(),
+            None if self.average_intercept is None else self.average_intercept.copy(),
+            self.n_averaged,
+            self.t,
+        )
 
     def restore_iterate(self, saved):
-        (self.coef, self.intercept, self.average_coef, self.average_intercept,
-         self.n_averaged, self.t) = saved
+        (
+            self.coef,
+            self.intercept,
+            self.average_coef,
+            self.average_intercept,
+            self.n_averaged,
+            self.t,
+        ) = saved
 
 
 def mix_states(start, states, weights):
@@ -226,20 +242,23 @@ def mix_states(start, states, weights):
     """
     weights = np.asarray(weights, dtype=float) / np.sum(weights)
     main = states[int(np.argmax(weights))]
-    models = [state.preconditioner.coefficients(state.coef, state.intercept)
-              for state in states]
+    models = [state.preconditioner.coefficients(state.coef, state.intercept) for state in states]
     coef = sum(w * model[0] for w, model in zip(weights, models, strict=True))
     intercept = sum(w * model[1] for w, model in zip(weights, models, strict=True))
-    mixed = SGDState.zeros(*main.coef.shape, main.coef.dtype,
-                           eta=min(state.eta for state in states),
-                           preconditioner=main.preconditioner)
+    mixed = SGDState.zeros(
+        *main.coef.shape,
+        main.coef.dtype,
+        eta=min(state.eta for state in states),
+        preconditioner=main.preconditioner,
+    )
     mixed.start_from(coef, intercept)
     mixed.curvature = float(np.dot(weights, [state.curvature for state in states]))
     start_t, start_averaged = (1.0, 0) if start is None else (start.t, start.n_averaged)
     mixed.t = start_t + sum(state.t - start_t for state in states)
     mixed.epochs_seen = max(state.epochs_seen for state in states)
     mixed.loss_curve = ([] if start is None else list(start.loss_curve)) + [
-        float(np.dot(weights, [state.loss_curve[-1] for state in states]))]
+        float(np.dot(weights, [state.loss_curve[-1] for state in states]))
+    ]
     n_averaged = sum(state.n_averaged for state in states) - (len(states) - 1) * start_averaged
     if n_averaged > 0:
         averaged = [(state.n_averaged, *state.model()) for state in states if state.n_averaged]
@@ -248,8 +267,9 @@ def mix_states(start, states, weights):
         average_coef = sum(count * coef for count, coef, _ in averaged) / n_averaged
         average_intercept = sum(count * intercept for count, _, intercept in averaged)
         mixed.average_coef, mixed.average_intercept = (
-            part.astype(main.coef.dtype) for part in main.preconditioner.parameters(
-                average_coef, average_intercept / n_averaged))
+            part.astype(main.coef.dtype)
+            for part in main.preconditioner.parameters(average_coef, average_intercept / n_averaged)
+        )
         mixed.n_averaged = n_averaged
     return mixed
 
@@ -284,11 +304,12 @@ class BatchPlan:
     def view(self, array, batch):
         """Batch ``batch`` of a C-contiguous array, as a view."""
         if batch == self.n_strided:
-            return array[self.n_covered:]
-        segments = array[:self.n_covered].reshape(
-            self.blocks_per_batch, self.segment_rows, *array.shape[1:])
+            return array[self.n_covered :]
+        segments = array[: self.n_covered].reshape(
+            self.blocks_per_batch, self.segment_rows, *array.shape[1:]
+        )
         start = batch * self.block_rows
-        return segments[:, start:start + self.block_rows]
+        return segments[:, start : start + self.block_rows]
 
     def rows(self, batch):
         """Row indices of batch ``batch`` (for inputs that cannot be viewed)."""
@@ -312,7 +333,7 @@ def _take_batch(X, plan, batch, buffer):
     if buffer is None:
         return plan.view(X, batch)
     rows = plan.rows(batch)
-    return np.take(X, rows, axis=0, out=buffer[:len(rows)])
+    return np.take(X, rows, axis=0, out=buffer[: len(rows)])
 
 
 def _transposed_product(X_batch, gradient):
@@ -372,8 +393,7 @@ def _parameter_gradient(X_batch, gradient, preconditioner):
     return coef_gradient, gradient_sum
 
 
-def _proximal_step(state, penalty, coef_gradient, intercept_gradient, step_size,
-                   fit_intercept):
+def _proximal_step(state, penalty, coef_gradient, intercept_gradient, step_size, fit_intercept):
     """``u <- prox(u - step_size * coef_gradient)``, ``c <- c - step_size * ...``."""
     inverse_scale = state.preconditioner.inverse_scale.astype(state.coef.dtype, copy=False)
     penalty.shrink(state.coef, step_size, inverse_scale)
@@ -383,8 +403,22 @@ def _proximal_step(state, penalty, coef_gradient, intercept_gradient, step_size,
         state.intercept -= step_size * intercept_gradient
 
 
-def run_epoch(X, Y, sample_weight, loss, penalty, schedule, state, *, plan,
-              fit_intercept, shuffle, rng, average_start, smooth):
+def run_epoch(
+    X,
+    Y,
+    sample_weight,
+    loss,
+    penalty,
+    schedule,
+    state,
+    *,
+    plan,
+    fit_intercept,
+    shuffle,
+    rng,
+    average_start,
+    smooth,
+):
     """One pass over the data; returns the weighted mean objective seen on the way.
 
     For one-vs-rest outputs the objective is the mean of the per-class
@@ -399,15 +433,23 @@ def run_epoch(X, Y, sample_weight, loss, penalty, schedule, state, *, plan,
     """
     weighted_loss_sum = 0.0
     share = penalty_share(loss, Y.shape[1])
-    batches = _batch_gradients(X, Y, sample_weight, loss, state, plan,
-                               plan.order(shuffle, rng), _gather_buffer(X, plan))
+    batches = _batch_gradients(
+        X, Y, sample_weight, loss, state, plan, plan.order(shuffle, rng), _gather_buffer(X, plan)
+    )
     for X_batch, gradient, batch_loss in batches:
         weighted_loss_sum += float(batch_loss.sum())
-        coef_gradient, intercept_gradient = _parameter_gradient(X_batch, gradient,
-                                                                state.preconditioner)
+        coef_gradient, intercept_gradient = _parameter_gradient(
+            X_batch, gradient, state.preconditioner
+        )
         step_size = schedule.step_size(state, smooth)
-        _proximal_step(state, penalty, coef_gradient / plan.batch_size,
-                       intercept_gradient / plan.batch_size, step_size, fit_intercept)
+        _proximal_step(
+            state,
+            penalty,
+            coef_gradient / plan.batch_size,
+            intercept_gradient / plan.batch_size,
+            step_size,
+            fit_intercept,
+        )
         state.t += gradient.size // gradient.shape[-1]
         if average_start is not None and state.t >= average_start:
             _update_average(state)
@@ -434,11 +476,13 @@ def full_gradient(X, Y, sample_weight, loss, state, *, batch_size):
     loss_sum = 0.0
     coef_gradient = np.zeros(state.coef.shape)
     intercept_gradient = np.zeros(state.intercept.shape)
-    batches = _batch_gradients(X, Y, sample_weight, loss, state, plan,
-                               plan.order(False, None), _gather_buffer(X, plan))
+    batches = _batch_gradients(
+        X, Y, sample_weight, loss, state, plan, plan.order(False, None), _gather_buffer(X, plan)
+    )
     for X_batch, gradient, batch_loss in batches:
         batch_coef_gradient, batch_intercept_gradient = _parameter_gradient(
-            X_batch, gradient, state.preconditioner)
+            X_batch, gradient, state.preconditioner
+        )
         loss_sum += batch_loss
         coef_gradient += batch_coef_gradient
         intercept_gradient += batch_intercept_gradient
@@ -459,8 +503,9 @@ def objective_of_model(X, Y, sample_weight, loss, penalty, model, *, batch_size)
     coef, intercept = model
     state = SGDState(coef, intercept, 0.0, Preconditioner.identity(X.shape[1]))
     loss_sums, _, _ = full_gradient(X, Y, sample_weight, loss, state, batch_size=batch_size)
-    return (float(loss_sums.sum()) / X.shape[0]
-            + penalty_share(loss, Y.shape[1]) * penalty.value(coef))
+    return float(loss_sums.sum()) / X.shape[0] + penalty_share(loss, Y.shape[1]) * penalty.value(
+        coef
+    )
 
 
 def sparse_average(X, Y, sample_weight, loss, penalty, state, *, batch_size, fit_intercept):
@@ -475,17 +520,31 @@ def sparse_average(X, Y, sample_weight, loss, penalty, state, *, batch_size, fit
     """
     # the worst-case curvature where there is one: a single full step must not overshoot
     curvature = state.curvature if loss.smoothness is None else loss.smoothness
-    step_size = automatic_step_size(X, sample_weight, curvature, penalty, X.shape[0],
-                                    state.preconditioner, fit_intercept,
-                                    np.random.default_rng(0))
-    polished = SGDState(state.average_coef.copy(), state.average_intercept.copy(), state.eta,
-                        state.preconditioner)
-    _, coef_gradient, intercept_gradient = full_gradient(X, Y, sample_weight, loss, polished,
-                                                         batch_size=batch_size)
+    step_size = automatic_step_size(
+        X,
+        sample_weight,
+        curvature,
+        penalty,
+        X.shape[0],
+        state.preconditioner,
+        fit_intercept,
+        np.random.default_rng(0),
+    )
+    polished = SGDState(
+        state.average_coef.copy(), state.average_intercept.copy(), state.eta, state.preconditioner
+    )
+    _, coef_gradient, intercept_gradient = full_gradient(
+        X, Y, sample_weight, loss, polished, batch_size=batch_size
+    )
     with np.errstate(all="ignore"):
-        _proximal_step(polished, penalty, (coef_gradient / X.shape[0]).astype(polished.coef.dtype),
-                       (intercept_gradient / X.shape[0]).astype(polished.coef.dtype),
-                       step_size, fit_intercept)
+        _proximal_step(
+            polished,
+            penalty,
+            (coef_gradient / X.shape[0]).astype(polished.coef.dtype),
+            (intercept_gradient / X.shape[0]).astype(polished.coef.dtype),
+            step_size,
+            fit_intercept,
+        )
     return polished.model()
 
 
@@ -506,15 +565,34 @@ class DivergenceError(ValueError):
 
 def _diverged(state, objective, reference_objective):
     """Non-finite values, or an objective 1e8 times above the reference (and above 1)."""
-    if not (np.isfinite(objective) and np.isfinite(state.coef).all()
-            and np.isfinite(state.intercept).all()):
+    if not (
+        np.isfinite(objective)
+        and np.isfinite(state.coef).all()
+        and np.isfinite(state.intercept).all()
+    ):
         return True
     return reference_objective is not None and objective > 1e8 * max(1.0, reference_objective)
 
 
-def run_sgd(X, Y, sample_weight, loss, penalty, schedule, stopping, state, *, batch_size,
-            fit_intercept=True, shuffle=True, rng, average_start=None, max_epochs=None,
-            validation_score=None, verbose=0):
+def run_sgd(
+    X,
+    Y,
+    sample_weight,
+    loss,
+    penalty,
+    schedule,
+    stopping,
+    state,
+    *,
+    batch_size,
+    fit_intercept=True,
+    shuffle=True,
+    rng,
+    average_start=None,
+    max_epochs=None,
+    validation_score=None,
+    verbose=0,
+):
     """Run epochs until the stopping rule, ``max_epochs`` or ``stopping.max_iter``.
 
     Parameters
@@ -561,10 +639,21 @@ def run_sgd(X, Y, sample_weight, loss, penalty, schedule, stopping, state, *, ba
         saved = state.copy_iterate()
         for _ in range(11):
             with np.errstate(all="ignore"):
-                objective = run_epoch(X, Y, sample_weight, loss, penalty, schedule, state,
-                                      plan=plan, fit_intercept=fit_intercept,
-                                      shuffle=shuffle, rng=rng, average_start=average_start,
-                                      smooth=smooth)
+                objective = run_epoch(
+                    X,
+                    Y,
+                    sample_weight,
+                    loss,
+                    penalty,
+                    schedule,
+                    state,
+                    plan=plan,
+                    fit_intercept=fit_intercept,
+                    shuffle=shuffle,
+                    rng=rng,
+                    average_start=average_start,
+                    smooth=smooth,
+                )
             if not _diverged(state, objective, reference_objective):
                 break
             if schedule.learning_rate != "auto":
@@ -593,8 +682,11 @@ def run_sgd(X, Y, sample_weight, loss, penalty, schedule, stopping, state, *, ba
             if validation_score is not None:
                 message += f", validation score {score:.6g}"
             step_size = schedule.step_size(state, smooth)
-            print(f"{message}, step size {step_size:.3g}, "
-                  f"elapsed {time.perf_counter() - start_time:.2f} s", flush=True)
+            print(
+                f"{message}, step size {step_size:.3g}, "
+                f"elapsed {time.perf_counter() - start_time:.2f} s",
+                flush=True,
+            )
         if stopping.stalled(score):
             if schedule.learning_rate == "adaptive" and state.eta > 1e-6:
                 state.eta /= 5

@@ -48,21 +48,21 @@ class MoreauEnvelope(Loss):
 
     def loss(self, y_true, raw_prediction):
         closest = self.base.proximal(y_true, raw_prediction, self.width)
-        return (self.base.loss(y_true, closest)
-                + (closest - raw_prediction) ** 2 / (2 * self.width)).astype(
-                    raw_prediction.dtype, copy=False)
+        return (
+            self.base.loss(y_true, closest) + (closest - raw_prediction) ** 2 / (2 * self.width)
+        ).astype(raw_prediction.dtype, copy=False)
 
     def gradient(self, y_true, raw_prediction):
         closest = self.base.proximal(y_true, raw_prediction, self.width)
-        return ((raw_prediction - closest) / self.width).astype(raw_prediction.dtype,
-                                                                copy=False)
+        return ((raw_prediction - closest) / self.width).astype(raw_prediction.dtype, copy=False)
 
     def hessian(self, y_true, raw_prediction):
         """``(1 - d prox / d raw) / width``, the derivative of the proximal point taken by
         central differences (exact for the piecewise-linear proximal operators of the
         non-smooth losses, away from their breakpoints)."""
         step = 1e-4 * self.width
-        moved = (self.base.proximal(y_true, raw_prediction + step, self.width)
-                 - self.base.proximal(y_true, raw_prediction - step, self.width))
+        moved = self.base.proximal(y_true, raw_prediction + step, self.width) - self.base.proximal(
+            y_true, raw_prediction - step, self.width
+        )
         curvature = (1 - moved / (2 * step)) / self.width
         return np.clip(curvature, 0, 1 / self.width).astype(raw_prediction.dtype, copy=False)

@@ -16,12 +16,11 @@ def check_sample_weight(sample_weight, n_samples, dtype=np.float64, *, positive_
         return None
     if isinstance(sample_weight, Real):
         sample_weight = np.full(n_samples, sample_weight)
-    sample_weight = check_array(sample_weight, ensure_2d=False, dtype=dtype,
-                                input_name="sample_weight")
+    sample_weight = check_array(
+        sample_weight, ensure_2d=False, dtype=dtype, input_name="sample_weight"
+    )
     if sample_weight.shape != (n_samples,):
-        raise ValueError(
-            f"sample_weight has shape {sample_weight.shape}, expected ({n_samples},)."
-        )
+        raise ValueError(f"sample_weight has shape {sample_weight.shape}, expected ({n_samples},).")
     if (sample_weight < 0).any():
         raise ValueError("sample_weight must be non-negative.")
     if positive_sum and not sample_weight.sum() > 0:

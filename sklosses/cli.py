@@ -40,26 +40,40 @@ class CLIError(Exception):
 # ----------------------------------------------------------------------------- parsing
 def _build_parser():
     parser = argparse.ArgumentParser(
-        prog=_PROG, description="Compare the losses of sklosses on a data set.")
+        prog=_PROG, description="Compare the losses of sklosses on a data set."
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
     compare = commands.add_parser(
-        "compare", help="cross-validate one SGD model per applicable loss",
+        "compare",
+        help="cross-validate one SGD model per applicable loss",
         description="Cross-validate one SGD model per applicable loss and print a table of "
-                    "every applicable metric (mean +/- std over folds). Without DATA.csv an "
-                    "embedded scikit-learn data set is used (diabetes for regression, breast "
-                    "cancer for classification).")
+        "every applicable metric (mean +/- std over folds). Without DATA.csv an "
+        "embedded scikit-learn data set is used (diabetes for regression, breast "
+        "cancer for classification).",
+    )
     compare.add_argument("data", nargs="?", metavar="DATA.csv", help="a CSV file (optional)")
     compare.add_argument("--target", help="name of the target column of DATA.csv")
-    compare.add_argument("--task", choices=["regression", "classification"],
-                         help="detected from the target when not given")
-    compare.add_argument("--losses", nargs="+", metavar="NAME",
-                         help="restrict to these losses (default: every applicable loss)")
+    compare.add_argument(
+        "--task",
+        choices=["regression", "classification"],
+        help="detected from the target when not given",
+    )
+    compare.add_argument(
+        "--losses",
+        nargs="+",
+        metavar="NAME",
+        help="restrict to these losses (default: every applicable loss)",
+    )
     compare.add_argument("--cv", type=int, default=5, help="number of folds (default: 5)")
     compare.add_argument("--plot", metavar="OUT.png", help="write a heatmap of the results")
     compare.add_argument("--json", metavar="OUT.json", help="write the results as JSON")
-    compare.add_argument("--random-state", type=int, default=0,
-                         help="seed of the folds and the estimators (default: 0)")
+    compare.add_argument(
+        "--random-state",
+        type=int,
+        default=0,
+        help="seed of the folds and the estimators (default: 0)",
+    )
     return parser
 
 
@@ -84,8 +98,11 @@ def _default_data(task):
         name, bunch = "diabetes", load_diabetes()
     else:
         name, bunch = "breast_cancer", load_breast_cancer()
-    description = {"source": f"sklearn.datasets.load_{name}", "n_samples": int(bunch.data.shape[0]),
-                   "n_features": int(bunch.data.shape[1])}
+    description = {
+        "source": f"sklearn.datasets.load_{name}",
+        "n_samples": int(bunch.data.shape[0]),
+        "n_features": int(bunch.data.shape[1]),
+    }
     return _Data(bunch.data, bunch.target, task, StandardScaler(), description)
 
 
@@ -127,8 +144,10 @@ def _csv_data(path, target, task):
 
     frame = _read_csv(path)
     if target is None:
-        raise CLIError(f"--target COL is required with a CSV file; columns: "
-                       f"{', '.join(map(str, frame.columns))}")
+        raise CLIError(
+            f"--target COL is required with a CSV file; columns: "
+            f"{', '.join(map(str, frame.columns))}"
+        )
     if target not in frame.columns:
         columns = ", ".join(map(str, frame.columns))
         raise CLIError(f"target column {target!r} is not in {path}; columns: {columns}")
@@ -142,30 +161,41 @@ def _csv_data(path, target, task):
     task = task or _detect_task(y)
     if task == "regression":
         if is_bool_dtype(y) or not is_numeric_dtype(y):
-            raise CLIError(f"--task regression needs a numeric target; column {target!r} "
-                           f"has dtype {y.dtype}")
+            raise CLIError(
+                f"--task regression needs a numeric target; column {target!r} has dtype {y.dtype}"
+            )
         y = y.to_numpy(dtype=float)
     else:
         y = y.to_numpy()
         if y.dtype == object:
             y = y.astype(str)
-    numeric = [c for c in X.columns
-               if is_numeric_dtype(X[c]) and not is_bool_dtype(X[c])]
+    numeric = [c for c in X.columns if is_numeric_dtype(X[c]) and not is_bool_dtype(X[c])]
     categorical = [c for c in X.columns if c not in numeric]
     X = X.copy()
     for column in categorical:  # mixed/bool columns become strings the encoder accepts
         X[column] = X[column].astype(object).where(X[column].notna(), np.nan)
         X[column] = X[column].map(lambda v: v if v is np.nan else str(v))
-    preprocessor = ColumnTransformer([
-        ("numeric", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), numeric),
-        ("categorical", make_pipeline(SimpleImputer(strategy="most_frequent"),
-                                      OneHotEncoder(handle_unknown="ignore")), categorical),
-    ])
-    description = {"source": os.path.abspath(path), "target": target,
-                   "n_samples": int(len(frame)), "n_features": int(X.shape[1]),
-                   "numeric_columns": [str(c) for c in numeric],
-                   "categorical_columns": [str(c) for c in categorical],
-                   "rows_dropped_missing_target": n_dropped}
+    preprocessor = ColumnTransformer(
+        [
+            ("numeric", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), numeric),
+            (
+                "categorical",
+                make_pipeline(
+                    SimpleImputer(strategy="most_frequent"), OneHotEncoder(handle_unknown="ignore")
+                ),
+                categorical,
+            ),
+        ]
+    )
+    description = {
+        "source": os.path.abspath(path),
+        "target": target,
+        "n_samples": int(len(frame)),
+        "n_features": int(X.shape[1]),
+        "numeric_columns": [str(c) for c in numeric],
+        "categorical_columns": [str(c) for c in categorical],
+        "rows_dropped_missing_target": n_dropped,
+    }
     return _Data(X, y, task, preprocessor, description)
 
 
@@ -176,12 +206,15 @@ def _applicable_losses(task, requested, y):
     if requested:
         unknown = [name for name in requested if name not in LOSSES]
         if unknown:
-            raise CLIError(f"unknown loss(es) {', '.join(unknown)}; valid for {task}: "
-                           f"{', '.join(applicable)}")
+            raise CLIError(
+                f"unknown loss(es) {', '.join(unknown)}; valid for {task}: {', '.join(applicable)}"
+            )
         wrong = [name for name in requested if name not in applicable]
         if wrong:
-            raise CLIError(f"loss(es) {', '.join(wrong)} do not apply to {task}; valid: "
-                           f"{', '.join(applicable)}")
+            raise CLIError(
+                f"loss(es) {', '.join(wrong)} do not apply to {task}; valid: "
+                f"{', '.join(applicable)}"
+            )
         chosen = list(dict.fromkeys(requested))
     else:
         chosen = applicable
@@ -191,8 +224,9 @@ def _applicable_losses(task, requested, y):
             LOSSES[name]().check_target(y)
         except ValueError as exc:
             if requested:
-                raise CLIError(f"loss {name!r} cannot be used with this target: "
-                               f"{str(exc).splitlines()[0]}") from None
+                raise CLIError(
+                    f"loss {name!r} cannot be used with this target: {str(exc).splitlines()[0]}"
+                ) from None
             continue  # e.g. poisson with negative targets: silently not applicable
         usable.append(name)
     return usable
@@ -228,8 +262,9 @@ def _make_pipeline(data, loss, random_state):
     from sklearn.pipeline import make_pipeline
 
     estimator_class = SGDRegressor if data.task == "regression" else SGDClassifier
-    return make_pipeline(clone(data.preprocessor),
-                         estimator_class(loss=loss, random_state=random_state))
+    return make_pipeline(
+        clone(data.preprocessor), estimator_class(loss=loss, random_state=random_state)
+    )
 
 
 def _splitter(task, cv, random_state):
@@ -253,9 +288,14 @@ def _run(data, losses, cv, random_state, progress):
     for i, loss in enumerate(losses, start=1):
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            scores = cross_validate(_make_pipeline(data, loss, random_state), data.X, data.y,
-                                    cv=_splitter(data.task, cv, random_state),
-                                    scoring=scoring, error_score=np.nan)
+            scores = cross_validate(
+                _make_pipeline(data, loss, random_state),
+                data.X,
+                data.y,
+                cv=_splitter(data.task, cv, random_state),
+                scoring=scoring,
+                error_score=np.nan,
+            )
         n_convergence += sum(issubclass(w.category, ConvergenceWarning) for w in caught)
         row = {}
         for metric in metrics:
@@ -268,8 +308,10 @@ def _run(data, losses, cv, random_state, progress):
             else:
                 row[metric] = {"mean": float(finite.mean()), "std": float(finite.std())}
         fit_time = np.asarray(scores["fit_time"])
-        results[loss] = {"metrics": row, "fit_time": {"mean": float(fit_time.mean()),
-                                                       "std": float(fit_time.std())}}
+        results[loss] = {
+            "metrics": row,
+            "fit_time": {"mean": float(fit_time.mean()), "std": float(fit_time.std())},
+        }
         progress.update(i, loss)
     return results, metrics, n_convergence
 
@@ -279,8 +321,11 @@ def _best(results, metrics, task):
     extra = "r2" if task == "regression" else "accuracy"
     best = {}
     for metric in metrics:
-        candidates = [(r["metrics"][metric]["mean"], loss) for loss, r in results.items()
-                      if r["metrics"][metric]["mean"] is not None]
+        candidates = [
+            (r["metrics"][metric]["mean"], loss)
+            for loss, r in results.items()
+            if r["metrics"][metric]["mean"] is not None
+        ]
         if not candidates:
             best[metric] = []
             continue
@@ -295,8 +340,10 @@ def _recommend(data, results, metrics, best, cv, random_state):
     wins = {loss: sum(loss in best[m] for m in metrics) for loss in results}
     most = max(wins.values())
     winners = [loss for loss, n in wins.items() if n == most]
-    lines.append(f"{' and '.join(winners)} {'is' if len(winners) == 1 else 'are'} best (or tied "
-                 f"for best) on {most} of {len(metrics)} metrics.")
+    lines.append(
+        f"{' and '.join(winners)} {'is' if len(winners) == 1 else 'are'} best (or tied "
+        f"for best) on {most} of {len(metrics)} metrics."
+    )
     extra = "r2" if data.task == "regression" else "accuracy"
     if best[extra]:
         value = results[best[extra][0]]["metrics"][extra]["mean"]
@@ -308,32 +355,43 @@ def _recommend(data, results, metrics, best, cv, random_state):
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            predicted = cross_val_predict(_make_pipeline(data, "squared_error", random_state),
-                                          data.X, data.y,
-                                          cv=_splitter(data.task, cv, random_state))
+            predicted = cross_val_predict(
+                _make_pipeline(data, "squared_error", random_state),
+                data.X,
+                data.y,
+                cv=_splitter(data.task, cv, random_state),
+            )
         excess = float(kurtosis(np.asarray(data.y, dtype=float) - predicted))
         facts["residual_excess_kurtosis"] = excess
         if excess > _KURTOSIS_THRESHOLD:
-            lines.append(f"The out-of-fold residuals of the squared-loss model are heavy-tailed "
-                         f"(excess kurtosis {excess:.2f} > {_KURTOSIS_THRESHOLD:g}): a robust "
-                         f"loss such as huber or absolute_error is less swayed by outliers.")
+            lines.append(
+                f"The out-of-fold residuals of the squared-loss model are heavy-tailed "
+                f"(excess kurtosis {excess:.2f} > {_KURTOSIS_THRESHOLD:g}): a robust "
+                f"loss such as huber or absolute_error is less swayed by outliers."
+            )
         else:
-            lines.append(f"The out-of-fold residuals of the squared-loss model are not "
-                         f"heavy-tailed (excess kurtosis {excess:.2f}): squared_error is a "
-                         f"sound default; prefer the loss that matches the metric you care "
-                         f"about.")
+            lines.append(
+                f"The out-of-fold residuals of the squared-loss model are not "
+                f"heavy-tailed (excess kurtosis {excess:.2f}): squared_error is a "
+                f"sound default; prefer the loss that matches the metric you care "
+                f"about."
+            )
     else:
         classes, counts = np.unique(data.y, return_counts=True)
         share = float(counts.min() / counts.sum())
         facts["minority_class"] = str(classes[np.argmin(counts)])
         facts["minority_share"] = share
         if share < _MINORITY_THRESHOLD:
-            lines.append(f"The smallest class ({classes[np.argmin(counts)]}) is only "
-                         f"{share:.0%} of the data: consider loss='focal' or "
-                         f"class_weight='balanced', and judge by more than accuracy.")
+            lines.append(
+                f"The smallest class ({classes[np.argmin(counts)]}) is only "
+                f"{share:.0%} of the data: consider loss='focal' or "
+                f"class_weight='balanced', and judge by more than accuracy."
+            )
         else:
-            lines.append(f"The classes are reasonably balanced (smallest {share:.0%}); "
-                         f"log_loss is a good default when you need probabilities.")
+            lines.append(
+                f"The classes are reasonably balanced (smallest {share:.0%}); "
+                f"log_loss is a good default when you need probabilities."
+            )
     return lines, facts
 
 
@@ -391,8 +449,10 @@ def _require_matplotlib():
     try:
         from matplotlib.figure import Figure
     except ImportError:
-        raise CLIError("--plot needs matplotlib, which is not installed: "
-                       "pip install 'sklosses[plot]' (the plot extra)") from None
+        raise CLIError(
+            "--plot needs matplotlib, which is not installed: "
+            "pip install 'sklosses[plot]' (the plot extra)"
+        ) from None
     return Figure
 
 
@@ -400,9 +460,17 @@ def _plot(path, results, metrics, task):
     Figure = _require_matplotlib()  # noqa: N806 (a class)
     extra = "r2" if task == "regression" else "accuracy"
     losses = list(results)
-    raw = np.array([[np.nan if results[loss]["metrics"][m]["mean"] is None
-                     else results[loss]["metrics"][m]["mean"] for m in metrics]
-                    for loss in losses])
+    raw = np.array(
+        [
+            [
+                np.nan
+                if results[loss]["metrics"][m]["mean"] is None
+                else results[loss]["metrics"][m]["mean"]
+                for m in metrics
+            ]
+            for loss in losses
+        ]
+    )
     goodness = np.full_like(raw, np.nan)
     for j, metric in enumerate(metrics):
         column = raw[:, j]
@@ -421,8 +489,15 @@ def _plot(path, results, metrics, task):
     for i in range(len(losses)):
         for j in range(len(metrics)):
             if not np.isnan(raw[i, j]):
-                ax.text(j, i, f"{raw[i, j]:.4g}", ha="center", va="center", fontsize=7,
-                        color="black" if goodness[i, j] > 0.6 else "white")
+                ax.text(
+                    j,
+                    i,
+                    f"{raw[i, j]:.4g}",
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color="black" if goodness[i, j] > 0.6 else "white",
+                )
     fig.colorbar(image, ax=ax, label="per-column score (1 = best)")
     ax.set_title("sklosses compare: each column normalised, 1 = best")
     try:
@@ -449,8 +524,9 @@ def _compare(args):
     if data.task == "classification":
         classes, counts = np.unique(data.y, return_counts=True)
         if len(classes) < 2:
-            raise CLIError(f"the target has a single class ({classes[0]}); classification "
-                           f"needs at least two")
+            raise CLIError(
+                f"the target has a single class ({classes[0]}); classification needs at least two"
+            )
         if counts.max() < args.cv:
             raise CLIError(f"every class has fewer rows than --cv {args.cv} folds")
         data.description["classes"] = [str(c) for c in classes]
@@ -465,25 +541,37 @@ def _compare(args):
     recommendation, facts = _recommend(data, results, metrics, best, args.cv, args.random_state)
     elapsed = time.perf_counter() - start
 
-    print(f"Task: {data.task}; data: {data.description['source']} "
-          f"({data.description['n_samples']} rows, {data.description['n_features']} "
-          f"features); {args.cv}-fold cross-validation.")
+    print(
+        f"Task: {data.task}; data: {data.description['source']} "
+        f"({data.description['n_samples']} rows, {data.description['n_features']} "
+        f"features); {args.cv}-fold cross-validation."
+    )
     print("Losses: lower is better; r2/accuracy: higher is better; * = best in its column.\n")
     print(_table(results, metrics, best, data.task))
     print()
     for line in recommendation:
         print(line)
     if n_convergence:
-        print(f"Note: {n_convergence} fit(s) stopped at max_iter before converging "
-              f"(ConvergenceWarning, suppressed).")
+        print(
+            f"Note: {n_convergence} fit(s) stopped at max_iter before converging "
+            f"(ConvergenceWarning, suppressed)."
+        )
     print(f"Total time: {elapsed:.1f} s.")
 
     if args.json:
-        payload = {"task": data.task, "data": data.description, "cv": args.cv,
-                   "random_state": args.random_state, "metrics": metrics,
-                   "higher_is_better": {m: m in ("r2", "accuracy") for m in metrics},
-                   "results": results, "best": best, "recommendation": recommendation,
-                   "diagnostics": facts, "convergence_warnings": n_convergence}
+        payload = {
+            "task": data.task,
+            "data": data.description,
+            "cv": args.cv,
+            "random_state": args.random_state,
+            "metrics": metrics,
+            "higher_is_better": {m: m in ("r2", "accuracy") for m in metrics},
+            "results": results,
+            "best": best,
+            "recommendation": recommendation,
+            "diagnostics": facts,
+            "convergence_warnings": n_convergence,
+        }
         try:
             with open(args.json, "w", encoding="utf-8") as handle:
                 json.dump(payload, handle, indent=2)

@@ -42,21 +42,54 @@ class MultiQuantileRegressor(RegressorMixin, _BaseSGD):
 
     _loss_tasks = ("regression",)
 
-    def __init__(self, quantiles=(0.05, 0.5, 0.95), *, penalty="l2", alpha="auto",
-                 l1_ratio=0.15, fit_intercept=True, max_iter=1000, tol=1e-3, shuffle=True,
-                 verbose=0, random_state=None, learning_rate="auto", eta0=0.01, power_t=0.25,
-                 early_stopping=False, validation_fraction=0.1, n_iter_no_change=5,
-                 warm_start=False, average="auto", batch_size="auto", scoring=None,
-                 solver="auto"):
+    def __init__(
+        self,
+        quantiles=(0.05, 0.5, 0.95),
+        *,
+        penalty="l2",
+        alpha="auto",
+        l1_ratio=0.15,
+        fit_intercept=True,
+        max_iter=1000,
+        tol=1e-3,
+        shuffle=True,
+        verbose=0,
+        random_state=None,
+        learning_rate="auto",
+        eta0=0.01,
+        power_t=0.25,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=5,
+        warm_start=False,
+        average="auto",
+        batch_size="auto",
+        scoring=None,
+        solver="auto",
+    ):
         self.quantiles = quantiles
         super().__init__(
-            penalty=penalty, alpha=alpha, l1_ratio=l1_ratio,
-            fit_intercept=fit_intercept, max_iter=max_iter, tol=tol, shuffle=shuffle,
-            verbose=verbose, random_state=random_state, learning_rate=learning_rate,
-            eta0=eta0, power_t=power_t, early_stopping=early_stopping,
-            validation_fraction=validation_fraction, n_iter_no_change=n_iter_no_change,
-            warm_start=warm_start, average=average, batch_size=batch_size, scoring=scoring,
-            solver=solver)
+            penalty=penalty,
+            alpha=alpha,
+            l1_ratio=l1_ratio,
+            fit_intercept=fit_intercept,
+            max_iter=max_iter,
+            tol=tol,
+            shuffle=shuffle,
+            verbose=verbose,
+            random_state=random_state,
+            learning_rate=learning_rate,
+            eta0=eta0,
+            power_t=power_t,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change,
+            warm_start=warm_start,
+            average=average,
+            batch_size=batch_size,
+            scoring=scoring,
+            solver=solver,
+        )
 
     def _validated_loss(self):
         return MultiQuantileLoss(quantiles=self.quantiles).validate()

@@ -79,10 +79,30 @@ class _BaseSGD(BaseEstimator):
 
     _loss_tasks = ()
 
-    def __init__(self, *, penalty, alpha, l1_ratio, fit_intercept, max_iter, tol,
-                 shuffle, verbose, random_state, learning_rate, eta0, power_t,
-                 early_stopping, validation_fraction, n_iter_no_change, warm_start,
-                 average, batch_size, scoring, solver):
+    def __init__(
+        self,
+        *,
+        penalty,
+        alpha,
+        l1_ratio,
+        fit_intercept,
+        max_iter,
+        tol,
+        shuffle,
+        verbose,
+        random_state,
+        learning_rate,
+        eta0,
+        power_t,
+        early_stopping,
+        validation_fraction,
+        n_iter_no_change,
+        warm_start,
+        average,
+        batch_size,
+        scoring,
+        solver,
+    ):
         self.penalty = penalty
         self.alpha = alpha
         self.l1_ratio = l1_ratio
@@ -134,21 +154,36 @@ class _BaseSGD(BaseEstimator):
             check_scalar(self.tol, "tol", Real)
         check_scalar(self.eta0, "eta0", Real, min_val=0, include_boundaries="neither")
         check_scalar(self.power_t, "power_t", Real)
-        check_scalar(self.validation_fraction, "validation_fraction", Real, min_val=0,
-                     max_val=1, include_boundaries="neither")
+        check_scalar(
+            self.validation_fraction,
+            "validation_fraction",
+            Real,
+            min_val=0,
+            max_val=1,
+            include_boundaries="neither",
+        )
         check_scalar(self.n_iter_no_change, "n_iter_no_change", Integral, min_val=1)
         if self.batch_size != "auto":
             check_scalar(self.batch_size, "batch_size", Integral, min_val=1)
-        if not (self.average in ("auto", True, False)
-                or (isinstance(self.average, Integral) and self.average >= 0)):
+        if not (
+            self.average in ("auto", True, False)
+            or (isinstance(self.average, Integral) and self.average >= 0)
+        ):
             raise ValueError(
                 f"average must be 'auto', a bool or a non-negative int, got {self.average!r}."
             )
         return self._validated_loss()
 
     def _validate_data_for_fit(self, X, y, reset):
-        return validate_data(self, X, y, reset=reset, accept_sparse="csr", dtype=_DTYPES,
-                             y_numeric=self._loss_tasks == ("regression",))
+        return validate_data(
+            self,
+            X,
+            y,
+            reset=reset,
+            accept_sparse="csr",
+            dtype=_DTYPES,
+            y_numeric=self._loss_tasks == ("regression",),
+        )
 
     def _validate_data_for_predict(self, X):
         check_is_fitted(self)
@@ -204,8 +239,16 @@ class _BaseSGD(BaseEstimator):
         curvature = loss_curvature(loss, Y, sample_weight, intercept, rng=rng)
         if self.learning_rate == "auto":
             preconditioner = Preconditioner.from_data(X, self.fit_intercept, rng)
-            eta = automatic_step_size(X, sample_weight, curvature, penalty, batch_size,
-                                      preconditioner, self.fit_intercept, rng)
+            eta = automatic_step_size(
+                X,
+                sample_weight,
+                curvature,
+                penalty,
+                batch_size,
+                preconditioner,
+                self.fit_intercept,
+                rng,
+            )
         state = SGDState.zeros(X.shape[1], n_outputs, X.dtype, eta, preconditioner)
         state.intercept[...] = intercept
         state.curvature = curvature
@@ -221,8 +264,16 @@ class _BaseSGD(BaseEstimator):
         says little about the rest of a stream)."""
         state = self._state
         state.change_preconditioner(state.preconditioner.updated(X, self.fit_intercept, rng))
-        state.eta = automatic_step_size(X, sample_weight, state.curvature, penalty, batch_size,
-                                        state.preconditioner, self.fit_intercept, rng)
+        state.eta = automatic_step_size(
+            X,
+            sample_weight,
+            state.curvature,
+            penalty,
+            batch_size,
+            state.preconditioner,
+            self.fit_intercept,
+            rng,
+        )
 
     def _average_start(self, n_samples):
         """``t`` from which steps are averaged: after one epoch under ``"auto"``;
@@ -240,8 +291,9 @@ class _BaseSGD(BaseEstimator):
             _, counts = np.unique(y, return_counts=True)
             if counts.min() >= 2:
                 splitter_class = StratifiedShuffleSplit
-        splitter = splitter_class(n_splits=1, test_size=self.validation_fraction,
-                                  random_state=rng_seed)
+        splitter = splitter_class(
+            n_splits=1, test_size=self.validation_fraction, random_state=rng_seed
+        )
         train, validation = next(splitter.split(np.zeros((len(y), 1)), y))
         if len(validation) == 0 or len(train) == 0:
             raise ValueError(
@@ -272,7 +324,8 @@ class _BaseSGD(BaseEstimator):
             validation_weight = sample_weight[validation].copy()
             sample_weight[validation] = 0
             validation_score = self._make_validation_score(
-                loss, X[validation], y[validation], Y[validation], validation_weight)
+                loss, X[validation], y[validation], Y[validation], validation_weight
+            )
         if sample_weight is not None:
             total = sample_weight.sum()
             if not total > 0:
@@ -291,51 +344,90 @@ class _BaseSGD(BaseEstimator):
         if full_batch:
             max_epochs = sgd_epochs_before(*X.shape)
         n_epochs = run_sgd(
-            X, Y, sample_weight, loss, penalty, schedule, stopping, self._state,
-            batch_size=batch_size, fit_intercept=self.fit_intercept, shuffle=self.shuffle,
-            rng=rng, average_start=self._average_start(X.shape[0]),
-            max_epochs=max_epochs, validation_score=validation_score, verbose=self.verbose,
+            X,
+            Y,
+            sample_weight,
+            loss,
+            penalty,
+            schedule,
+            stopping,
+            self._state,
+            batch_size=batch_size,
+            fit_intercept=self.fit_intercept,
+            shuffle=self.shuffle,
+            rng=rng,
+            average_start=self._average_start(X.shape[0]),
+            max_epochs=max_epochs,
+            validation_score=validation_score,
+            verbose=self.verbose,
         )
         if full_batch:
             self._finish_with_full_batch(X, Y, sample_weight, loss, penalty, n_epochs)
             return self
         model = self._state.model()
         if penalty.l1 and self._state.n_averaged:
-            model = sparse_average(X, Y, sample_weight, loss, penalty, self._state,
-                                   batch_size=batch_size, fit_intercept=self.fit_intercept)
+            model = sparse_average(
+                X,
+                Y,
+                sample_weight,
+                loss,
+                penalty,
+                self._state,
+                batch_size=batch_size,
+                fit_intercept=self.fit_intercept,
+            )
         self._store_fitted_attributes(model, n_epochs, partial)
         if partial:
             return self
         self.n_full_batch_iter_ = 0
         self.optimality_ = None
-        self.objective_ = objective_of_model(X, Y, sample_weight, loss, penalty, model,
-                                             batch_size=batch_size)
+        self.objective_ = objective_of_model(
+            X, Y, sample_weight, loss, penalty, model, batch_size=batch_size
+        )
         self._check_not_worse_than_start()
         if self.tol is not None and n_epochs == self.max_iter:
             warnings.warn(
                 f"Maximum number of iterations ({self.max_iter}) reached before the "
-                "stopping criterion; consider increasing max_iter.", ConvergenceWarning,
-                stacklevel=3)
+                "stopping criterion; consider increasing max_iter.",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
         return self
 
     def _finishes_with_full_batch(self, loss):
         """Whether ``fit`` ends with the full-batch phase: ``solver='auto'`` with the
         automatic step, a tolerance and no early stopping, for a loss that is a mean of
         per-sample values and differentiable, or convex with a proximal operator."""
-        return (self.solver == "auto" and self.learning_rate == "auto"
-                and self.tol is not None and not self.early_stopping and loss.per_sample)
+        return (
+            self.solver == "auto"
+            and self.learning_rate == "auto"
+            and self.tol is not None
+            and not self.early_stopping
+            and loss.per_sample
+        )
 
     def _finish_with_full_batch(self, X, Y, sample_weight, loss, penalty, n_epochs):
         """L-BFGS on all the data from the averaged SGD iterate, to the optimum within
         ``tol`` (:mod:`sklosses._full_batch`)."""
         state = self._state
         state.adopt_average()
-        result = minimise_full_batch(X, Y, sample_weight, loss, penalty, state,
-                                     fit_intercept=self.fit_intercept, tol=self.tol,
-                                     max_iter=self.max_iter)
+        result = minimise_full_batch(
+            X,
+            Y,
+            sample_weight,
+            loss,
+            penalty,
+            state,
+            fit_intercept=self.fit_intercept,
+            tol=self.tol,
+            max_iter=self.max_iter,
+        )
         if self.verbose:
-            print(f"-- Full batch: {result.n_iter} iterations, objective "
-                  f"{result.objective:.8g}, optimality {result.optimality:.3g}", flush=True)
+            print(
+                f"-- Full batch: {result.n_iter} iterations, objective "
+                f"{result.objective:.8g}, optimality {result.optimality:.3g}",
+                flush=True,
+            )
         state.loss_curve.append(result.objective)
         self._store_fitted_attributes(state.model(), n_epochs + result.n_iter, partial=False)
         self.n_full_batch_iter_ = result.n_iter
@@ -347,7 +439,9 @@ class _BaseSGD(BaseEstimator):
                 f"(optimality {result.optimality:.3g}, smoothing gap "
                 f"{result.smoothing_gap:.3g} after {result.n_iter} iterations); increase "
                 "max_iter, or scale the features if they span many orders of magnitude.",
-                ConvergenceWarning, stacklevel=4)
+                ConvergenceWarning,
+                stacklevel=4,
+            )
 
     def _check_not_worse_than_start(self):
         """A model whose objective exceeds that of the constant it started from is
@@ -355,15 +449,19 @@ class _BaseSGD(BaseEstimator):
         start = self._state.start_objective
         if start is None or self.objective_ <= start * (1 + 1e-12) + 1e-12:
             return
-        message = (f"Training ended with an objective of {self.objective_:.6g}, worse than the "
-                   f"{start:.6g} of the constant model it started from")
+        message = (
+            f"Training ended with an objective of {self.objective_:.6g}, worse than the "
+            f"{start:.6g} of the constant model it started from"
+        )
         if self.learning_rate != "auto":
             raise DivergenceError(
                 f"{message}: the step is too long with learning_rate={self.learning_rate!r} "
                 f"and eta0={self.eta0}. Lower eta0, scale the features (e.g. StandardScaler) "
-                "or use learning_rate='auto'.")
-        warnings.warn(f"{message}; use solver='auto' and tol > 0.", ConvergenceWarning,
-                      stacklevel=4)
+                "or use learning_rate='auto'."
+            )
+        warnings.warn(
+            f"{message}; use solver='auto' and tol > 0.", ConvergenceWarning, stacklevel=4
+        )
 
     def _store_fitted_attributes(self, model, n_epochs, partial):
         state = self._state
@@ -382,11 +480,14 @@ class _BaseSGD(BaseEstimator):
         validation rows; otherwise the named or given sklearn scorer.
         """
         if self.scoring is None:
+
             def score(coef, intercept):
                 raw = X_val @ coef + intercept
-                per_sample = loss.loss(Y_val, raw,
-                                       **batch_weight(loss, weight_val[:, None])).mean(axis=1)
+                per_sample = loss.loss(Y_val, raw, **batch_weight(loss, weight_val[:, None])).mean(
+                    axis=1
+                )
                 return -float(np.average(per_sample, weights=weight_val))
+
             return score
 
         from .metrics import get_scorer
@@ -396,6 +497,7 @@ class _BaseSGD(BaseEstimator):
         def score(coef, intercept):
             self._set_coefficients(coef, intercept)
             return float(scorer(self, X_val, y_val, sample_weight=weight_val))
+
         return score
 
     def fit(self, X, y, sample_weight=None):
@@ -544,21 +646,54 @@ class SGDRegressor(RegressorMixin, _BaseSGD):
 
     _loss_tasks = ("regression",)
 
-    def __init__(self, loss="squared_error", *, penalty="l2", alpha="auto", l1_ratio=0.15,
-                 fit_intercept=True, max_iter=1000, tol=1e-3, shuffle=True, verbose=0,
-                 random_state=None, learning_rate="auto", eta0=0.01, power_t=0.25,
-                 early_stopping=False, validation_fraction=0.1, n_iter_no_change=5,
-                 warm_start=False, average="auto", batch_size="auto", scoring=None,
-                 solver="auto"):
+    def __init__(
+        self,
+        loss="squared_error",
+        *,
+        penalty="l2",
+        alpha="auto",
+        l1_ratio=0.15,
+        fit_intercept=True,
+        max_iter=1000,
+        tol=1e-3,
+        shuffle=True,
+        verbose=0,
+        random_state=None,
+        learning_rate="auto",
+        eta0=0.01,
+        power_t=0.25,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=5,
+        warm_start=False,
+        average="auto",
+        batch_size="auto",
+        scoring=None,
+        solver="auto",
+    ):
         self.loss = loss
         super().__init__(
-            penalty=penalty, alpha=alpha, l1_ratio=l1_ratio,
-            fit_intercept=fit_intercept, max_iter=max_iter, tol=tol, shuffle=shuffle,
-            verbose=verbose, random_state=random_state, learning_rate=learning_rate,
-            eta0=eta0, power_t=power_t, early_stopping=early_stopping,
-            validation_fraction=validation_fraction, n_iter_no_change=n_iter_no_change,
-            warm_start=warm_start, average=average, batch_size=batch_size, scoring=scoring,
-            solver=solver)
+            penalty=penalty,
+            alpha=alpha,
+            l1_ratio=l1_ratio,
+            fit_intercept=fit_intercept,
+            max_iter=max_iter,
+            tol=tol,
+            shuffle=shuffle,
+            verbose=verbose,
+            random_state=random_state,
+            learning_rate=learning_rate,
+            eta0=eta0,
+            power_t=power_t,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change,
+            warm_start=warm_start,
+            average=average,
+            batch_size=batch_size,
+            scoring=scoring,
+            solver=solver,
+        )
 
     def _encode_targets(self, y, classes, first_call, loss):
         return np.asarray(y, dtype=np.float64).reshape(-1, 1)
@@ -618,28 +753,70 @@ class SGDClassifier(ClassifierMixin, _BaseSGD):
 
     _loss_tasks = ("binary", "multiclass")
 
-    def __init__(self, loss="hinge", *, penalty="l2", alpha=1e-4, l1_ratio=0.15,
-                 fit_intercept=True, max_iter=1000, tol=1e-3, shuffle=True, verbose=0,
-                 random_state=None, learning_rate="auto", eta0=0.01, power_t=0.25,
-                 early_stopping=False, validation_fraction=0.1, n_iter_no_change=5,
-                 class_weight=None, warm_start=False, average="auto", batch_size="auto",
-                 scoring=None, solver="auto"):
+    def __init__(
+        self,
+        loss="hinge",
+        *,
+        penalty="l2",
+        alpha=1e-4,
+        l1_ratio=0.15,
+        fit_intercept=True,
+        max_iter=1000,
+        tol=1e-3,
+        shuffle=True,
+        verbose=0,
+        random_state=None,
+        learning_rate="auto",
+        eta0=0.01,
+        power_t=0.25,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=5,
+        class_weight=None,
+        warm_start=False,
+        average="auto",
+        batch_size="auto",
+        scoring=None,
+        solver="auto",
+    ):
         self.loss = loss
         super().__init__(
-            penalty=penalty, alpha=alpha, l1_ratio=l1_ratio,
-            fit_intercept=fit_intercept, max_iter=max_iter, tol=tol, shuffle=shuffle,
-            verbose=verbose, random_state=random_state, learning_rate=learning_rate,
-            eta0=eta0, power_t=power_t, early_stopping=early_stopping,
-            validation_fraction=validation_fraction, n_iter_no_change=n_iter_no_change,
-            warm_start=warm_start, average=average, batch_size=batch_size, scoring=scoring,
-            solver=solver)
+            penalty=penalty,
+            alpha=alpha,
+            l1_ratio=l1_ratio,
+            fit_intercept=fit_intercept,
+            max_iter=max_iter,
+            tol=tol,
+            shuffle=shuffle,
+            verbose=verbose,
+            random_state=random_state,
+            learning_rate=learning_rate,
+            eta0=eta0,
+            power_t=power_t,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change,
+            warm_start=warm_start,
+            average=average,
+            batch_size=batch_size,
+            scoring=scoring,
+            solver=solver,
+        )
         self.class_weight = class_weight
 
     def _validate_data_for_fit(self, X, y, reset):
         if not self._is_soft_target(y):
             return super()._validate_data_for_fit(X, y, reset)
-        return validate_data(self, X, y, reset=reset, accept_sparse="csr", dtype=_DTYPES,
-                             multi_output=True, y_numeric=True)
+        return validate_data(
+            self,
+            X,
+            y,
+            reset=reset,
+            accept_sparse="csr",
+            dtype=_DTYPES,
+            multi_output=True,
+            y_numeric=True,
+        )
 
     @staticmethod
     def _is_soft_target(y):
@@ -688,15 +865,15 @@ class SGDClassifier(ClassifierMixin, _BaseSGD):
                 f"multiclass loss such as 'multinomial_log_loss'; got {loss!r}."
             )
         if self.class_weight is not None:
-            raise ValueError("class_weight is not supported with soft labels; use "
-                             "sample_weight.")
+            raise ValueError("class_weight is not supported with soft labels; use sample_weight.")
         Y = np.asarray(y, dtype=np.float64)
         if (Y < 0).any() or not np.allclose(Y.sum(axis=1), 1, atol=1e-6):
             raise ValueError("Soft labels must be non-negative rows that sum to 1.")
         labels = np.arange(Y.shape[1]) if classes is None else classes
         if len(labels) != Y.shape[1]:
-            raise ValueError(f"classes has {len(labels)} entries for {Y.shape[1]} "
-                             "probability columns.")
+            raise ValueError(
+                f"classes has {len(labels)} entries for {Y.shape[1]} probability columns."
+            )
         self._check_classes(classes, first_call, labels)
         return Y
 

@@ -94,7 +94,10 @@ class Loss(BaseEstimator):
         warnings.warn(
             f"{type(self).__name__} defines no gradient(): using central finite differences "
             "of its loss, which is slower. Define gradient() (and check it with "
-            "sklosses.losses.check_gradient) for speed.", UserWarning, stacklevel=2)
+            "sklosses.losses.check_gradient) for speed.",
+            UserWarning,
+            stacklevel=2,
+        )
         raw = np.asarray(raw_prediction)
         step = np.cbrt(np.finfo(raw.dtype).eps) * np.maximum(1, np.abs(raw))
         return (self.loss(y_true, raw + step) - self.loss(y_true, raw - step)) / (2 * step)
@@ -150,15 +153,21 @@ def _check_parameter(value, name, min_val=None, max_val=None, include_boundaries
     if isinstance(value, Real) and np.isnan(value):
         raise ValueError(f"{name} must be a number, got nan.")
     try:
-        check_scalar(value, name, Real, min_val=min_val, max_val=max_val,
-                     include_boundaries=include_boundaries)
+        check_scalar(
+            value,
+            name,
+            Real,
+            min_val=min_val,
+            max_val=max_val,
+            include_boundaries=include_boundaries,
+        )
     except TypeError as error:
         raise ValueError(str(error)) from None
 
 
 def _signed(y_true, raw_prediction):
     """Labels in {0, 1} mapped to {-1, +1}, in the dtype of the prediction."""
-    return (2 * np.asarray(y_true, dtype=raw_prediction.dtype) - 1)
+    return 2 * np.asarray(y_true, dtype=raw_prediction.dtype) - 1
 
 
 class SquaredLoss(Loss):
@@ -234,8 +243,9 @@ class HuberLoss(Loss):
         return np.clip(raw_prediction - y_true, -self.delta, self.delta)
 
     def hessian(self, y_true, raw_prediction):
-        return (np.abs(raw_prediction - y_true) <= self.delta).astype(np.asarray(
-            raw_prediction).dtype)
+        return (np.abs(raw_prediction - y_true) <= self.delta).astype(
+            np.asarray(raw_prediction).dtype
+        )
 
 
 class QuantileLoss(Loss):
@@ -253,8 +263,9 @@ class QuantileLoss(Loss):
         self.quantile = quantile
 
     def validate(self):
-        _check_parameter(self.quantile, "quantile", min_val=0, max_val=1,
-                         include_boundaries="neither")
+        _check_parameter(
+            self.quantile, "quantile", min_val=0, max_val=1, include_boundaries="neither"
+        )
         return self
 
     def loss(self, y_true, raw_prediction):
@@ -269,8 +280,9 @@ class QuantileLoss(Loss):
     def proximal(self, y_true, raw_prediction, step):
         """``raw - clip(raw - y, -step q, step (1 - q))``."""
         quantile = np.asarray(self.quantile, dtype=raw_prediction.dtype)
-        return raw_prediction - np.clip(raw_prediction - y_true, -step * quantile,
-                                        step * (1 - quantile))
+        return raw_prediction - np.clip(
+            raw_prediction - y_true, -step * quantile, step * (1 - quantile)
+        )
 
 
 class HingeLoss(Loss):
@@ -381,18 +393,24 @@ class FocalLoss(Loss):
         wrong_probability = y_true * complement + (1 - y_true) * probability
         focusing = wrong_probability**self.gamma
         # p (1 - p) / u, bounded by 1 and 0 where u underflows to 0
-        ratio = np.divide(probability * complement, wrong_probability,
-                          out=np.zeros_like(probability), where=wrong_probability > 0)
-        gradient = focusing * ((probability - y_true)
-                               + self.gamma * cross_entropy * ratio * (1 - 2 * y_true))
+        ratio = np.divide(
+            probability * complement,
+            wrong_probability,
+            out=np.zeros_like(probability),
+            where=wrong_probability > 0,
+        )
+        gradient = focusing * (
+            (probability - y_true) + self.gamma * cross_entropy * ratio * (1 - 2 * y_true)
+        )
         return self._alpha_t(y_true) * gradient
 
     @property
     def smoothness(self):
         raw = np.linspace(-30, 30, 60001)
         step = raw[1] - raw[0]
-        curvature = max(np.abs(np.diff(self.gradient(label, raw))).max()
-                        for label in (0.0, 1.0)) / step
+        curvature = (
+            max(np.abs(np.diff(self.gradient(label, raw))).max() for label in (0.0, 1.0)) / step
+        )
         return 1.05 * curvature  # margin for the grid's resolution
 
 
@@ -469,7 +487,8 @@ class EpsilonInsensitiveLoss(Loss):
     def gradient(self, y_true, raw_prediction):
         residual = raw_prediction - y_true
         return np.where(np.abs(residual) > self.epsilon, np.sign(residual), 0).astype(
-            raw_prediction.dtype)
+            raw_prediction.dtype
+        )
 
     def proximal(self, y_true, raw_prediction, step):
         """Soft thresholding of the residual beyond the tube, by at most ``step``."""
@@ -537,14 +556,17 @@ class PoissonLoss(Loss):
 
     def check_target(self, y_true):
         if np.any(np.asarray(y_true) < 0):
-            raise ValueError("PoissonLoss needs non-negative targets (counts or rates); "
-                             "y contains negative values.")
+            raise ValueError(
+                "PoissonLoss needs non-negative targets (counts or rates); "
+                "y contains negative values."
+            )
 
     differentiable = True
 
     def loss(self, y_true, raw_prediction):
-        return 2 * (xlogy(y_true, y_true) - y_true * (raw_prediction + 1)
-                    + _capped_exp(raw_prediction))
+        return 2 * (
+            xlogy(y_true, y_true) - y_true * (raw_prediction + 1) + _capped_exp(raw_prediction)
+        )
 
     def gradient(self, y_true, raw_prediction):
         return 2 * (np.exp(np.minimum(raw_prediction, _exp_cap(raw_prediction))) - y_true)
@@ -570,8 +592,9 @@ class ExpectileLoss(Loss):
         self.expectile = expectile
 
     def validate(self):
-        _check_parameter(self.expectile, "expectile", min_val=0, max_val=1,
-                         include_boundaries="neither")
+        _check_parameter(
+            self.expectile, "expectile", min_val=0, max_val=1, include_boundaries="neither"
+        )
         return self
 
     def _weight(self, y_true, raw_prediction):
@@ -761,8 +784,11 @@ class DiceLoss(Loss):
         the sums ``sum s``, ``N`` and ``M`` of each output column."""
         raw = np.asarray(raw_prediction)
         y_true = np.asarray(y_true, dtype=raw.dtype)
-        weight = (np.ones_like(raw) if sample_weight is None
-                  else np.broadcast_to(np.asarray(sample_weight, dtype=raw.dtype), raw.shape))
+        weight = (
+            np.ones_like(raw)
+            if sample_weight is None
+            else np.broadcast_to(np.asarray(sample_weight, dtype=raw.dtype), raw.shape)
+        )
         probability, complement = expit(raw), expit(-raw)
         total_weight = _sample_sum(weight)
         smoothing = raw.dtype.type(self.smooth) * total_weight
@@ -772,16 +798,17 @@ class DiceLoss(Loss):
 
     def loss(self, y_true, raw_prediction, sample_weight=None):
         probability, complement, y_true, weight, _, _, denominator = self._parts(
-            y_true, raw_prediction, sample_weight)
+            y_true, raw_prediction, sample_weight
+        )
         # M - N = sum s (p (1 - y) + (1 - p) y): no cancellation when N is close to M
         wrong = _sample_sum(weight * (probability * (1 - y_true) + complement * y_true))
-        dice = np.divide(wrong, denominator, out=np.zeros_like(denominator),
-                         where=denominator > 0)
+        dice = np.divide(wrong, denominator, out=np.zeros_like(denominator), where=denominator > 0)
         return np.broadcast_to(dice, probability.shape).copy()
 
     def gradient(self, y_true, raw_prediction, sample_weight=None):
         probability, complement, y_true, _, total_weight, numerator, denominator = self._parts(
-            y_true, raw_prediction, sample_weight)
+            y_true, raw_prediction, sample_weight
+        )
         defined = denominator > 0  # only not for zero total weight (or smooth = 0)
         safe = np.where(defined, denominator, 1)
         scale = np.where(defined, total_weight / safe, 0) / safe
@@ -820,8 +847,9 @@ class MultinomialLogLoss(Loss):
     inverse_link = staticmethod(_softmax)
 
     def loss(self, y_true, raw_prediction):
-        return (logsumexp(raw_prediction, axis=-1, keepdims=True)
-                - (y_true * raw_prediction).sum(axis=-1, keepdims=True))
+        return logsumexp(raw_prediction, axis=-1, keepdims=True) - (y_true * raw_prediction).sum(
+            axis=-1, keepdims=True
+        )
 
     def gradient(self, y_true, raw_prediction):
         return _softmax(raw_prediction) - y_true
@@ -833,8 +861,9 @@ class MultinomialLogLoss(Loss):
         frequencies = np.average(y_true, axis=0, weights=sample_weight)
         floor = 0.5 / (len(y_true) + 1)
         rare = frequencies < floor
-        rates = np.where(rare, floor, frequencies * (1 - floor * rare.sum())
-                         / frequencies[~rare].sum())
+        rates = np.where(
+            rare, floor, frequencies * (1 - floor * rare.sum()) / frequencies[~rare].sum()
+        )
         return np.log(rates)
 
 
@@ -866,8 +895,9 @@ class SoftmaxFocalLoss(Loss):
         if self.alpha is not None:
             alpha = np.asarray(self.alpha, dtype=float)
             if alpha.ndim != 1 or not np.all((alpha >= 0) & (alpha <= 1)):
-                raise ValueError(f"alpha must be None or one weight in [0, 1] per class, "
-                                 f"got {self.alpha!r}.")
+                raise ValueError(
+                    f"alpha must be None or one weight in [0, 1] per class, got {self.alpha!r}."
+                )
         return self
 
     def _terms(self, y_true, raw_prediction):
@@ -875,8 +905,11 @@ class SoftmaxFocalLoss(Loss):
         log_probability = shifted - logsumexp(shifted, axis=-1, keepdims=True)
         probability = np.exp(log_probability)
         wrong = -np.expm1(log_probability)  # 1 - p, accurate near p = 1
-        weight = y_true if self.alpha is None else y_true * np.asarray(
-            self.alpha, dtype=raw_prediction.dtype)
+        weight = (
+            y_true
+            if self.alpha is None
+            else y_true * np.asarray(self.alpha, dtype=raw_prediction.dtype)
+        )
         return log_probability, probability, wrong, weight
 
     def loss(self, y_true, raw_prediction):
@@ -886,8 +919,9 @@ class SoftmaxFocalLoss(Loss):
     def gradient(self, y_true, raw_prediction):
         log_probability, probability, wrong, weight = self._terms(y_true, raw_prediction)
         # p (-log p) / (1 - p), which tends to 1 as p -> 1
-        ratio = np.divide(probability * -log_probability, wrong,
-                          out=np.ones_like(probability), where=wrong > 0)
+        ratio = np.divide(
+            probability * -log_probability, wrong, out=np.ones_like(probability), where=wrong > 0
+        )
         c = -weight * wrong**self.gamma * (1 + self.gamma * ratio)
         return c - probability * c.sum(axis=-1, keepdims=True)
 
@@ -919,10 +953,15 @@ class MultiQuantileLoss(QuantileLoss):
 
     def validate(self):
         quantiles = self.quantile
-        if (quantiles.ndim != 1 or len(quantiles) == 0
-                or not np.all((quantiles > 0) & (quantiles < 1))):
-            raise ValueError(f"quantiles must be a non-empty sequence of values in (0, 1), "
-                             f"got {self.quantiles!r}.")
+        if (
+            quantiles.ndim != 1
+            or len(quantiles) == 0
+            or not np.all((quantiles > 0) & (quantiles < 1))
+        ):
+            raise ValueError(
+                f"quantiles must be a non-empty sequence of values in (0, 1), "
+                f"got {self.quantiles!r}."
+            )
         if np.any(np.diff(quantiles) <= 0):
             raise ValueError(f"quantiles must be increasing, got {self.quantiles!r}.")
         return self
@@ -1021,8 +1060,9 @@ def register_loss(name, loss_class):
     if name in LOSSES:
         raise ValueError(f"A loss named {name!r} is already registered: {LOSSES[name]!r}.")
     if not (isinstance(loss_class, type) and issubclass(loss_class, Loss)):
-        raise TypeError(f"loss_class must be a subclass of sklosses.losses.Loss, got "
-                        f"{loss_class!r}.")
+        raise TypeError(
+            f"loss_class must be a subclass of sklosses.losses.Loss, got {loss_class!r}."
+        )
     loss_class().validate()
     LOSSES[name] = loss_class
 
@@ -1052,9 +1092,13 @@ def check_gradient(loss, y_true, raw_prediction, *, rtol=1e-4):
     raw = np.asarray(raw_prediction, dtype=np.float64)
     step = np.cbrt(np.finfo(np.float64).eps) * np.maximum(1, np.abs(raw))
     numeric = (loss.loss(y_true, raw + step) - loss.loss(y_true, raw - step)) / (2 * step)
-    error = float(np.max(np.abs(loss.gradient(y_true, raw) - numeric))
-                  / max(1.0, float(np.max(np.abs(numeric)))))
+    error = float(
+        np.max(np.abs(loss.gradient(y_true, raw) - numeric))
+        / max(1.0, float(np.max(np.abs(numeric))))
+    )
     if error > rtol:
-        raise ValueError(f"The gradient of {loss!r} differs from finite differences of its "
-                         f"loss by {error:.3g} (relative), more than rtol={rtol}.")
+        raise ValueError(
+            f"The gradient of {loss!r} differs from finite differences of its "
+            f"loss by {error:.3g} (relative), more than rtol={rtol}."
+        )
     return error

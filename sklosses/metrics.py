@@ -103,8 +103,11 @@ __all__ = [
     "mean_loss",
 ]
 
-_RESPONSE_METHODS = {"regression": "predict", "binary": "decision_function",
-                     "multiclass": "decision_function"}
+_RESPONSE_METHODS = {
+    "regression": "predict",
+    "binary": "decision_function",
+    "multiclass": "decision_function",
+}
 """Estimator method whose output a scorer of a loss of each task evaluates."""
 
 
@@ -214,8 +217,11 @@ def _binary_arrays(y_true, y_pred, labels, pos_label):
             f"{y_pred.shape}."
         )
     if y_pred.shape[1] != len(classes):
-        hint = ("pass labels= (e.g. the estimator's classes_) to give every column its class"
-                if labels is None else "labels must list one class per column")
+        hint = (
+            "pass labels= (e.g. the estimator's classes_) to give every column its class"
+            if labels is None
+            else "labels must list one class per column"
+        )
         raise ValueError(
             f"y_pred has {y_pred.shape[1]} columns but there are {len(classes)} classes "
             f"{classes}: {hint}."
@@ -237,8 +243,10 @@ def _per_sample_loss(loss, y_true, y_pred, labels, pos_label, sample_weight):
         if hasattr(loss, "check_target"):
             loss.check_target(targets)
         if not np.isfinite(raw).all():
-            raise ValueError(f"y_pred is outside the range of the predictions of {loss!r} "
-                             "(its link maps some values to non-finite raw predictions).")
+            raise ValueError(
+                f"y_pred is outside the range of the predictions of {loss!r} "
+                "(its link maps some values to non-finite raw predictions)."
+            )
     elif task == "multiclass" and np.ndim(y_true) == 2:
         targets, raw = _soft_label_arrays(y_true, y_pred)
     else:
@@ -262,8 +270,10 @@ def _soft_label_arrays(y_true, y_pred):
     if y_pred.ndim == 1 and y_true.shape[1] == 2:
         y_pred = np.column_stack([np.zeros_like(y_pred), y_pred])
     if y_pred.shape != y_true.shape:
-        raise ValueError(f"y_true (class probabilities) has shape {y_true.shape} but y_pred "
-                         f"has shape {y_pred.shape}.")
+        raise ValueError(
+            f"y_true (class probabilities) has shape {y_true.shape} but y_pred "
+            f"has shape {y_pred.shape}."
+        )
     if (y_true < 0).any() or not np.allclose(y_true.sum(axis=1), 1, atol=1e-6):
         raise ValueError("Soft labels y_true must be non-negative rows that sum to 1.")
     return y_true, y_pred
@@ -353,8 +363,9 @@ def mean_loss(loss, y_true, y_pred, *, sample_weight=None, labels=None, pos_labe
     0.25
     """
     loss = _checked_loss(loss)
-    per_sample, sample_weight = _per_sample_loss(loss, y_true, y_pred, labels, pos_label,
-                                                 sample_weight)
+    per_sample, sample_weight = _per_sample_loss(
+        loss, y_true, y_pred, labels, pos_label, sample_weight
+    )
     return float(np.average(per_sample, weights=sample_weight))
 
 
@@ -392,8 +403,9 @@ def kl_divergence(y_true, y_pred, *, sample_weight=None, eps=1e-15):
     """
     y_true, y_pred = _soft_label_arrays(y_true, y_pred)
     probability = np.clip(y_pred, eps, 1)
-    terms = np.where(y_true > 0, y_true * np.log(np.where(y_true > 0, y_true, 1) / probability),
-                     0.0)
+    terms = np.where(
+        y_true > 0, y_true * np.log(np.where(y_true > 0, y_true, 1) / probability), 0.0
+    )
     per_sample = terms.sum(axis=1)
     sample_weight = check_sample_weight(sample_weight, len(per_sample), positive_sum=True)
     return float(np.average(per_sample, weights=sample_weight))
@@ -409,17 +421,20 @@ def _best_constant_loss(loss, y_true, sample_weight):
     at a data point, so the data points next to Brent's answer are tried too,
     which makes the result exact for them.
     """
+
     def objective(constant):
         prediction = np.full((len(y_true), 1), constant)
         values = loss.loss(y_true.reshape(-1, 1), _raw_prediction(loss, prediction))
-        return float(np.average(np.asarray(values, dtype=np.float64).ravel(),
-                                weights=sample_weight))
+        return float(
+            np.average(np.asarray(values, dtype=np.float64).ravel(), weights=sample_weight)
+        )
 
     low, high = float(y_true.min()), float(y_true.max())
     if low == high:
         return objective(low)
-    result = minimize_scalar(objective, bounds=(low, high), method="bounded",
-                             options={"xatol": 1e-12 * (high - low)})
+    result = minimize_scalar(
+        objective, bounds=(low, high), method="bounded", options={"xatol": 1e-12 * (high - low)}
+    )
     points = np.unique(y_true)
     position = np.searchsorted(points, result.x)
     neighbours = points[np.clip(np.arange(position - 2, position + 2), 0, len(points) - 1)]
@@ -476,8 +491,11 @@ def d2_loss_score(loss, y_true, y_pred, *, sample_weight=None):
     y_true_2d, raw = _regression_arrays(loss, y_true, y_pred)
     sample_weight = check_sample_weight(sample_weight, len(y_true_2d), positive_sum=True)
     if len(y_true_2d) < 2:
-        warnings.warn("D^2 score is not well-defined with less than two samples.",
-                      UndefinedMetricWarning, stacklevel=2)
+        warnings.warn(
+            "D^2 score is not well-defined with less than two samples.",
+            UndefinedMetricWarning,
+            stacklevel=2,
+        )
         return float("nan")
     scores = []
     for output in range(y_true_2d.shape[1]):
@@ -495,11 +513,11 @@ def d2_loss_score(loss, y_true, y_pred, *, sample_weight=None):
 
 
 # -- scorers -------------------------------------------------------------------
-def _mean_loss_score_func(y_true, y_pred, *, loss, sample_weight=None, labels=None,
-                          pos_label=None):
+def _mean_loss_score_func(y_true, y_pred, *, loss, sample_weight=None, labels=None, pos_label=None):
     """:func:`mean_loss` with the ``(y_true, y_pred, **kwargs)`` order of make_scorer."""
-    return mean_loss(loss, y_true, y_pred, sample_weight=sample_weight, labels=labels,
-                     pos_label=pos_label)
+    return mean_loss(
+        loss, y_true, y_pred, sample_weight=sample_weight, labels=labels, pos_label=pos_label
+    )
 
 
 def _d2_score_func(y_true, y_pred, *, loss, sample_weight=None):
@@ -527,9 +545,13 @@ class _LossScorer:
 
     def _make_scorer(self, **extra_kwargs):
         return sk_metrics.make_scorer(
-            self._score_func, response_method=self._response_method,
-            greater_is_better=self._greater_is_better, loss=self._loss,
-            **self._kwargs, **extra_kwargs)
+            self._score_func,
+            response_method=self._response_method,
+            greater_is_better=self._greater_is_better,
+            loss=self._loss,
+            **self._kwargs,
+            **extra_kwargs,
+        )
 
     def __call__(self, estimator, X, y_true, sample_weight=None, **kwargs):
         """Score ``estimator`` on ``(X, y_true)``; greater is better.
@@ -628,8 +650,10 @@ def make_loss_scorer(loss, **kwargs):
     """
     unknown = set(kwargs) - {"labels", "pos_label"}
     if unknown:
-        raise TypeError(f"make_loss_scorer got unexpected arguments {sorted(unknown)}; "
-                        "it accepts labels and pos_label.")
+        raise TypeError(
+            f"make_loss_scorer got unexpected arguments {sorted(unknown)}; "
+            "it accepts labels and pos_label."
+        )
     return _LossScorer("make_loss_scorer", loss, _mean_loss_score_func, False, kwargs)
 
 
@@ -727,8 +751,9 @@ def get_scorer(scoring):
     if scoring in ours:
         return make_loss_scorer(ours[scoring])
     if scoring == "neg_kl_divergence":
-        return sk_metrics.make_scorer(kl_divergence, greater_is_better=False,
-                                      response_method="predict_proba")
+        return sk_metrics.make_scorer(
+            kl_divergence, greater_is_better=False, response_method="predict_proba"
+        )
     if scoring in sk_metrics.get_scorer_names():
         return sk_metrics.get_scorer(scoring)
     raise ValueError(

@@ -86,19 +86,25 @@ def fit_parameter_mixing(estimator, X, y, *, sample_weight=None, classes=None):
     if getattr(estimator, "early_stopping", False):
         raise ValueError(
             "fit_parameter_mixing does not hold out a validation set: set "
-            "early_stopping=False (rounds stop on the training objective, see tol).")
+            "early_stopping=False (rounds stop on the training objective, see tol)."
+        )
     X, y, sample_weight = dask.persist(*_aligned(X, y, sample_weight))
-    blocks = list(zip(*(_row_blocks(part, _n_blocks(X)) for part in (X, y, sample_weight)),
-                      strict=True))
+    blocks = list(
+        zip(*(_row_blocks(part, _n_blocks(X)) for part in (X, y, sample_weight)), strict=True)
+    )
     model = clone(estimator)
     balanced = isinstance(getattr(estimator, "class_weight", None), str) and (
-        estimator.class_weight == "balanced")
+        estimator.class_weight == "balanced"
+    )
     if is_classifier(estimator) and y.ndim == 1 and (classes is None or balanced):
         labels, counts = _label_counts([y_block for _, y_block, _ in blocks])
         classes = labels if classes is None else classes
         if balanced:
-            model.set_params(class_weight=dict(zip(
-                labels.tolist(), counts.sum() / (len(labels) * counts), strict=True)))
+            model.set_params(
+                class_weight=dict(
+                    zip(labels.tolist(), counts.sum() / (len(labels) * counts), strict=True)
+                )
+            )
 
     workers = _holders(X, [X_block for X_block, _, _ in blocks])
     stopping = Stopping(estimator.max_iter, estimator.tol, estimator.n_iter_no_change)
@@ -107,8 +113,11 @@ def fit_parameter_mixing(estimator, X, y, *, sample_weight=None, classes=None):
         tasks = []
         for (X_block, y_block, weight_block), worker in zip(blocks, workers, strict=True):
             with dask.annotate(**worker):
-                tasks.append(dask.delayed(_train_on_block, pure=False)(
-                    model, X_block, y_block, weight_block, classes))
+                tasks.append(
+                    dask.delayed(_train_on_block, pure=False)(
+                        model, X_block, y_block, weight_block, classes
+                    )
+                )
         trained = dask.compute(*tasks)
         copies, weights = zip(*trained, strict=True)
         start = getattr(model, "_state", None)
@@ -116,15 +125,20 @@ def fit_parameter_mixing(estimator, X, y, *, sample_weight=None, classes=None):
         model._state = mix_states(start, [copy_._state for copy_ in copies], weights)
         model._store_fitted_attributes(model._state.model(), rounds, partial=True)
         if estimator.verbose:
-            print(f"-- Round {rounds}: objective {model.loss_curve_[-1]:.6g} over "
-                  f"{len(blocks)} blocks, elapsed {time.perf_counter() - start_time:.2f} s",
-                  flush=True)
+            print(
+                f"-- Round {rounds}: objective {model.loss_curve_[-1]:.6g} over "
+                f"{len(blocks)} blocks, elapsed {time.perf_counter() - start_time:.2f} s",
+                flush=True,
+            )
         if stopping.stalled(-model.loss_curve_[-1]):
             return model
     if estimator.tol is not None:
-        warnings.warn(f"Maximum number of rounds (max_iter={estimator.max_iter}) reached "
-                      "before the stopping criterion; consider increasing max_iter.",
-                      ConvergenceWarning, stacklevel=2)
+        warnings.warn(
+            f"Maximum number of rounds (max_iter={estimator.max_iter}) reached "
+            "before the stopping criterion; consider increasing max_iter.",
+            ConvergenceWarning,
+            stacklevel=2,
+        )
     return model
 
 
@@ -132,8 +146,9 @@ def _label_counts(y_blocks):
     """The labels of all blocks and their counts (one pass over ``y``)."""
     import dask
 
-    per_block = dask.compute(*(dask.delayed(np.unique)(y_block, return_counts=True)
-                               for y_block in y_blocks))
+    per_block = dask.compute(
+        *(dask.delayed(np.unique)(y_block, return_counts=True) for y_block in y_blocks)
+    )
     labels = np.unique(np.concatenate([block_labels for block_labels, _ in per_block]))
     counts = np.zeros(len(labels))
     for block_labels, block_counts in per_block:
@@ -160,8 +175,12 @@ def _holders(X, X_blocks):
         return [{}] * len(X_blocks)
     wait(X)
     holders = client.who_has()
-    return [{"workers": list(holders[block.key]), "allow_other_workers": True}
-            if holders.get(block.key) else {} for block in X_blocks]
+    return [
+        {"workers": list(holders[block.key]), "allow_other_workers": True}
+        if holders.get(block.key)
+        else {}
+        for block in X_blocks
+    ]
 
 
 def _train_on_block(model, X, y, sample_weight, classes):
@@ -180,20 +199,26 @@ def _aligned(X, y, sample_weight):
     if not hasattr(X, "to_delayed"):
         raise TypeError(
             f"fit_parameter_mixing trains on Dask collections (dask array or DataFrame); "
-            f"got {type(X).__name__}. For data in memory call estimator.fit.")
+            f"got {type(X).__name__}. For data in memory call estimator.fit."
+        )
     if isinstance(X, da.Array):
         X = X.rechunk({1: -1}) if X.ndim == 2 else X
         y, sample_weight = (
             part.rechunk((X.chunks[0],) + ((-1,) if part.ndim == 2 else ()))
-            if isinstance(part, da.Array) else part for part in (y, sample_weight))
+            if isinstance(part, da.Array)
+            else part
+            for part in (y, sample_weight)
+        )
         X, y, sample_weight = (
-            part.map_blocks(_item_aligned, dtype=part.dtype)
-            if isinstance(part, da.Array) else part for part in (X, y, sample_weight))
+            part.map_blocks(_item_aligned, dtype=part.dtype) if isinstance(part, da.Array) else part
+            for part in (X, y, sample_weight)
+        )
     for name, part in (("y", y), ("sample_weight", sample_weight)):
         if part is not None and _n_blocks(part) != _n_blocks(X):
             raise ValueError(
                 f"{name} has {_n_blocks(part)} blocks of rows and X has {_n_blocks(X)}: "
-                "split them alike (same chunks or partitions).")
+                "split them alike (same chunks or partitions)."
+            )
     return X, y, sample_weight
 
 

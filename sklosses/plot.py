@@ -29,7 +29,8 @@ def _import_pyplot():
     except ImportError as exc:
         raise ImportError(
             'Plotting needs matplotlib, which is not installed: pip install "sklosses[plot]" '
-            '(or pip install "matplotlib>=3.6").') from exc
+            '(or pip install "matplotlib>=3.6").'
+        ) from exc
     return plt
 
 
@@ -122,8 +123,12 @@ class LossCurveDisplay:
             scores = np.asarray(self.validation_scores, dtype=float)
             self.validation_ax_ = ax.twinx()
             (self.validation_line_,) = self.validation_ax_.plot(
-                np.arange(1, len(scores) + 1), scores, color="C1", linestyle="--",
-                label="validation score")
+                np.arange(1, len(scores) + 1),
+                scores,
+                color="C1",
+                linestyle="--",
+                label="validation score",
+            )
             self.validation_ax_.set_ylabel("validation score (higher is better)")
             handles.append(self.validation_line_)
 
@@ -171,11 +176,14 @@ class LossCurveDisplay:
             raise ValueError(
                 f"{type(final).__name__} has no loss_curve_ attribute; LossCurveDisplay needs "
                 "an estimator that records its training objective per epoch, such as "
-                "sklosses.SGDRegressor or sklosses.SGDClassifier.")
+                "sklosses.SGDRegressor or sklosses.SGDClassifier."
+            )
         name = type(final).__name__ if name is None else name
-        display = cls(loss_curve=final.loss_curve_,
-                      validation_scores=getattr(final, "validation_scores_", None),
-                      estimator_name=name)
+        display = cls(
+            loss_curve=final.loss_curve_,
+            validation_scores=getattr(final, "validation_scores_", None),
+            estimator_name=name,
+        )
         return display.plot(ax=ax, **kwargs)
 
 
@@ -236,12 +244,16 @@ def plot_losses(losses=None, *, ax=None, gradients=True):
     >>> fig = plot_losses(["squared_error", "huber", "hinge", "log_loss"])  # doctest: +SKIP
     """
     plt = _import_pyplot()
-    named = [(label, loss) for label, loss in _as_named_losses(losses) if loss.elementwise
-             and (losses is not None or getattr(loss, "link", None) is None)]
+    named = [
+        (label, loss)
+        for label, loss in _as_named_losses(losses)
+        if loss.elementwise and (losses is not None or getattr(loss, "link", None) is None)
+    ]
     n_rows = 2 if gradients else 1
     if ax is None:
-        fig, axes = plt.subplots(n_rows, 2, figsize=(11, 4 * n_rows), squeeze=False,
-                                 sharex="col", layout="constrained")
+        fig, axes = plt.subplots(
+            n_rows, 2, figsize=(11, 4 * n_rows), squeeze=False, sharex="col", layout="constrained"
+        )
     else:
         axes = np.asarray(ax, dtype=object).reshape(n_rows, 2)
         fig = axes[0, 0].figure
@@ -252,15 +264,22 @@ def plot_losses(losses=None, *, ax=None, gradients=True):
         ("classification", x, "margin m = t raw  (y = 1, raw = m)", np.ones_like(x), x),
     ]
     for column, (title, xs, xlabel, y_true, raw) in enumerate(panels):
-        members = [(label, loss) for label, loss in named
-                   if (loss.task == "binary") == (title == "classification")]
+        members = [
+            (label, loss)
+            for label, loss in named
+            if (loss.task == "binary") == (title == "classification")
+        ]
         loss_ax = axes[0, column]
         for style, (label, loss) in enumerate(members):
             # every other line dashed and on top, so coinciding curves (squared hinge
             # and modified Huber for m > -1) both stay visible
             dashed = (style + style // 10) % 2 == 1
-            line_kwargs = {"label": label, "color": f"C{style % 10}",
-                           "linestyle": "--" if dashed else "-", "zorder": 3 if dashed else 2}
+            line_kwargs = {
+                "label": label,
+                "color": f"C{style % 10}",
+                "linestyle": "--" if dashed else "-",
+                "zorder": 3 if dashed else 2,
+            }
             loss_ax.plot(xs, loss.loss(y_true, raw), **line_kwargs)
             if gradients:
                 axes[1, column].plot(xs, loss.gradient(y_true, raw), **line_kwargs)
@@ -281,6 +300,13 @@ def plot_losses(losses=None, *, ax=None, gradients=True):
         if members:
             # below the panels, so the legend never hides a curve
             handles, labels = loss_ax.get_legend_handles_labels()
-            bottom_ax.legend(handles, labels, fontsize="small", ncols=3, loc="upper center",
-                             bbox_to_anchor=(0.5, -0.15), frameon=False)
+            bottom_ax.legend(
+                handles,
+                labels,
+                fontsize="small",
+                ncols=3,
+                loc="upper center",
+                bbox_to_anchor=(0.5, -0.15),
+                frameon=False,
+            )
     return fig

@@ -19,8 +19,13 @@ from sklosses.losses import AbsoluteLoss, HingeLoss, LogLoss, QuantileLoss, Squa
 
 def _lbfgs(loss_and_gradient, n_features, start=None):
     start = np.zeros(n_features + 1) if start is None else start
-    result = minimize(loss_and_gradient, start, jac=True, method="L-BFGS-B",
-                      options={"maxiter": 20000, "maxcor": 30, "gtol": 1e-11, "ftol": 1e-15})
+    result = minimize(
+        loss_and_gradient,
+        start,
+        jac=True,
+        method="L-BFGS-B",
+        options={"maxiter": 20000, "maxcor": 30, "gtol": 1e-11, "ftol": 1e-15},
+    )
     return result.x[:-1], result.x[-1]
 
 
@@ -33,6 +38,7 @@ def _smooth_objective(loss_values, loss_gradient, X, y, alpha):
         g = loss_gradient(y, raw) / n
         value = loss_values(y, raw).mean() + 0.5 * alpha * w @ w
         return value, np.append(X.T @ g + alpha * w, g.sum())
+
     return objective
 
 
@@ -54,14 +60,19 @@ def exact_solution(loss, X, y, alpha=1e-4):
         start = None
         t = 2 * y - 1
         for width in [1.0, 1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6]:
+
             def values(y_, raw, width=width):
                 margin = 1 - t * raw
-                return np.where(margin > width, margin - width / 2,
-                                np.where(margin > 0, margin**2 / (2 * width), 0))
+                return np.where(
+                    margin > width,
+                    margin - width / 2,
+                    np.where(margin > 0, margin**2 / (2 * width), 0),
+                )
 
             def gradient(y_, raw, width=width):
                 margin = 1 - t * raw
                 return -t * np.clip(margin / width, 0, 1)
+
             w, b = _lbfgs(_smooth_objective(values, gradient, X, y, alpha), d, start)
             start = np.append(w, b)
         return w, b

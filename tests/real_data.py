@@ -136,6 +136,7 @@ tolerance: the reference's uncertainty moves no verdict by more than 10%)."""
 # Data sets
 # ---------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class DataSet:
     """``X`` standardised (as users do), ``y`` unscaled targets or class labels;
@@ -153,6 +154,7 @@ def _standardised(X):
 
 def _statsmodels(name):
     import statsmodels.api as sm
+
     return getattr(sm.datasets, name).load_pandas().data
 
 
@@ -198,16 +200,21 @@ def wine():
 def engel():
     """statsmodels engel: food expenditure ~ income, 235 x 1; y from 242 to 2033."""
     data = _statsmodels("engel")
-    return DataSet("engel", _standardised(data[["income"]]), data["foodexp"].to_numpy(float),
-                   "regression")
+    return DataSet(
+        "engel", _standardised(data[["income"]]), data["foodexp"].to_numpy(float), "regression"
+    )
 
 
 def stackloss():
     """statsmodels stackloss: 21 x 3 (air flow, water temperature, acid concentration);
     y = stack loss, 7 to 42."""
     data = _statsmodels("stackloss")
-    return DataSet("stackloss", _standardised(data.drop(columns="STACKLOSS")),
-                   data["STACKLOSS"].to_numpy(float), "regression")
+    return DataSet(
+        "stackloss",
+        _standardised(data.drop(columns="STACKLOSS")),
+        data["STACKLOSS"].to_numpy(float),
+        "regression",
+    )
 
 
 def star98():
@@ -217,8 +224,9 @@ def star98():
     proportion the data set is documented for); the counts themselves are not features."""
     data = _statsmodels("star98")
     y = (data["NABOVE"] / (data["NABOVE"] + data["NBELOW"])).to_numpy(float)
-    return DataSet("star98", _standardised(data.drop(columns=["NABOVE", "NBELOW"])), y,
-                   "regression")
+    return DataSet(
+        "star98", _standardised(data.drop(columns=["NABOVE", "NBELOW"])), y, "regression"
+    )
 
 
 def randhie():
@@ -226,8 +234,12 @@ def randhie():
     the COUNT of outpatient visits (0 to 77, mean 2.9). The health-status dummies
     hlthg/hlthf/hlthp are already a one-hot encoding (excellent health dropped)."""
     data = _statsmodels("randhie")
-    return DataSet("randhie", _standardised(data.drop(columns="mdvis")),
-                   data["mdvis"].to_numpy(float), "regression")
+    return DataSet(
+        "randhie",
+        _standardised(data.drop(columns="mdvis")),
+        data["mdvis"].to_numpy(float),
+        "regression",
+    )
 
 
 def fair():
@@ -253,8 +265,20 @@ def grunfeld():
     return DataSet("grunfeld", _standardised(X), data["invest"].to_numpy(float), "regression")
 
 
-LOADERS = [diabetes, engel, stackloss, star98, randhie, fair, grunfeld,
-           breast_cancer, digits_8, iris, wine, digits]
+LOADERS = [
+    diabetes,
+    engel,
+    stackloss,
+    star98,
+    randhie,
+    fair,
+    grunfeld,
+    breast_cancer,
+    digits_8,
+    iris,
+    wine,
+    digits,
+]
 """All the data sets, regression first."""
 
 
@@ -293,8 +317,9 @@ def fit_default(dataset, loss, **settings):
         if issubclass(warning.category, ConvergenceWarning):
             convergence.append(str(warning.message))
         else:
-            warnings.warn_explicit(warning.message, warning.category, warning.filename,
-                                   warning.lineno)
+            warnings.warn_explicit(
+                warning.message, warning.category, warning.filename, warning.lineno
+            )
     return model, convergence, seconds
 
 
@@ -303,10 +328,16 @@ def assert_reaches_optimum(achieved, best, model, convergence, seconds, record_p
     certified optimum ``best``, never below its lower bound, and the fit raised no
     ConvergenceWarning; the numbers go to the JUnit report."""
     gap = (achieved - best.value) / abs(best.value)
-    for name, value in [("gap", gap), ("reference", best.value), ("achieved", achieved),
-                        ("certified", best.certified), ("method", best.method),
-                        ("epochs", getattr(model, "n_iter_", None)), ("fit_seconds", seconds),
-                        ("convergence_warning", bool(convergence))]:
+    for name, value in [
+        ("gap", gap),
+        ("reference", best.value),
+        ("achieved", achieved),
+        ("certified", best.certified),
+        ("method", best.method),
+        ("epochs", getattr(model, "n_iter_", None)),
+        ("fit_seconds", seconds),
+        ("convergence_warning", bool(convergence)),
+    ]:
         record_property(name, value)
     # no model beats the certified lower bound (else the reference or F is wrong)
     assert achieved >= best.lower_bound - 1e-12 * abs(best.value), (achieved, best)
@@ -314,7 +345,8 @@ def assert_reaches_optimum(achieved, best, model, convergence, seconds, record_p
         f"F(model) = {achieved:.10g} is {gap:.3g} (relative) above the optimum "
         f"F* = {best.value:.10g} (certified to {best.certified:.1e}; {best.method}); "
         f"{model.n_iter_} epochs"
-        f"{'; ConvergenceWarning: ' + convergence[0] if convergence else ''}")
+        f"{'; ConvergenceWarning: ' + convergence[0] if convergence else ''}"
+    )
     assert not convergence, f"ConvergenceWarning at default settings: {convergence}"
 
 
@@ -328,6 +360,7 @@ def model_coefficients(model):
 # ---------------------------------------------------------------------------
 # The losses, written again: values, derivatives, conjugates
 # ---------------------------------------------------------------------------
+
 
 def _signs(y):
     return 2 * y - 1
@@ -567,7 +600,7 @@ class _Margin:
         if len(negative) == 0:
             return -np.inf
         # one sign change: negative below m0, non-negative above
-        assert np.all(curvature[:negative[-1] + 1] < 1e-300), "psi'' changes sign twice"
+        assert np.all(curvature[: negative[-1] + 1] < 1e-300), "psi'' changes sign twice"
         upper = grid[negative[-1] + 1]
         return brentq(self.d2psi, grid[negative[-1]], upper, xtol=1e-14)
 
@@ -592,8 +625,7 @@ class _ConvexEnvelope(_Margin):
         self.anchor = float(margin.psi(np.array(self.tangent)))
 
     def psi(self, m):
-        return np.where(m >= self.tangent, _Margin.psi(self, m),
-                        self.anchor - (m - self.tangent))
+        return np.where(m >= self.tangent, _Margin.psi(self, m), self.anchor - (m - self.tangent))
 
     def dpsi(self, m):
         return np.where(m >= self.tangent, _Margin.dpsi(self, m), -1.0)
@@ -747,7 +779,7 @@ class _Envelope(_Elementwise):
         breakpoints, slopes, jumps, x = self._terms(y, z)
         width = self.mu * jumps
         inside = np.clip(x, 0, width)
-        ramp = inside ** 2 / (2 * self.mu) + jumps * np.maximum(x - width, 0)
+        ramp = inside**2 / (2 * self.mu) + jumps * np.maximum(x - width, 0)
         return slopes[:, 0] * (z - breakpoints[:, 0]) + ramp.sum(axis=1)
 
     def grad(self, y, z):
@@ -862,8 +894,10 @@ class _Softmax:
         curvature = np.maximum(self.margin.d2psi(s), 0)
         slope = self.margin.dpsi(s)
         lse_hessian = q[:, :, None] * np.eye(Y.shape[1]) - q[:, :, None] * q[:, None, :]
-        return (curvature[:, None, None] * u[:, :, None] * u[:, None, :]
-                - slope[:, None, None] * lse_hessian)
+        return (
+            curvature[:, None, None] * u[:, :, None] * u[:, None, :]
+            - slope[:, None, None] * lse_hessian
+        )
 
     def conjugate(self, Y, A):
         P = np.clip(Y + A, 0, 1)
@@ -912,21 +946,26 @@ def spec(loss):
         return _Softmax(0.0)
     if kind is SoftmaxFocalLoss and loss.alpha is None:
         return _Softmax(loss.gamma)
-    raise NotImplementedError(f"tests/real_data.py has no independent formulas (value, "
-                              f"derivatives, conjugate) for {loss!r}: add them to spec().")
+    raise NotImplementedError(
+        f"tests/real_data.py has no independent formulas (value, "
+        f"derivatives, conjugate) for {loss!r}: add them to spec()."
+    )
 
 
 # ---------------------------------------------------------------------------
 # Objective and certificate
 # ---------------------------------------------------------------------------
 
+
 def objective(loss_spec, X, Y, W, b, alpha=ALPHA):
     """F(W, b): one-vs-rest columns averaged, or the coupled multiclass objective."""
     Z = X @ W + b
     if getattr(loss_spec, "coupled", False):
         return float(loss_spec.value(Y, Z).mean() + alpha / 2 * np.sum(W * W))
-    values = [loss_spec.value(Y[:, k], Z[:, k]).mean() + alpha / 2 * W[:, k] @ W[:, k]
-              for k in range(Y.shape[1])]
+    values = [
+        loss_spec.value(Y[:, k], Z[:, k]).mean() + alpha / 2 * W[:, k] @ W[:, k]
+        for k in range(Y.shape[1])
+    ]
     return float(np.mean(values))
 
 
@@ -990,8 +1029,7 @@ def _coupled_dual(loss_spec, X, Y, W, b, alpha):
 # Solvers
 # ---------------------------------------------------------------------------
 
-LBFGS_OPTIONS = {"maxiter": 20000, "maxfun": 40000, "maxcor": 30, "gtol": 1e-12,
-                 "ftol": 1e-15}
+LBFGS_OPTIONS = {"maxiter": 20000, "maxfun": 40000, "maxcor": 30, "gtol": 1e-12, "ftol": 1e-15}
 
 
 def _lbfgs(value_and_gradient, start, maxiter=None):
@@ -1129,7 +1167,8 @@ def _solve_column(loss_spec, X, y, alpha, fit_intercept=True):
     if loss_spec.smooth:
         norm = max(_column_objective(loss_spec, X, y, np.zeros(d), offset, alpha), 1e-300)
         value, value_gradient, vgh, unpack = _column_problem(
-            loss_spec, X, y, alpha, fit_intercept, scale, offset, norm)
+            loss_spec, X, y, alpha, fit_intercept, scale, offset, norm
+        )
         theta, lbfgs_iterations = _lbfgs(value_gradient, theta)
         theta, _, newton_iterations = _newton(value_gradient, vgh, theta)
         w, b = unpack(theta)
@@ -1141,12 +1180,14 @@ def _solve_column(loss_spec, X, y, alpha, fit_intercept=True):
             # non-convex loss, samples below the tangent point: minimise the convexified
             # objective from here; its certified minimum is a lower bound on F*
             _, envelope_gradient, envelope_vgh, _ = _column_problem(
-                envelope, X, y, alpha, fit_intercept, scale, offset, norm)
+                envelope, X, y, alpha, fit_intercept, scale, offset, norm
+            )
             theta, _ = _lbfgs(envelope_gradient, theta)
             theta, _, _ = _newton(envelope_gradient, envelope_vgh, theta)
             w2, b2 = unpack(theta)
-            lower2 = _column_dual(envelope, X, y, envelope.grad(y, X @ w2 + b2), alpha,
-                                  fit_intercept)
+            lower2 = _column_dual(
+                envelope, X, y, envelope.grad(y, X @ w2 + b2), alpha, fit_intercept
+            )
             if lower2 > lower:
                 lower = lower2
                 method += "; lower bound from the convexified loss"
@@ -1160,10 +1201,11 @@ def _solve_column(loss_spec, X, y, alpha, fit_intercept=True):
     best = None
     stages = []
     for exponent in range(0, 10):
-        mu = scale * 10.0 ** -exponent
+        mu = scale * 10.0**-exponent
         smooth = loss_spec.smoothed(mu)
         _, value_gradient, _, unpack = _column_problem(
-            smooth, X, y, alpha, fit_intercept, scale, offset, norm)
+            smooth, X, y, alpha, fit_intercept, scale, offset, norm
+        )
         theta, lbfgs_iterations = _lbfgs(value_gradient, theta, maxiter=3000)
         w, b = unpack(theta)
         true_value = _column_objective(loss_spec, X, y, w, b, alpha)
@@ -1177,8 +1219,9 @@ def _solve_column(loss_spec, X, y, alpha, fit_intercept=True):
                 w2, b2, a2, active_iterations = polished
                 value2 = _column_objective(loss_spec, X, y, w2, b2, alpha)
                 lower2 = _column_dual(loss_spec, X, y, a2, alpha, fit_intercept)
-                candidates.append((value2, lower2, w2, b2,
-                                   f"active-set KKT solve from mu={mu:.1g}", 0.0))
+                candidates.append(
+                    (value2, lower2, w2, b2, f"active-set KKT solve from mu={mu:.1g}", 0.0)
+                )
                 stage += f"+{active_iterations}"
         stages.append(stage)
         for candidate in candidates:
@@ -1193,11 +1236,19 @@ def _solve_column(loss_spec, X, y, alpha, fit_intercept=True):
         a = _dual_by_linear_programme(loss_spec, X, y, alpha, fit_intercept, w, b)
         lower = _column_dual(loss_spec, X, y, a, alpha, fit_intercept)
         if lower > best[1]:
-            best = (true_value, lower, w, b, how + " (dual values at the breakpoints by LP)",
-                    smoothing_gap)
+            best = (
+                true_value,
+                lower,
+                w,
+                b,
+                how + " (dual values at the breakpoints by LP)",
+                smoothing_gap,
+            )
     true_value, lower, w, b, how, smoothing_gap = best
-    method = (f"smoothing, mu {scale:.3g} -> {mu:.3g}, L-BFGS-B[+active-set] iterations "
-              f"per width: {' '.join(stages)}; best: {how}")
+    method = (
+        f"smoothing, mu {scale:.3g} -> {mu:.3g}, L-BFGS-B[+active-set] iterations "
+        f"per width: {' '.join(stages)}; best: {how}"
+    )
     return w, b, lower, method, smoothing_gap
 
 
@@ -1228,12 +1279,12 @@ def _dual_by_linear_programme(loss_spec, X, y, alpha, fit_intercept, w, b):
     # variables: a_E, then the violations p, q >= 0 with M a_E + p - q = target
     cost = np.concatenate([np.zeros(len(free)), np.ones(2 * k)])
     equality = np.hstack([M, np.eye(k), -np.eye(k)])
-    bounds = ([(lo, hi) for lo, hi in zip(slopes[free, at[free]], slopes[free, at[free] + 1],
-                                          strict=True)]
-              + [(0, None)] * (2 * k))
+    bounds = [
+        (lo, hi) for lo, hi in zip(slopes[free, at[free]], slopes[free, at[free] + 1], strict=True)
+    ] + [(0, None)] * (2 * k)
     result = linprog(cost, A_eq=equality, b_eq=target, bounds=bounds, method="highs")
     if result.status == 0:
-        a[free] = np.clip(result.x[:len(free)], slopes[free, at[free]], slopes[free, at[free] + 1])
+        a[free] = np.clip(result.x[: len(free)], slopes[free, at[free]], slopes[free, at[free] + 1])
     return a
 
 
@@ -1321,13 +1372,15 @@ def _polish(loss_spec, X, y, alpha, fit_intercept, w, b):
     scale = loss_spec.scale(y)
     offset = b
     norm = max(_column_objective(loss_spec, X, y, w, b, alpha), 1e-300)
-    _, value_gradient, vgh, unpack = _column_problem(loss_spec, X, y, alpha, fit_intercept, scale,
-                                            offset, norm)
+    _, value_gradient, vgh, unpack = _column_problem(
+        loss_spec, X, y, alpha, fit_intercept, scale, offset, norm
+    )
     theta = np.append(w / scale, 0.0) if fit_intercept else w / scale
     theta, _, _ = _newton(value_gradient, vgh, theta, max_iter=5)
     w2, b2 = unpack(theta)
     if _column_objective(loss_spec, X, y, w2, b2, alpha) <= _column_objective(
-            loss_spec, X, y, w, b, alpha):
+        loss_spec, X, y, w, b, alpha
+    ):
         return w2, float(b2)
     return w, b
 
@@ -1401,8 +1454,9 @@ def _exact_reference(loss, X, Y, alpha, fit_intercept):
         W, b, lower, method = _solve_coupled(loss_spec, X, Y, alpha)
         value = objective(loss_spec, X, Y, W, b, alpha)
         return Reference(value, lower, W, b, method, time.perf_counter() - start)
-    columns = [_solve_column(loss_spec, X, Y[:, k], alpha, fit_intercept)
-               for k in range(Y.shape[1])]
+    columns = [
+        _solve_column(loss_spec, X, Y[:, k], alpha, fit_intercept) for k in range(Y.shape[1])
+    ]
     W = np.column_stack([column[0] for column in columns])
     b = np.array([column[1] for column in columns], dtype=np.float64)
     lower = float(np.mean([column[2] for column in columns]))
@@ -1425,6 +1479,7 @@ def best_constant(loss, X, Y, alpha=ALPHA):
 # Cross-checks by other solvers
 # ---------------------------------------------------------------------------
 
+
 def _lp_unpenalised(loss_spec, X, y):
     """HiGHS LP (interior point, with crossover) of the UNPENALISED piecewise-linear
     problem. With breakpoints ``k_1 < ... < k_m`` and slopes ``s_0 < ... < s_m``, the
@@ -1444,8 +1499,13 @@ def _lp_unpenalised(loss_spec, X, y):
         costs.append(slopes[:, j])
         widths = breakpoints[:, j] - breakpoints[:, j - 1] if j < m else np.full(n, np.inf)
         bounds += [(0, None if np.isinf(width) else width) for width in widths]
-    result = linprog(np.concatenate(costs) / n, A_eq=sp.hstack(blocks, format="csc"),
-                     b_eq=breakpoints[:, 0], bounds=bounds, method="highs-ipm")
+    result = linprog(
+        np.concatenate(costs) / n,
+        A_eq=sp.hstack(blocks, format="csc"),
+        b_eq=breakpoints[:, 0],
+        bounds=bounds,
+        method="highs-ipm",
+    )
     assert result.status == 0, result.message
     w0, b0 = result.x[:d], float(result.x[d])
     return float(loss_spec.value(y, X @ w0 + b0).mean()), w0, b0
@@ -1468,11 +1528,15 @@ def _cross_check(loss, X, Y, alpha):
         model = Ridge(alpha=n * alpha / 2, solver="cholesky").fit(X, Y)
         W, b = model.coef_.T.reshape(X.shape[1], -1), np.ravel(model.intercept_)
         method = "Ridge(alpha=n alpha/2)"
-    elif isinstance(loss_spec, _LogLoss) or (isinstance(loss_spec, _Softmax)
-                                              and loss_spec.margin.gamma == 0):
+    elif isinstance(loss_spec, _LogLoss) or (
+        isinstance(loss_spec, _Softmax) and loss_spec.margin.gamma == 0
+    ):
+
         def fit(target):
-            return LogisticRegression(C=1 / (n * alpha), tol=1e-12, max_iter=10000,
-                                      solver="newton-cholesky").fit(X, target)
+            return LogisticRegression(
+                C=1 / (n * alpha), tol=1e-12, max_iter=10000, solver="newton-cholesky"
+            ).fit(X, target)
+
         if loss_spec.coupled:
             model = fit(Y.argmax(axis=1))
             W, b = model.coef_.T, model.intercept_
@@ -1482,8 +1546,9 @@ def _cross_check(loss, X, Y, alpha):
             b = np.array([m.intercept_[0] for m in models])
         method = "LogisticRegression(C=1/(n alpha), newton-cholesky)"
     elif isinstance(loss_spec, _Poisson):
-        model = PoissonRegressor(alpha=alpha / 2, tol=1e-12, max_iter=10000,
-                                 solver="newton-cholesky").fit(X, Y[:, 0])
+        model = PoissonRegressor(
+            alpha=alpha / 2, tol=1e-12, max_iter=10000, solver="newton-cholesky"
+        ).fit(X, Y[:, 0])
         W, b = model.coef_.reshape(-1, 1), np.array([model.intercept_])
         method = "PoissonRegressor(alpha=alpha/2, newton-cholesky)"
     elif isinstance(loss_spec, _PiecewiseLinear):
@@ -1492,8 +1557,12 @@ def _cross_check(loss, X, Y, alpha):
             p0, w0, _ = _lp_unpenalised(loss_spec, X, Y[:, k])
             lowers.append(p0)
             uppers.append(p0 + alpha / 2 * w0 @ w0)
-        return {"method": "HiGHS LP without the L2 term", "lower": float(np.mean(lowers)),
-                "upper": float(np.mean(uppers)), "seconds": time.perf_counter() - start}
+        return {
+            "method": "HiGHS LP without the L2 term",
+            "lower": float(np.mean(lowers)),
+            "upper": float(np.mean(uppers)),
+            "seconds": time.perf_counter() - start,
+        }
     else:
         return None
     value = objective(loss_spec, X, Y, W, b, alpha)

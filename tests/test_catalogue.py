@@ -71,7 +71,8 @@ def check_against_reference(loss, data, reference, rtol, objective_slack=1e-7, m
     achieved = loss.loss(y_test, raw).mean()
     assert achieved <= (1 + rtol) * optimum, (achieved, optimum)
     assert objective(loss, X, y, reference_coef, reference_intercept) <= (
-        1 + objective_slack) * objective(loss, X, y, coef, intercept)
+        1 + objective_slack
+    ) * objective(loss, X, y, coef, intercept)
     assert loss.loss(y_test, 0.5 * raw).mean() > (1 + rtol) * optimum  # not vacuous
     return achieved / optimum
 
@@ -95,8 +96,9 @@ def test_poisson_matches_poisson_regressor(count_data):
     X, y, X_test, y_test = count_data
     reference = PoissonRegressor(alpha=ALPHA / 2, tol=1e-12, max_iter=10000).fit(X, y)
     model = SGDRegressor(loss="poisson", random_state=0).fit(X, y)
-    check_against_reference(PoissonLoss(), count_data, (reference.coef_, reference.intercept_),
-                            rtol=0.01, model=model)
+    check_against_reference(
+        PoissonLoss(), count_data, (reference.coef_, reference.intercept_), rtol=0.01, model=model
+    )
     # the same comparison with scikit-learn's metric, on the predicted means
     achieved = mean_poisson_deviance(y_test, model.predict(X_test))
     optimum = mean_poisson_deviance(y_test, reference.predict(X_test))
@@ -106,8 +108,7 @@ def test_poisson_matches_poisson_regressor(count_data):
 def test_poisson_with_widely_spread_means_on_correlated_features():
     rng = np.random.default_rng(0)
     mixing = 0.3 * rng.normal(size=(N_FEATURES, N_FEATURES)) + np.eye(N_FEATURES)
-    X = StandardScaler().fit_transform(
-        rng.standard_normal((2 * N_SAMPLES, N_FEATURES)) @ mixing)
+    X = StandardScaler().fit_transform(rng.standard_normal((2 * N_SAMPLES, N_FEATURES)) @ mixing)
     signal = X @ rng.normal(size=N_FEATURES)
     y = rng.poisson(np.exp(1 + 2 * signal / signal.std())).astype(float)
     X, X_test, y, y_test = X[:N_SAMPLES], X[N_SAMPLES:], y[:N_SAMPLES], y[N_SAMPLES:]
@@ -123,20 +124,42 @@ def test_epsilon_insensitive_matches_linear_svr(regression_data):
     """2% tolerance: liblinear's dual solver may stop short of the primal optimum."""
     X, y, _, _ = regression_data
     loss = EpsilonInsensitiveLoss(epsilon=0.1)
-    reference = LinearSVR(loss="epsilon_insensitive", epsilon=loss.epsilon,
-                          C=1 / (len(y) * ALPHA), dual=True, intercept_scaling=10,
-                          tol=1e-4, max_iter=20000, random_state=0).fit(X, y)
-    check_against_reference(loss, regression_data, (reference.coef_, reference.intercept_[0]),
-                            rtol=0.02, objective_slack=1e-3)
+    reference = LinearSVR(
+        loss="epsilon_insensitive",
+        epsilon=loss.epsilon,
+        C=1 / (len(y) * ALPHA),
+        dual=True,
+        intercept_scaling=10,
+        tol=1e-4,
+        max_iter=20000,
+        random_state=0,
+    ).fit(X, y)
+    check_against_reference(
+        loss,
+        regression_data,
+        (reference.coef_, reference.intercept_[0]),
+        rtol=0.02,
+        objective_slack=1e-3,
+    )
 
 
 def test_squared_hinge_matches_linear_svc(binary_data):
     X, y, _, _ = binary_data
-    reference = LinearSVC(loss="squared_hinge", C=1 / (len(y) * ALPHA), dual=False,
-                          intercept_scaling=100, tol=1e-10, max_iter=100000).fit(X, y)
-    check_against_reference(SquaredHingeLoss(), binary_data,
-                            (reference.coef_.ravel(), reference.intercept_[0]), rtol=0.01,
-                            objective_slack=1e-6)
+    reference = LinearSVC(
+        loss="squared_hinge",
+        C=1 / (len(y) * ALPHA),
+        dual=False,
+        intercept_scaling=100,
+        tol=1e-10,
+        max_iter=100000,
+    ).fit(X, y)
+    check_against_reference(
+        SquaredHingeLoss(),
+        binary_data,
+        (reference.coef_.ravel(), reference.intercept_[0]),
+        rtol=0.01,
+        objective_slack=1e-6,
+    )
 
 
 LBFGS_CASES = [
@@ -160,11 +183,18 @@ def test_smooth_losses_match_lbfgs(loss, regression_data, binary_data):
 def test_modified_huber_probabilities_are_sklearns(n_classes):
     """``predict_proba`` of the same coefficients equals scikit-learn's SGDClassifier's
     for ``loss="modified_huber"`` (clipped, rescaled, and normalised one-vs-rest)."""
-    X, y = make_classification(n_samples=300, n_features=5, n_informative=3, n_redundant=0,
-                               n_classes=n_classes, random_state=0)
+    X, y = make_classification(
+        n_samples=300,
+        n_features=5,
+        n_informative=3,
+        n_redundant=0,
+        n_classes=n_classes,
+        random_state=0,
+    )
     ours = SGDClassifier(loss="modified_huber", random_state=0).fit(X, y)
-    theirs = SklearnSGDClassifier(loss="modified_huber", max_iter=5, tol=None,
-                                  random_state=0).fit(X, y)
+    theirs = SklearnSGDClassifier(loss="modified_huber", max_iter=5, tol=None, random_state=0).fit(
+        X, y
+    )
     theirs.coef_, theirs.intercept_ = ours.coef_.copy(), ours.intercept_.copy()
     probability = ours.predict_proba(X)
     np.testing.assert_allclose(probability, theirs.predict_proba(X), rtol=1e-12, atol=1e-15)

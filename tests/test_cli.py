@@ -24,7 +24,7 @@ def _table_rows(out):
     lines = out.splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith("---"))
     rows = {}
-    for line in lines[start + 1:]:
+    for line in lines[start + 1 :]:
         if not line.strip():
             break
         rows[line.split()[0]] = line
@@ -59,8 +59,9 @@ def labels_csv(tmp_path):
     n = 150
     x = rng.normal(size=(n, 2))
     label = np.where(x[:, 0] + 0.3 * rng.normal(size=n) > 1.28, "rare", "common")
-    frame = pd.DataFrame({"a": x[:, 0], "b": x[:, 1],
-                          "kind": rng.choice(["u", "v"], size=n), "label": label})
+    frame = pd.DataFrame(
+        {"a": x[:, 0], "b": x[:, 1], "kind": rng.choice(["u", "v"], size=n), "label": label}
+    )
     path = tmp_path / "labels.csv"
     frame.to_csv(path, index=False)
     return path
@@ -93,8 +94,23 @@ def test_default_classification(capsys):
 
 
 def test_csv_mixed_columns_regression(mixed_csv, capsys):
-    assert main(["compare", str(mixed_csv), "--target", "price", "--cv", "3",
-                 "--losses", "squared_error", "huber", "absolute_error"]) == 0
+    assert (
+        main(
+            [
+                "compare",
+                str(mixed_csv),
+                "--target",
+                "price",
+                "--cv",
+                "3",
+                "--losses",
+                "squared_error",
+                "huber",
+                "absolute_error",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "Task: regression" in out
     assert set(_table_rows(out)) == {"squared_error", "huber", "absolute_error"}
@@ -104,8 +120,22 @@ def test_csv_mixed_columns_regression(mixed_csv, capsys):
 
 
 def test_csv_classification_string_labels(labels_csv, capsys):
-    assert main(["compare", str(labels_csv), "--target", "label", "--cv", "3",
-                 "--losses", "log_loss", "focal"]) == 0
+    assert (
+        main(
+            [
+                "compare",
+                str(labels_csv),
+                "--target",
+                "label",
+                "--cv",
+                "3",
+                "--losses",
+                "log_loss",
+                "focal",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "Task: classification" in out
     assert set(_table_rows(out)) == {"log_loss", "focal"}
@@ -124,12 +154,23 @@ def test_csv_integer_target_detected_as_classification(tmp_path, capsys):
 
 def test_json_matches_table(tmp_path, capsys):
     out_json = tmp_path / "out.json"
-    assert main(["compare", "--cv", "3", "--losses", "squared_error", "huber",
-                 "--json", str(out_json)]) == 0
+    assert (
+        main(
+            ["compare", "--cv", "3", "--losses", "squared_error", "huber", "--json", str(out_json)]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     payload = json.loads(out_json.read_text())
-    assert {"task", "data", "metrics", "results", "best", "recommendation",
-            "convergence_warnings"} <= set(payload)
+    assert {
+        "task",
+        "data",
+        "metrics",
+        "results",
+        "best",
+        "recommendation",
+        "convergence_warnings",
+    } <= set(payload)
     assert payload["task"] == "regression"
     assert payload["data"]["n_samples"] == 442
     assert payload["metrics"] == ["squared_error", "huber", "r2"]
@@ -144,8 +185,10 @@ def test_json_matches_table(tmp_path, capsys):
 def test_plot_writes_png(tmp_path, capsys):
     pytest.importorskip("matplotlib")
     out_png = tmp_path / "out.png"
-    assert main(["compare", "--cv", "3", "--losses", "squared_error", "huber",
-                 "--plot", str(out_png)]) == 0
+    assert (
+        main(["compare", "--cv", "3", "--losses", "squared_error", "huber", "--plot", str(out_png)])
+        == 0
+    )
     assert out_png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
@@ -155,29 +198,45 @@ def _write(tmp_path, name, text):
     return str(path)
 
 
-@pytest.mark.parametrize("case, message", [
-    ("missing_file", "no such file"),
-    ("missing_target", "--target"),
-    ("bad_target", "columns: a, b, y"),
-    ("non_numeric_regression", "numeric target"),
-    ("single_class", "single class"),
-    ("empty_file", "empty"),
-    ("header_only", "no data rows"),
-    ("too_few_rows", "fewer than --cv"),
-    ("unknown_loss", "valid for regression: squared_error"),
-    ("wrong_task_loss", "do not apply"),
-])
+@pytest.mark.parametrize(
+    "case, message",
+    [
+        ("missing_file", "no such file"),
+        ("missing_target", "--target"),
+        ("bad_target", "columns: a, b, y"),
+        ("non_numeric_regression", "numeric target"),
+        ("single_class", "single class"),
+        ("empty_file", "empty"),
+        ("header_only", "no data rows"),
+        ("too_few_rows", "fewer than --cv"),
+        ("unknown_loss", "valid for regression: squared_error"),
+        ("wrong_task_loss", "do not apply"),
+    ],
+)
 def test_error_paths(case, message, tmp_path, capsys):
-    good = _write(tmp_path, "good.csv", "a,b,y\n" + "".join(
-        f"{i},{i % 3},{i * 1.5}\n" for i in range(12)))
+    good = _write(
+        tmp_path, "good.csv", "a,b,y\n" + "".join(f"{i},{i % 3},{i * 1.5}\n" for i in range(12))
+    )
     argv = {
         "missing_file": ["compare", str(tmp_path / "nope.csv"), "--target", "y"],
         "missing_target": ["compare", good],
         "bad_target": ["compare", good, "--target", "price"],
-        "non_numeric_regression": ["compare", _write(tmp_path, "s.csv", "a,y\n1,x\n2,z\n3,x\n"),
-                                   "--target", "y", "--task", "regression"],
-        "single_class": ["compare", _write(tmp_path, "one.csv", "a,y\n1,x\n2,x\n3,x\n4,x\n"),
-                         "--target", "y", "--cv", "2"],
+        "non_numeric_regression": [
+            "compare",
+            _write(tmp_path, "s.csv", "a,y\n1,x\n2,z\n3,x\n"),
+            "--target",
+            "y",
+            "--task",
+            "regression",
+        ],
+        "single_class": [
+            "compare",
+            _write(tmp_path, "one.csv", "a,y\n1,x\n2,x\n3,x\n4,x\n"),
+            "--target",
+            "y",
+            "--cv",
+            "2",
+        ],
         "empty_file": ["compare", _write(tmp_path, "empty.csv", ""), "--target", "y"],
         "header_only": ["compare", _write(tmp_path, "head.csv", "a,y\n"), "--target", "y"],
         "too_few_rows": ["compare", good, "--target", "y", "--cv", "20"],
@@ -196,9 +255,24 @@ def test_subprocess_run():
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
     result = subprocess.run(
-        [sys.executable, "-m", "sklosses", "compare", "--losses", "squared_error", "huber",
-         "--cv", "3"],
-        capture_output=True, text=True, env=env, cwd=REPO_ROOT, timeout=120, check=False)
+        [
+            sys.executable,
+            "-m",
+            "sklosses",
+            "compare",
+            "--losses",
+            "squared_error",
+            "huber",
+            "--cv",
+            "3",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO_ROOT,
+        timeout=120,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     assert set(_table_rows(result.stdout)) == {"squared_error", "huber"}
     assert "*" in result.stdout

@@ -49,9 +49,14 @@ def test_a_user_loss_trains_scores_and_tunes(regression_data):
     assert np.mean(residual > 0) < 0.45  # under-prediction is penalised: shifted upwards
     scorer = make_loss_scorer(AsymmetricSquaredLoss(weight=3.0))
     assert scorer(model, X, y) == pytest.approx(
-        -mean_loss(AsymmetricSquaredLoss(weight=3.0), y, model.predict(X)))
-    search = GridSearchCV(SGDRegressor(loss=AsymmetricSquaredLoss(), random_state=0),
-                          {"loss__weight": [1.0, 3.0, 10.0]}, scoring=scorer, cv=3).fit(X, y)
+        -mean_loss(AsymmetricSquaredLoss(weight=3.0), y, model.predict(X))
+    )
+    search = GridSearchCV(
+        SGDRegressor(loss=AsymmetricSquaredLoss(), random_state=0),
+        {"loss__weight": [1.0, 3.0, 10.0]},
+        scoring=scorer,
+        cv=3,
+    ).fit(X, y)
     assert search.best_params_ == {"loss__weight": 3.0}  # scored by the weight-3 loss
 
 
@@ -62,7 +67,8 @@ def test_registering_a_loss_gives_a_name_and_a_scorer(regression_data):
         model = SGDRegressor(loss="asymmetric_squared", random_state=0).fit(X, y)
         scorer = get_scorer("neg_mean_asymmetric_squared_loss")
         assert scorer(model, X, y) == pytest.approx(
-            -mean_loss("asymmetric_squared", y, model.predict(X)))
+            -mean_loss("asymmetric_squared", y, model.predict(X))
+        )
         with pytest.raises(ValueError, match="already registered"):
             register_loss("asymmetric_squared", AsymmetricSquaredLoss)
     finally:
@@ -83,8 +89,9 @@ def test_loss_without_gradient_uses_a_numerical_one_and_warns(regression_data):
     targets, raw = rng.normal(size=(2, 500))
     with pytest.warns(UserWarning, match="finite differences"):
         numeric = loss.gradient(targets, raw)
-    np.testing.assert_allclose(numeric, -2 * (targets - raw) / (1 + (targets - raw) ** 2),
-                               rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(
+        numeric, -2 * (targets - raw) / (1 + (targets - raw) ** 2), rtol=1e-6, atol=1e-9
+    )
     with pytest.warns(UserWarning, match="finite differences"):
         model = SGDRegressor(loss=loss, random_state=0).fit(X, y)
     np.testing.assert_allclose(model.coef_, [1.0, -2.0, 0.5, 0.0], atol=0.1)

@@ -70,8 +70,14 @@ def regression():
 @pytest.fixture(scope="module")
 def classification():
     """Imbalanced binary labels: about 10% positives."""
-    X, y = make_classification(n_samples=N_TRAIN + N_TEST, n_features=N_FEATURES,
-                               n_informative=6, weights=[0.9], flip_y=0.01, random_state=0)
+    X, y = make_classification(
+        n_samples=N_TRAIN + N_TEST,
+        n_features=N_FEATURES,
+        n_informative=6,
+        weights=[0.9],
+        flip_y=0.01,
+        random_state=0,
+    )
     return X[:N_TRAIN], y[:N_TRAIN], X[N_TRAIN:], y[N_TRAIN:]
 
 
@@ -94,8 +100,7 @@ def _dask_array(X, y, rows=CHUNK_ROWS):
 
 
 def _dask_frame(X, y, npartitions=N_TRAIN // CHUNK_ROWS):
-    frame = dd.from_pandas(pd.DataFrame(X, columns=COLUMNS).assign(y=y),
-                           npartitions=npartitions)
+    frame = dd.from_pandas(pd.DataFrame(X, columns=COLUMNS).assign(y=y), npartitions=npartitions)
     return frame[COLUMNS], frame["y"]
 
 
@@ -119,15 +124,17 @@ def test_incremental_quantile_regression_on_dask_array(client, regression, in_me
     X_train, y_train, X_test, y_test = regression
     X, y = _dask_array(X_train, y_train)
     scorer = make_loss_scorer(Q90)
-    incremental = Incremental(SGDRegressor(loss=Q90, random_state=0), scoring=scorer,
-                              random_state=0)
+    incremental = Incremental(
+        SGDRegressor(loss=Q90, random_state=0), scoring=scorer, random_state=0
+    )
     with get_task_stream(client) as stream:
         _stream(incremental, X, y)
 
     # every block of every pass went through partial_fit on a worker of the cluster
     # (the graph's ("fit-...", -1) key holds the unfitted model; blocks are 0, 1, ...)
-    fit_tasks = [task for task in stream.data
-                 if _key_name(task).startswith("fit-") and task["key"][1] >= 0]
+    fit_tasks = [
+        task for task in stream.data if _key_name(task).startswith("fit-") and task["key"][1] >= 0
+    ]
     assert len(fit_tasks) == PASSES * X.numblocks[0]
     assert {task["worker"] for task in fit_tasks} <= _workers(client)
     assert incremental.estimator_.t_ == PASSES * N_TRAIN + 1
@@ -149,8 +156,9 @@ def test_incremental_quantile_regression_on_dask_array(client, regression, in_me
 def test_incremental_quantile_regression_on_dask_dataframe(client, regression, in_memory_q90):
     X_train, y_train, X_test, y_test = regression
     X, y = _dask_frame(X_train, y_train)
-    incremental = Incremental(SGDRegressor(loss=Q90, random_state=0),
-                              scoring=make_loss_scorer(Q90), random_state=0)
+    incremental = Incremental(
+        SGDRegressor(loss=Q90, random_state=0), scoring=make_loss_scorer(Q90), random_state=0
+    )
     _stream(incremental, X, y)
 
     assert list(incremental.estimator_.feature_names_in_) == COLUMNS
@@ -162,8 +170,7 @@ def test_incremental_quantile_regression_on_dask_dataframe(client, regression, i
     assert incremental.score(test_frame, y_test) == pytest.approx(-pinball, rel=1e-12)
 
 
-def test_incremental_focal_classification_on_dask_array(client, classification,
-                                                        in_memory_focal):
+def test_incremental_focal_classification_on_dask_array(client, classification, in_memory_focal):
     X_train, y_train, X_test, y_test = classification
     X, y = _dask_array(X_train, y_train)
     incremental = Incremental(SGDClassifier(loss=FOCAL, random_state=0), random_state=0)
@@ -184,8 +191,9 @@ def test_incremental_focal_classification_on_dask_array(client, classification,
         assert scorer(model, X_test_dask, y_test_dask) == pytest.approx(-focal, rel=1e-12)
 
 
-def test_incremental_focal_classification_on_dask_dataframe(client, classification,
-                                                            in_memory_focal):
+def test_incremental_focal_classification_on_dask_dataframe(
+    client, classification, in_memory_focal
+):
     X_train, y_train, X_test, y_test = classification
     X, y = _dask_frame(X_train, y_train)
     incremental = Incremental(SGDClassifier(loss=FOCAL, random_state=0), random_state=0)
@@ -195,8 +203,7 @@ def test_incremental_focal_classification_on_dask_dataframe(client, classificati
     test_frame = pd.DataFrame(X_test, columns=COLUMNS)
     focal = mean_loss(FOCAL, y_test, model.decision_function(test_frame))
     assert focal == pytest.approx(in_memory_focal, rel=TOLERANCE)
-    assert make_loss_scorer(FOCAL)(model, test_frame, y_test) == pytest.approx(-focal,
-                                                                              rel=1e-12)
+    assert make_loss_scorer(FOCAL)(model, test_frame, y_test) == pytest.approx(-focal, rel=1e-12)
 
 
 GRID = {"loss__quantile": [0.5, 0.7, 0.9, 0.95], "alpha": [1e-4, 1e-2]}
@@ -204,8 +211,13 @@ CV = 3
 
 
 def _search(n_jobs):
-    return GridSearchCV(SGDRegressor(loss=QuantileLoss(), random_state=0), GRID, cv=CV,
-                        scoring=make_loss_scorer(Q90), n_jobs=n_jobs)
+    return GridSearchCV(
+        SGDRegressor(loss=QuantileLoss(), random_state=0),
+        GRID,
+        cv=CV,
+        scoring=make_loss_scorer(Q90),
+        n_jobs=n_jobs,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -225,8 +237,7 @@ def test_grid_search_runs_on_the_cluster_and_matches_sequential(client, searches
     # evidence that the fits ran on the workers: joblib's dask backend submits tasks
     # named "[mixed_]batch_of__fit_and_score_<n>_calls-<id>", n fits each (joblib's
     # auto-batching varies n from run to run)
-    batches = [re.search(r"batch_of__fit_and_score_(\d+)_calls", _key_name(task))
-               for task in tasks]
+    batches = [re.search(r"batch_of__fit_and_score_(\d+)_calls", _key_name(task)) for task in tasks]
     batches = [batch for batch in batches if batch]
     assert sum(int(batch.group(1)) for batch in batches) == n_fits
     assert {task["worker"] for task in tasks} <= _workers(client)
@@ -234,15 +245,18 @@ def test_grid_search_runs_on_the_cluster_and_matches_sequential(client, searches
     assert on_cluster.best_params_ == sequential.best_params_
     assert on_cluster.best_params_["loss__quantile"] == 0.9  # pinball(0.9) picks q = 0.9
     assert on_cluster.cv_results_["params"] == sequential.cv_results_["params"]
-    np.testing.assert_array_equal(on_cluster.cv_results_["rank_test_score"],
-                                  sequential.cv_results_["rank_test_score"])
+    np.testing.assert_array_equal(
+        on_cluster.cv_results_["rank_test_score"], sequential.cv_results_["rank_test_score"]
+    )
     # bitwise equal in practice; a tolerance only for BLAS threading (dask sets one
     # thread per worker process)
     for key in [f"split{k}_test_score" for k in range(CV)] + ["mean_test_score"]:
-        np.testing.assert_allclose(on_cluster.cv_results_[key], sequential.cv_results_[key],
-                                   rtol=1e-9, err_msg=key)
-    np.testing.assert_allclose(on_cluster.best_estimator_.coef_,
-                               sequential.best_estimator_.coef_, rtol=1e-9)
+        np.testing.assert_allclose(
+            on_cluster.cv_results_[key], sequential.cv_results_[key], rtol=1e-9, err_msg=key
+        )
+    np.testing.assert_allclose(
+        on_cluster.best_estimator_.coef_, sequential.best_estimator_.coef_, rtol=1e-9
+    )
 
 
 def test_our_scorers_score_the_fitted_estimator(searches, regression):
@@ -251,10 +265,14 @@ def test_our_scorers_score_the_fitted_estimator(searches, regression):
     model = on_cluster.best_estimator_
     prediction = model.predict(X_test)
     assert make_loss_scorer(Q90)(model, X_test, y_test) == pytest.approx(
-        -mean_loss(Q90, y_test, prediction), rel=1e-12)
+        -mean_loss(Q90, y_test, prediction), rel=1e-12
+    )
     assert on_cluster.score(X_test, y_test) == pytest.approx(
-        -mean_loss(Q90, y_test, prediction), rel=1e-12)
+        -mean_loss(Q90, y_test, prediction), rel=1e-12
+    )
     assert get_scorer("neg_mean_quantile_loss")(model, X_test, y_test) == pytest.approx(
-        -mean_loss("quantile", y_test, prediction), rel=1e-12)  # the registry default, q = 0.5
+        -mean_loss("quantile", y_test, prediction), rel=1e-12
+    )  # the registry default, q = 0.5
     assert get_scorer("neg_mean_absolute_error")(model, X_test, y_test) == pytest.approx(
-        -mean_loss("absolute_error", y_test, prediction), rel=1e-12)
+        -mean_loss("absolute_error", y_test, prediction), rel=1e-12
+    )

@@ -32,8 +32,9 @@ def reference_dice(y_true, raw_prediction, smooth_constant, sample_weight=None):
     y = np.asarray(y_true, dtype=np.float64)
     s = np.ones_like(p) if sample_weight is None else np.asarray(sample_weight, dtype=float)
     intersection = np.sum(s * p * y)
-    return 1 - (2 * intersection + smooth_constant) / (np.sum(s * p) + np.sum(s * y)
-                                                         + smooth_constant)
+    return 1 - (2 * intersection + smooth_constant) / (
+        np.sum(s * p) + np.sum(s * y) + smooth_constant
+    )
 
 
 def imbalanced_batch(n=200, positive_rate=0.1, seed=0):
@@ -84,12 +85,14 @@ def test_columns_and_strided_blocks_are_separate_batches_per_output():
     loss = DiceLoss()
     values = loss.loss(y_true, raw)
     for k in range(3):
-        assert_allclose(values[:, k], reference_dice(y_true[:, k], raw[:, k], 0.12),
-                        rtol=1e-13)
+        assert_allclose(values[:, k], reference_dice(y_true[:, k], raw[:, k], 0.12), rtol=1e-13)
     blocks = loss.loss(y_true.reshape(4, 30, 3), raw.reshape(4, 30, 3))
     assert_allclose(blocks.reshape(120, 3), values, rtol=1e-13)
-    assert_allclose(loss.gradient(y_true.reshape(4, 30, 3), raw.reshape(4, 30, 3)),
-                    loss.gradient(y_true, raw).reshape(4, 30, 3), rtol=1e-13)
+    assert_allclose(
+        loss.gradient(y_true.reshape(4, 30, 3), raw.reshape(4, 30, 3)),
+        loss.gradient(y_true, raw).reshape(4, 30, 3),
+        rtol=1e-13,
+    )
 
 
 def test_weighted_value_has_weights_inside_the_sums():
@@ -99,12 +102,13 @@ def test_weighted_value_has_weights_inside_the_sums():
     expected = reference_dice(y_true, raw, 0.01 * weight.sum(), sample_weight=weight)
     assert_allclose(loss.loss(y_true, raw, sample_weight=weight), expected, rtol=1e-13)
     # the metric passes the weights to the loss: the weighted Dice of the whole set
-    assert mean_loss(loss, y_true, raw, sample_weight=weight) == pytest.approx(expected,
-                                                                              rel=1e-13)
+    assert mean_loss(loss, y_true, raw, sample_weight=weight) == pytest.approx(expected, rel=1e-13)
     assert mean_loss(loss, y_true, raw, sample_weight=1000 * weight) == pytest.approx(
-        expected, rel=1e-12)
+        expected, rel=1e-12
+    )
     assert mean_loss(loss, y_true, raw) == pytest.approx(
-        reference_dice(y_true, raw, 0.01 * 150), rel=1e-13)
+        reference_dice(y_true, raw, 0.01 * 150), rel=1e-13
+    )
 
 
 def test_extreme_raw_predictions_and_float32():
@@ -175,15 +179,18 @@ def test_engine_step_is_the_gradient_of_the_batch_dice_in_the_coefficients(weigh
     plan = BatchPlan(256, 256, X.shape[1] * X.itemsize)
     state = SGDState(coef.copy(), intercept.copy(), 1.0, Preconditioner.identity(3))
     ((X_batch, gradient, batch_loss),) = list(
-        _batch_gradients(X, Y, weight, loss, state, plan, [0], None))
+        _batch_gradients(X, Y, weight, loss, state, plan, [0], None)
+    )
     assert X_batch.ndim == 3  # the strided view, not a copy
-    coef_gradient, intercept_gradient = _parameter_gradient(X_batch, gradient,
-                                                            state.preconditioner)
+    coef_gradient, intercept_gradient = _parameter_gradient(X_batch, gradient, state.preconditioner)
 
     def dice(w, b):
-        return reference_dice(Y[:, 0], X @ w[:, 0] + b[0], 1e-3 * (256 if weight is None
-                                                                   else weight.sum()),
-                              sample_weight=weight)
+        return reference_dice(
+            Y[:, 0],
+            X @ w[:, 0] + b[0],
+            1e-3 * (256 if weight is None else weight.sum()),
+            sample_weight=weight,
+        )
 
     assert batch_loss / 256 == pytest.approx(dice(coef, intercept), rel=1e-12)
     step = 1e-6
@@ -229,9 +236,16 @@ def test_the_constant_minimising_dice_would_saturate_the_sigmoid():
 
 # -- training -------------------------------------------------------------------------------
 def imbalanced_problem(seed, positive_rate):
-    X, y = make_classification(n_samples=20000, n_features=20, n_informative=5, n_redundant=2,
-                               weights=[1 - positive_rate], flip_y=0.02, class_sep=0.8,
-                               random_state=seed)
+    X, y = make_classification(
+        n_samples=20000,
+        n_features=20,
+        n_informative=5,
+        n_redundant=2,
+        weights=[1 - positive_rate],
+        flip_y=0.02,
+        class_sep=0.8,
+        random_state=seed,
+    )
     return train_test_split(X, y, test_size=0.5, random_state=0, stratify=y)
 
 
@@ -246,8 +260,10 @@ def test_dice_beats_log_loss_on_held_out_dice_and_f1(seed, positive_rate):
         model = SGDClassifier(loss=name, random_state=0).fit(X_train, y_train)
         decision = model.decision_function(X_test)
         assert np.isfinite(decision).all()
-        results[name] = (mean_loss("dice", y_test, decision),
-                         f1_score(y_test, model.predict(X_test)))
+        results[name] = (
+            mean_loss("dice", y_test, decision),
+            f1_score(y_test, model.predict(X_test)),
+        )
     (dice_dice, dice_f1), (log_dice, log_f1) = results["dice"], results["log_loss"]
     assert dice_dice < log_dice - 0.1, results
     assert dice_f1 > log_f1 + 0.01, results
@@ -269,16 +285,22 @@ def test_training_is_deterministic_finite_and_scores():
     assert score == pytest.approx(-mean_loss("dice", y_test, first.decision_function(X_test)))
     assert_allclose(first.predict_proba(X_test)[:, 1], expit(first.decision_function(X_test)))
     # float32 input trains in float32, without NaN
-    single = SGDClassifier(loss="dice", random_state=3).fit(X_train.astype(np.float32),
-                                                          y_train)
+    single = SGDClassifier(loss="dice", random_state=3).fit(X_train.astype(np.float32), y_train)
     assert single.coef_.dtype == np.float32 and np.isfinite(single.coef_).all()
     assert f1_score(y_test, single.predict(X_test)) == pytest.approx(
-        f1_score(y_test, first.predict(X_test)), abs=0.03)
+        f1_score(y_test, first.predict(X_test)), abs=0.03
+    )
 
 
 def test_multiclass_is_one_dice_per_class_and_early_stopping_works():
-    X, y = make_classification(n_samples=3000, n_features=8, n_informative=5, n_classes=3,
-                               weights=[0.8, 0.15, 0.05], random_state=0)
+    X, y = make_classification(
+        n_samples=3000,
+        n_features=8,
+        n_informative=5,
+        n_classes=3,
+        weights=[0.8, 0.15, 0.05],
+        random_state=0,
+    )
     model = SGDClassifier(loss="dice", early_stopping=True, random_state=0).fit(X, y)
     decision = model.decision_function(X)
     per_class = [mean_loss("dice", y == k, decision[:, k]) for k in range(3)]

@@ -26,15 +26,14 @@ _EXPECTED_FAILURES = {
         "focal and coupled multiclass losses; Huber and squared epsilon-insensitive "
         "land within ~1e-6, not 1e-7); SGD alone sees different batches."
     ),
-    "check_sample_weight_equivalence_on_sparse_data": (
-        "Same as on dense data."
-    ),
+    "check_sample_weight_equivalence_on_sparse_data": ("Same as on dense data."),
 }
 _TIED_MARGINS = (
     "The exact minimiser of a kinked classification loss (hinge) puts samples exactly on "
     "the margin of several one-vs-rest columns: their scores tie at -1, and the argmax "
     "between tied scores follows the last bit of the matrix product, which BLAS computes "
-    "differently on a subset of rows.")
+    "differently on a subset of rows."
+)
 
 
 def _expected_failures(estimator):
@@ -43,15 +42,18 @@ def _expected_failures(estimator):
             return {**_EXPECTED_FAILURES, "check_methods_subset_invariance": _TIED_MARGINS}
         return _EXPECTED_FAILURES
     # a batch-level loss (soft Dice) is not a sum over samples
-    extra = (" For a batch-level loss, a repeated row also changes the batch statistic of "
-             "every batch it is in.")
+    extra = (
+        " For a batch-level loss, a repeated row also changes the batch statistic of "
+        "every batch it is in."
+    )
     failures = {check: reason + extra for check, reason in _EXPECTED_FAILURES.items()}
     failures["check_class_weight_classifiers"] = (
         "Soft Dice scores the positive class of each one-vs-rest column only. With class 0 "
         "weighted 1000 and classes 1 and 2 weighted 1e-4 (the 3-class part of the check), "
         "the weights inside the Dice sums leave class 0's column blind to its negatives, so "
         "the argmax over the columns does not follow the weights (72% class 0, the check "
-        "wants 87%). The binary part predicts class 0 everywhere, as it should.")
+        "wants 87%). The binary part predicts class 0 everywhere, as it should."
+    )
     return failures
 
 
@@ -70,8 +72,11 @@ def test_losses_are_nested_parameters(estimator):
 def test_regressor_declares_positive_targets_exactly_for_losses_refusing_negatives():
     """The ``positive_only`` tag (which makes the generic checks use positive targets)
     follows the loss's ``check_target``, not its name."""
-    tagged = [type(est.loss).__name__ for est in _estimators()
-              if est.__sklearn_tags__().target_tags.positive_only]
+    tagged = [
+        type(est.loss).__name__
+        for est in _estimators()
+        if est.__sklearn_tags__().target_tags.positive_only
+    ]
     assert tagged == ["PoissonLoss"]
     with pytest.raises(ValueError, match="non-negative"):
         SGDRegressor(loss="poisson").fit(np.ones((4, 1)), [1.0, 2.0, -1.0, 0.0])

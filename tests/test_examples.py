@@ -34,12 +34,20 @@ def test_example_runs(script, tmp_path):
         pytest.importorskip("matplotlib")
     env = dict(os.environ, MPLBACKEND="Agg")
     env["PYTHONPATH"] = os.pathsep.join(
-        [str(ROOT)] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
-    result = subprocess.run([sys.executable, str(script)], cwd=tmp_path, env=env,
-                            capture_output=True, text=True, timeout=300)
+        [str(ROOT)] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else [])
+    )
+    result = subprocess.run(
+        [sys.executable, str(script)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, (
         f"{script.name} exited with {result.returncode}\n"
-        f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}")
+        f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}"
+    )
     assert result.stdout.strip(), f"{script.name} printed nothing"
     if _plots(script):
         figures = list(tmp_path.glob("*.png"))

@@ -69,8 +69,7 @@ def correlated(task):
     rng = np.random.default_rng(0)
     n, d, rho = 2000, 20, 0.998
     factor = rng.standard_normal((n, 1))
-    X = StandardScaler().fit_transform(
-        factor + np.sqrt(1 / rho - 1) * rng.standard_normal((n, d)))
+    X = StandardScaler().fit_transform(factor + np.sqrt(1 / rho - 1) * rng.standard_normal((n, d)))
     coef = rng.normal(size=d)
     signal = X @ coef
     if task == "regression":
@@ -107,8 +106,7 @@ def noisy_regression(noise):
 def huber_line():
     """(e): one feature, y = 0.5 x, no intercept, alpha = 0.1."""
     x = np.linspace(-5, 5, 100)
-    return Problem("huber-line", x[:, None], 0.5 * x, "regression", alpha=0.1,
-                   fit_intercept=False)
+    return Problem("huber-line", x[:, None], 0.5 * x, "regression", alpha=0.1, fit_intercept=False)
 
 
 CASES = [
@@ -136,10 +134,14 @@ PROBLEMS = {
 @functools.cache
 def _reference(problem_name, loss_repr):
     problem = PROBLEMS[problem_name]()
-    loss = next(case.values[1] for case in CASES
-                if case.values[0] == problem_name and repr(case.values[1]) == loss_repr)
-    return exact_reference(loss, problem.X, problem.Y, alpha=problem.alpha,
-                           fit_intercept=problem.fit_intercept)
+    loss = next(
+        case.values[1]
+        for case in CASES
+        if case.values[0] == problem_name and repr(case.values[1]) == loss_repr
+    )
+    return exact_reference(
+        loss, problem.X, problem.Y, alpha=problem.alpha, fit_intercept=problem.fit_intercept
+    )
 
 
 def reference(problem_name, loss):

@@ -46,11 +46,18 @@ def regression_data(n_samples=300, n_features=4, seed=0, noise=0.1):
 
 
 def classification_data(n_samples=300, n_classes=2, seed=0, **kwargs):
-    params = dict(n_features=5, n_informative=3, n_redundant=0, n_clusters_per_class=1,
-                  class_sep=1.5, flip_y=0.0)
+    params = dict(
+        n_features=5,
+        n_informative=3,
+        n_redundant=0,
+        n_clusters_per_class=1,
+        class_sep=1.5,
+        flip_y=0.0,
+    )
     params.update(kwargs)
-    return make_classification(n_samples=n_samples, n_classes=n_classes, random_state=seed,
-                               **params)
+    return make_classification(
+        n_samples=n_samples, n_classes=n_classes, random_state=seed, **params
+    )
 
 
 def data_for(Estimator, **kwargs):
@@ -112,15 +119,26 @@ PERSISTENCE_CASES = [
     ("squared_error", lambda: SGDRegressor(random_state=0), 2),
     ("quantile_0.9", lambda: SGDRegressor(loss=QuantileLoss(0.9), random_state=0), 2),
     ("huber_float32", lambda: SGDRegressor(loss="huber", random_state=0), 2),
-    ("focal_binary", lambda: SGDClassifier(loss=FocalLoss(gamma=2.0, alpha=0.25),
-                                           random_state=0), 2),
+    (
+        "focal_binary",
+        lambda: SGDClassifier(loss=FocalLoss(gamma=2.0, alpha=0.25), random_state=0),
+        2,
+    ),
     ("focal_ovr", lambda: SGDClassifier(loss="focal", random_state=0), 3),
     ("hinge_ovr", lambda: SGDClassifier(random_state=0), 3),
     ("multinomial", lambda: SGDClassifier(loss="multinomial_log_loss", random_state=0), 3),
-    ("softmax_focal_l1", lambda: SGDClassifier(loss=SoftmaxFocalLoss(alpha=[0.2, 0.3, 0.5]),
-                                               penalty="l1", random_state=0), 3),
-    ("multi_quantile", lambda: MultiQuantileRegressor(quantiles=(0.1, 0.5, 0.9),
-                                                      random_state=0), 2),
+    (
+        "softmax_focal_l1",
+        lambda: SGDClassifier(
+            loss=SoftmaxFocalLoss(alpha=[0.2, 0.3, 0.5]), penalty="l1", random_state=0
+        ),
+        3,
+    ),
+    (
+        "multi_quantile",
+        lambda: MultiQuantileRegressor(quantiles=(0.1, 0.5, 0.9), random_state=0),
+        2,
+    ),
 ]
 
 
@@ -146,10 +164,12 @@ def joblib_round_trip(model):
     return joblib.load(buffer)
 
 
-@pytest.mark.parametrize("round_trip", [pickle_round_trip, joblib_round_trip],
-                         ids=["pickle", "joblib"])
-@pytest.mark.parametrize("name, make, n_classes", PERSISTENCE_CASES,
-                         ids=[case[0] for case in PERSISTENCE_CASES])
+@pytest.mark.parametrize(
+    "round_trip", [pickle_round_trip, joblib_round_trip], ids=["pickle", "joblib"]
+)
+@pytest.mark.parametrize(
+    "name, make, n_classes", PERSISTENCE_CASES, ids=[case[0] for case in PERSISTENCE_CASES]
+)
 def test_pickle_and_joblib_round_trips_predict_identically(name, make, n_classes, round_trip):
     model, X, y = fit_case(make, n_classes, name)
     restored = round_trip(model)
@@ -157,8 +177,9 @@ def test_pickle_and_joblib_round_trips_predict_identically(name, make, n_classes
     assert restored.score(X, y) == model.score(X, y)
 
 
-@pytest.mark.parametrize("name, make, n_classes", PERSISTENCE_CASES,
-                         ids=[case[0] for case in PERSISTENCE_CASES])
+@pytest.mark.parametrize(
+    "name, make, n_classes", PERSISTENCE_CASES, ids=[case[0] for case in PERSISTENCE_CASES]
+)
 def test_restored_model_continues_training_identically(name, make, n_classes):
     """The engine state is pickled too: ``partial_fit`` after a round trip takes the
     same steps as on the original (same random_state, so same batches)."""
@@ -174,8 +195,9 @@ def test_restored_model_continues_training_identically(name, make, n_classes):
 
 def test_trusted_types_is_a_list_of_qualified_names():
     assert isinstance(sklosses.TRUSTED_TYPES, list)
-    assert all(isinstance(name, str) and name.startswith("sklosses.")
-               for name in sklosses.TRUSTED_TYPES)
+    assert all(
+        isinstance(name, str) and name.startswith("sklosses.") for name in sklosses.TRUSTED_TYPES
+    )
     assert len(set(sklosses.TRUSTED_TYPES)) == len(sklosses.TRUSTED_TYPES)
     assert "TRUSTED_TYPES" in sklosses.__all__
 
@@ -195,8 +217,9 @@ def test_skops_round_trip_every_registered_loss(name, dtype):
     assert_same_outputs(model, restored, X)
 
 
-@pytest.mark.parametrize("name, make, n_classes", PERSISTENCE_CASES,
-                         ids=[case[0] for case in PERSISTENCE_CASES])
+@pytest.mark.parametrize(
+    "name, make, n_classes", PERSISTENCE_CASES, ids=[case[0] for case in PERSISTENCE_CASES]
+)
 def test_skops_round_trip_parametrised_losses_and_intervals(name, make, n_classes):
     sio = pytest.importorskip("skops.io")
     model, X, _ = fit_case(make, n_classes, name)
@@ -224,8 +247,7 @@ def test_concurrent_fits_in_threads_equal_serial_fits():
         (SGDRegressor(random_state=1), Xr, yr),
         (SGDRegressor(loss="huber", learning_rate="invscaling", random_state=2), Xr, yr),
         (SGDClassifier(loss="log_loss", random_state=3), Xc, yc),
-        (SGDClassifier(loss="multinomial_log_loss", penalty="elasticnet", random_state=4),
-         Xc, yc),
+        (SGDClassifier(loss="multinomial_log_loss", penalty="elasticnet", random_state=4), Xc, yc),
         (SGDClassifier(loss=FocalLoss(), random_state=5), Xc, yc),
         (MultiQuantileRegressor(random_state=6), Xr, yr),
     ] * 2  # the same configurations twice, so identical fits also run side by side
@@ -273,15 +295,17 @@ def test_all_rows_identical(Estimator):
         np.testing.assert_allclose(prediction, 0.6, atol=0.05)
 
 
-@pytest.mark.parametrize("loss", ["log_loss", "hinge", "focal", "modified_huber",
-                                  "exponential", "multinomial_log_loss"])
+@pytest.mark.parametrize(
+    "loss", ["log_loss", "hinge", "focal", "modified_huber", "exponential", "multinomial_log_loss"]
+)
 def test_perfectly_separable_classes_stay_finite_under_l2(loss):
     rng = np.random.default_rng(0)
     X = rng.normal(size=(300, 3))
     y = (X[:, 0] > 0).astype(int)
     X[:, 0] += np.where(y == 1, 3.0, -3.0)  # a wide margin
-    model = SGDClassifier(loss=loss, penalty="l2", alpha=1e-4, max_iter=200,
-                          random_state=0).fit(X, y)
+    model = SGDClassifier(loss=loss, penalty="l2", alpha=1e-4, max_iter=200, random_state=0).fit(
+        X, y
+    )
     assert np.isfinite(model.coef_).all() and np.isfinite(model.intercept_).all()
     # L2 bounds the weights: ||w||^2 alpha / 2 <= loss at w = 0, about 1
     assert np.linalg.norm(model.coef_) < np.sqrt(2 * 2 / 1e-4)
@@ -297,8 +321,7 @@ def test_duplicated_rows_give_the_same_model(loss):
     """Duplicating every row leaves the objective (a weighted mean) unchanged."""
     X, y = regression_data(n_samples=300, noise=0.5)
     once = SGDRegressor(loss=loss, random_state=0).fit(X, y)
-    twice = SGDRegressor(loss=loss, random_state=0).fit(np.repeat(X, 2, axis=0),
-                                                          np.repeat(y, 2))
+    twice = SGDRegressor(loss=loss, random_state=0).fit(np.repeat(X, 2, axis=0), np.repeat(y, 2))
     assert np.isfinite(twice.coef_).all()
     np.testing.assert_allclose(twice.coef_, once.coef_, atol=0.05)
     np.testing.assert_allclose(twice.intercept_, once.intercept_, atol=0.05)
@@ -324,13 +347,17 @@ def imbalanced_data(n_minority=5, ratio=1000, seed=0):
     return X, y
 
 
-@pytest.mark.parametrize("model", [
-    SGDClassifier(loss=FocalLoss(gamma=2.0), random_state=0),
-    SGDClassifier(loss=FocalLoss(gamma=2.0, alpha=0.999), random_state=0),
-    SGDClassifier(loss="log_loss", class_weight="balanced", random_state=0),
-    SGDClassifier(loss="hinge", class_weight="balanced", random_state=0),
-    SGDClassifier(loss="focal", class_weight="balanced", random_state=0),
-], ids=["focal", "focal_alpha", "log_balanced", "hinge_balanced", "focal_balanced"])
+@pytest.mark.parametrize(
+    "model",
+    [
+        SGDClassifier(loss=FocalLoss(gamma=2.0), random_state=0),
+        SGDClassifier(loss=FocalLoss(gamma=2.0, alpha=0.999), random_state=0),
+        SGDClassifier(loss="log_loss", class_weight="balanced", random_state=0),
+        SGDClassifier(loss="hinge", class_weight="balanced", random_state=0),
+        SGDClassifier(loss="focal", class_weight="balanced", random_state=0),
+    ],
+    ids=["focal", "focal_alpha", "log_balanced", "hinge_balanced", "focal_balanced"],
+)
 def test_extreme_imbalance_1_to_1000(model):
     X, y = imbalanced_data()
     model.fit(X, y)
@@ -342,8 +369,14 @@ def test_extreme_imbalance_1_to_1000(model):
     assert recall_score(y, model.predict(X)) > 0
 
 
-REGRESSION_LOSSES_FOR_SCALE = ["squared_error", "huber", "absolute_error", "quantile",
-                               "log_cosh", "expectile"]
+REGRESSION_LOSSES_FOR_SCALE = [
+    "squared_error",
+    "huber",
+    "absolute_error",
+    "quantile",
+    "log_cosh",
+    "expectile",
+]
 
 
 @pytest.mark.parametrize("loss", REGRESSION_LOSSES_FOR_SCALE)
@@ -373,15 +406,20 @@ def test_tiny_targets(loss):
 PROPERTY_SETTINGS = settings(max_examples=40, deadline=None)
 
 ELEMENTWISE_LOSSES = [cls() for cls in LOSSES.values() if cls.elementwise] + [
-    QuantileLoss(0.9), HuberLoss(0.3), FocalLoss(gamma=0.5, alpha=0.25), ExpectileLoss(0.9),
+    QuantileLoss(0.9),
+    HuberLoss(0.3),
+    FocalLoss(gamma=0.5, alpha=0.25),
+    ExpectileLoss(0.9),
 ]
 SMOOTH_ELEMENTWISE_LOSSES = [loss for loss in ELEMENTWISE_LOSSES if loss.smoothness is not None]
 MULTICLASS_LOSSES = [cls() for cls in LOSSES.values() if cls.task == "multiclass"] + [
-    SoftmaxFocalLoss(gamma=0.5), SoftmaxFocalLoss(gamma=2.0, alpha=[0.2, 0.3, 0.5]),
+    SoftmaxFocalLoss(gamma=0.5),
+    SoftmaxFocalLoss(gamma=2.0, alpha=[0.2, 0.3, 0.5]),
 ]
 # batch-level losses: one statistic of all the samples given, with weights in its sums
 BATCH_LOSSES = [cls() for cls in LOSSES.values() if not cls.per_sample] + [
-    DiceLoss(smooth=0.1), DiceLoss(smooth=1e-6),
+    DiceLoss(smooth=0.1),
+    DiceLoss(smooth=1e-6),
 ]
 
 wide_raw = st.floats(min_value=-1e4, max_value=1e4, allow_nan=False)
@@ -404,14 +442,19 @@ def test_every_registered_loss_is_in_a_property_test():
 
 
 @PROPERTY_SETTINGS
-@given(loss=st.sampled_from(ELEMENTWISE_LOSSES),
-       dtype=st.sampled_from([np.float64, np.float32]),
-       raw=st.lists(wide_raw, min_size=1, max_size=20), data=st.data())
+@given(
+    loss=st.sampled_from(ELEMENTWISE_LOSSES),
+    dtype=st.sampled_from([np.float64, np.float32]),
+    raw=st.lists(wide_raw, min_size=1, max_size=20),
+    data=st.data(),
+)
 def test_values_and_gradients_finite_without_warnings(loss, dtype, raw, data):
     y_true = np.array(data.draw(targets_for(loss, len(raw))), dtype=dtype)
     raw = np.array(raw, dtype=dtype)
-    with warnings.catch_warnings(), np.errstate(over="raise", invalid="raise",
-                                                divide="raise", under="ignore"):
+    with (
+        warnings.catch_warnings(),
+        np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"),
+    ):
         warnings.simplefilter("error")
         values = loss.loss(y_true, raw)
         gradient = loss.gradient(y_true, raw)
@@ -421,9 +464,11 @@ def test_values_and_gradients_finite_without_warnings(loss, dtype, raw, data):
 
 
 @PROPERTY_SETTINGS
-@given(loss=st.sampled_from(SMOOTH_ELEMENTWISE_LOSSES),
-       pairs=st.lists(st.tuples(raw_values, raw_values), min_size=1, max_size=20),
-       data=st.data())
+@given(
+    loss=st.sampled_from(SMOOTH_ELEMENTWISE_LOSSES),
+    pairs=st.lists(st.tuples(raw_values, raw_values), min_size=1, max_size=20),
+    data=st.data(),
+)
 def test_smoothness_bounds_gradient_variation_on_drawn_pairs(loss, pairs, data):
     a, b = np.array(pairs).T
     y_true = np.array(data.draw(targets_for(loss, len(a))))
@@ -435,28 +480,44 @@ def test_smoothness_bounds_gradient_variation_on_drawn_pairs(loss, pairs, data):
 
 def multiclass_targets(n_rows, n_classes, soft):
     if soft:
-        row = st.lists(st.floats(min_value=0.01, max_value=1), min_size=n_classes,
-                       max_size=n_classes)
+        row = st.lists(
+            st.floats(min_value=0.01, max_value=1), min_size=n_classes, max_size=n_classes
+        )
         return st.lists(row, min_size=n_rows, max_size=n_rows).map(
-            lambda rows: np.array(rows) / np.array(rows).sum(axis=1, keepdims=True))
+            lambda rows: np.array(rows) / np.array(rows).sum(axis=1, keepdims=True)
+        )
     return st.lists(st.integers(0, n_classes - 1), min_size=n_rows, max_size=n_rows).map(
-        lambda codes: np.eye(n_classes)[codes])
+        lambda codes: np.eye(n_classes)[codes]
+    )
 
 
 @PROPERTY_SETTINGS
-@given(loss=st.sampled_from(MULTICLASS_LOSSES), soft=st.booleans(),
-       dtype=st.sampled_from([np.float64, np.float32]),
-       n_rows=st.integers(1, 10), data=st.data())
+@given(
+    loss=st.sampled_from(MULTICLASS_LOSSES),
+    soft=st.booleans(),
+    dtype=st.sampled_from([np.float64, np.float32]),
+    n_rows=st.integers(1, 10),
+    data=st.data(),
+)
 def test_multiclass_gradient_rows_sum_to_zero(loss, soft, dtype, n_rows, data):
     """Softmax losses: the gradient is orthogonal to (1, ..., 1) (adding a constant to
     every class score changes nothing), for one-hot and probability rows alike."""
     n_classes = 3
     y_true = data.draw(multiclass_targets(n_rows, n_classes, soft)).astype(dtype)
-    raw = np.array(data.draw(st.lists(st.lists(raw_values, min_size=n_classes,
-                                                        max_size=n_classes),
-                                               min_size=n_rows, max_size=n_rows)), dtype=dtype)
-    with warnings.catch_warnings(), np.errstate(over="raise", invalid="raise",
-                                                divide="raise", under="ignore"):
+    raw = np.array(
+        data.draw(
+            st.lists(
+                st.lists(raw_values, min_size=n_classes, max_size=n_classes),
+                min_size=n_rows,
+                max_size=n_rows,
+            )
+        ),
+        dtype=dtype,
+    )
+    with (
+        warnings.catch_warnings(),
+        np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"),
+    ):
         warnings.simplefilter("error")
         gradient = loss.gradient(y_true, raw)
         values = loss.loss(y_true, raw)
@@ -467,8 +528,11 @@ def test_multiclass_gradient_rows_sum_to_zero(loss, soft, dtype, n_rows, data):
 
 
 @PROPERTY_SETTINGS
-@given(loss=st.sampled_from(MULTICLASS_LOSSES),
-       pairs=st.lists(st.tuples(*[raw_values] * 6), min_size=1, max_size=10), data=st.data())
+@given(
+    loss=st.sampled_from(MULTICLASS_LOSSES),
+    pairs=st.lists(st.tuples(*[raw_values] * 6), min_size=1, max_size=10),
+    data=st.data(),
+)
 def test_multiclass_smoothness_bounds_gradient_variation(loss, pairs, data):
     a, b = np.array(pairs)[:, :3], np.array(pairs)[:, 3:]
     y_true = data.draw(multiclass_targets(len(a), 3, soft=data.draw(st.booleans())))
@@ -478,17 +542,24 @@ def test_multiclass_smoothness_bounds_gradient_variation(loss, pairs, data):
 
 
 @PROPERTY_SETTINGS
-@given(loss=st.sampled_from(BATCH_LOSSES), dtype=st.sampled_from([np.float64, np.float32]),
-       raw=st.lists(raw_values, min_size=1, max_size=20), n_outputs=st.integers(1, 3),
-       data=st.data())
-def test_batch_level_values_and_gradients_finite_without_warnings(loss, dtype, raw, n_outputs,
-                                                                   data):
+@given(
+    loss=st.sampled_from(BATCH_LOSSES),
+    dtype=st.sampled_from([np.float64, np.float32]),
+    raw=st.lists(raw_values, min_size=1, max_size=20),
+    n_outputs=st.integers(1, 3),
+    data=st.data(),
+)
+def test_batch_level_values_and_gradients_finite_without_warnings(
+    loss, dtype, raw, n_outputs, data
+):
     """One finite value per batch and output column, repeated for every sample, and
     finite gradients, for any raw predictions (also in a 3-D batch of blocks)."""
     raw = np.array(raw * n_outputs, dtype=dtype).reshape(n_outputs, -1).T
     y_true = np.array(data.draw(targets_for(loss, raw.size)), dtype=dtype).reshape(raw.shape)
-    with warnings.catch_warnings(), np.errstate(over="raise", invalid="raise",
-                                                divide="raise", under="ignore"):
+    with (
+        warnings.catch_warnings(),
+        np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"),
+    ):
         warnings.simplefilter("error")
         values = loss.loss(y_true, raw)
         gradient = loss.gradient(y_true, raw)
@@ -501,25 +572,33 @@ def test_batch_level_values_and_gradients_finite_without_warnings(loss, dtype, r
 
 
 @PROPERTY_SETTINGS
-@given(loss=st.sampled_from(BATCH_LOSSES), raw=st.lists(raw_values, min_size=1, max_size=12),
-       data=st.data())
+@given(
+    loss=st.sampled_from(BATCH_LOSSES),
+    raw=st.lists(raw_values, min_size=1, max_size=12),
+    data=st.data(),
+)
 def test_batch_level_integer_weights_equal_repeated_samples(loss, raw, data):
     """The weights of a batch-level loss act as repetitions: its value and each sample's
     gradient (per unit weight, times the total weight) are those of the repeated batch."""
     raw = np.array(raw)
     y_true = np.array(data.draw(targets_for(loss, len(raw))))
-    counts = np.array(data.draw(st.lists(st.integers(0, 3), min_size=len(raw),
-                                         max_size=len(raw))))
+    counts = np.array(data.draw(st.lists(st.integers(0, 3), min_size=len(raw), max_size=len(raw))))
     assume(counts.sum() > 0)
     repeat = np.repeat(np.arange(len(raw)), counts)
     kept = counts > 0
-    np.testing.assert_allclose(loss.loss(y_true, raw, sample_weight=counts)[kept],
-                               loss.loss(y_true[repeat], raw[repeat])[:kept.sum()],
-                               rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(
+        loss.loss(y_true, raw, sample_weight=counts)[kept],
+        loss.loss(y_true[repeat], raw[repeat])[: kept.sum()],
+        rtol=1e-12,
+        atol=1e-15,
+    )
     first = np.searchsorted(repeat, np.flatnonzero(kept))  # a copy of each kept sample
-    np.testing.assert_allclose(loss.gradient(y_true, raw, sample_weight=counts)[kept],
-                               loss.gradient(y_true[repeat], raw[repeat])[first],
-                               rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(
+        loss.gradient(y_true, raw, sample_weight=counts)[kept],
+        loss.gradient(y_true[repeat], raw[repeat])[first],
+        rtol=1e-10,
+        atol=1e-12,
+    )
 
 
 # -- 5. bad input ---------------------------------------------------------------------------

@@ -53,8 +53,9 @@ def test_score_is_minus_the_mean_pinball_loss():
     X, y = _data(1000, heteroscedastic=False, seed=5)
     model = MultiQuantileRegressor(quantiles=(0.2, 0.8), random_state=0).fit(X, y)
     prediction = model.predict(X)
-    expected = np.mean([QuantileLoss(q).loss(y, prediction[:, k]).mean()
-                        for k, q in enumerate((0.2, 0.8))])
+    expected = np.mean(
+        [QuantileLoss(q).loss(y, prediction[:, k]).mean() for k, q in enumerate((0.2, 0.8))]
+    )
     assert model.score(X, y) == pytest.approx(-expected)
 
 
@@ -69,7 +70,9 @@ def test_multi_quantile_loss_is_the_quantile_loss_per_column():
     y, raw = rng.normal(size=(2, 50, 3))
     loss = MultiQuantileLoss(quantiles=(0.1, 0.5, 0.7))
     for k, quantile in enumerate(loss.quantiles):
-        np.testing.assert_allclose(loss.loss(y, raw)[:, k],
-                                   QuantileLoss(quantile).loss(y[:, k], raw[:, k]))
-        np.testing.assert_allclose(loss.gradient(y, raw)[:, k],
-                                   QuantileLoss(quantile).gradient(y[:, k], raw[:, k]))
+        np.testing.assert_allclose(
+            loss.loss(y, raw)[:, k], QuantileLoss(quantile).loss(y[:, k], raw[:, k])
+        )
+        np.testing.assert_allclose(
+            loss.gradient(y, raw)[:, k], QuantileLoss(quantile).gradient(y[:, k], raw[:, k])
+        )

@@ -39,11 +39,18 @@ def regression_data(n_samples=500, n_features=5, noise=0.1, seed=0):
 
 def classification_data(n_samples=600, n_classes=2, seed=0, **kwargs):
     """A nearly linearly separable problem (one cluster per class)."""
-    params = dict(n_features=6, n_informative=4, n_redundant=0, n_clusters_per_class=1,
-                  class_sep=1.5, flip_y=0.0)
+    params = dict(
+        n_features=6,
+        n_informative=4,
+        n_redundant=0,
+        n_clusters_per_class=1,
+        class_sep=1.5,
+        flip_y=0.0,
+    )
     params.update(kwargs)
-    return make_classification(n_samples=n_samples, n_classes=n_classes, random_state=seed,
-                               **params)
+    return make_classification(
+        n_samples=n_samples, n_classes=n_classes, random_state=seed, **params
+    )
 
 
 def data_for(Estimator, **kwargs):
@@ -72,8 +79,12 @@ def partial_fit_once(estimator, X, y):
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
 @pytest.mark.parametrize(
     "where, value, match",
-    [("X", np.nan, "NaN"), ("X", np.inf, "infinity"),
-     ("y", np.nan, "NaN"), ("y", np.inf, "infinity")],
+    [
+        ("X", np.nan, "NaN"),
+        ("X", np.inf, "infinity"),
+        ("y", np.nan, "NaN"),
+        ("y", np.inf, "infinity"),
+    ],
 )
 def test_non_finite_input_is_rejected(Estimator, where, value, match):
     X, y = data_for(Estimator, n_samples=100)
@@ -112,10 +123,12 @@ def test_unknown_loss_name_lists_valid_names(Estimator):
 
 @pytest.mark.parametrize(
     "Estimator, loss, needed, given",
-    [(SGDRegressor, "hinge", "regression", "binary"),
-     (SGDRegressor, "log_loss", "regression", "binary"),
-     (SGDClassifier, "squared_error", "binary", "regression"),
-     (SGDClassifier, QuantileLoss(quantile=0.3), "binary", "regression")],
+    [
+        (SGDRegressor, "hinge", "regression", "binary"),
+        (SGDRegressor, "log_loss", "regression", "binary"),
+        (SGDClassifier, "squared_error", "binary", "regression"),
+        (SGDClassifier, QuantileLoss(quantile=0.3), "binary", "regression"),
+    ],
 )
 def test_loss_of_the_wrong_task(Estimator, loss, needed, given):
     X, y = data_for(Estimator, n_samples=100)
@@ -151,9 +164,11 @@ BAD_ESTIMATOR_PARAMS = [
 
 
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
-@pytest.mark.parametrize("params, name", BAD_ESTIMATOR_PARAMS,
-                         ids=[name + "-" + str(i) for i, (_, name) in
-                              enumerate(BAD_ESTIMATOR_PARAMS)])
+@pytest.mark.parametrize(
+    "params, name",
+    BAD_ESTIMATOR_PARAMS,
+    ids=[name + "-" + str(i) for i, (_, name) in enumerate(BAD_ESTIMATOR_PARAMS)],
+)
 def test_bad_parameter_is_named(Estimator, params, name):
     X, y = data_for(Estimator, n_samples=100)
     with pytest.raises(ValueError, match=name):
@@ -162,11 +177,13 @@ def test_bad_parameter_is_named(Estimator, params, name):
 
 @pytest.mark.parametrize(
     "Estimator, loss, name",
-    [(SGDRegressor, QuantileLoss(quantile=1.5), "quantile"),
-     (SGDRegressor, QuantileLoss(quantile=0.0), "quantile"),
-     (SGDRegressor, HuberLoss(delta=-1), "delta"),
-     (SGDClassifier, FocalLoss(gamma=-1), "gamma"),
-     (SGDClassifier, FocalLoss(alpha=2), "alpha")],
+    [
+        (SGDRegressor, QuantileLoss(quantile=1.5), "quantile"),
+        (SGDRegressor, QuantileLoss(quantile=0.0), "quantile"),
+        (SGDRegressor, HuberLoss(delta=-1), "delta"),
+        (SGDClassifier, FocalLoss(gamma=-1), "gamma"),
+        (SGDClassifier, FocalLoss(alpha=2), "alpha"),
+    ],
 )
 def test_bad_loss_parameter_is_named_at_fit(Estimator, loss, name):
     X, y = data_for(Estimator, n_samples=100)
@@ -273,11 +290,11 @@ def test_dtype_is_preserved(Estimator, sparse):
     if Estimator is SGDRegressor:
         prediction32 = fit32.predict(X.astype(np.float32))
         assert prediction32.dtype == np.float32
-        np.testing.assert_allclose(prediction32, fit64.predict(X), rtol=1e-3,
-                                   atol=1e-3 * np.std(y))
+        np.testing.assert_allclose(prediction32, fit64.predict(X), rtol=1e-3, atol=1e-3 * np.std(y))
     else:
-        np.testing.assert_allclose(fit32.decision_function(X), fit64.decision_function(X),
-                                   rtol=1e-3, atol=1e-3)
+        np.testing.assert_allclose(
+            fit32.decision_function(X), fit64.decision_function(X), rtol=1e-3, atol=1e-3
+        )
         assert np.mean(fit32.predict(X) == fit64.predict(X)) >= 0.99
 
 
@@ -286,8 +303,12 @@ def test_dtype_is_preserved(Estimator, sparse):
 
 @pytest.mark.parametrize(
     "Estimator, loss, n_classes",
-    [(SGDRegressor, "squared_error", None), (SGDRegressor, "absolute_error", None),
-     (SGDClassifier, "hinge", 2), (SGDClassifier, "log_loss", 3)],
+    [
+        (SGDRegressor, "squared_error", None),
+        (SGDRegressor, "absolute_error", None),
+        (SGDClassifier, "hinge", 2),
+        (SGDClassifier, "log_loss", 3),
+    ],
 )
 def test_csr_matches_dense(Estimator, loss, n_classes):
     kwargs = {} if n_classes is None else {"n_classes": n_classes}
@@ -301,8 +322,9 @@ def test_csr_matches_dense(Estimator, loss, n_classes):
     np.testing.assert_allclose(csr.intercept_, dense.intercept_, rtol=1e-6, atol=1e-6 * scale)
     # predict accepts CSR and agrees with dense input
     for estimator in (csr, dense):
-        np.testing.assert_allclose(estimator.predict(sp.csr_matrix(X)), estimator.predict(X),
-                                   rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(
+            estimator.predict(sp.csr_matrix(X)), estimator.predict(X), rtol=1e-12, atol=1e-12
+        )
 
 
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
@@ -315,8 +337,7 @@ def test_other_dense_layouts_match_c_order(Estimator):
     for layout in (np.asfortranarray(X), wide[:, ::2]):
         other = Estimator(random_state=0).fit(layout, y)
         np.testing.assert_allclose(other.coef_, reference.coef_, rtol=1e-9, atol=1e-12)
-        np.testing.assert_allclose(other.intercept_, reference.intercept_, rtol=1e-9,
-                                   atol=1e-12)
+        np.testing.assert_allclose(other.intercept_, reference.intercept_, rtol=1e-9, atol=1e-12)
 
 
 # -- 5. determinism and no mutation ---------------------------------------------------
@@ -337,17 +358,20 @@ def test_same_random_state_is_bit_identical(loss):
     # a different seed is actually used (by SGD: the full-batch phase that follows it
     # reaches the same optimum from either start)
     sgd = clone(estimator).set_params(solver="sgd")
-    assert not np.array_equal(clone(sgd).set_params(random_state=7).fit(X, y).coef_,
-                              sgd.fit(X, y).coef_)
+    assert not np.array_equal(
+        clone(sgd).set_params(random_state=7).fit(X, y).coef_, sgd.fit(X, y).coef_
+    )
 
 
 @pytest.mark.parametrize("sparse", [False, True], ids=["dense", "csr"])
 @pytest.mark.parametrize(
     "Estimator, params",
-    [(SGDRegressor, {}),
-     (SGDRegressor, {"early_stopping": True}),
-     (SGDClassifier, {"class_weight": "balanced"}),
-     (SGDClassifier, {"early_stopping": True, "class_weight": {0: 2.0}})],
+    [
+        (SGDRegressor, {}),
+        (SGDRegressor, {"early_stopping": True}),
+        (SGDClassifier, {"class_weight": "balanced"}),
+        (SGDClassifier, {"early_stopping": True, "class_weight": {0: 2.0}}),
+    ],
 )
 def test_inputs_are_not_mutated(Estimator, params, sparse):
     X, y = data_for(Estimator, n_samples=300)
@@ -404,8 +428,7 @@ def test_shapes_and_accuracy(n_classes):
     assert classifier.score(X, y) > 0.85
 
 
-@pytest.mark.parametrize("loss", ["log_loss", "focal", FocalLoss(gamma=1.0, alpha=0.25)],
-                         ids=str)
+@pytest.mark.parametrize("loss", ["log_loss", "focal", FocalLoss(gamma=1.0, alpha=0.25)], ids=str)
 @pytest.mark.parametrize("n_classes", [2, 3])
 def test_predict_proba(loss, n_classes):
     X, y = classification_data(n_samples=600, n_classes=n_classes)
@@ -415,13 +438,13 @@ def test_predict_proba(loss, n_classes):
     assert proba.shape == (len(X), n_classes)
     assert np.all((proba >= 0) & (proba <= 1))
     np.testing.assert_allclose(proba.sum(axis=1), 1, rtol=1e-12)
-    np.testing.assert_array_equal(classifier.classes_[proba.argmax(axis=1)],
-                                  classifier.predict(X))
+    np.testing.assert_array_equal(classifier.classes_[proba.argmax(axis=1)], classifier.predict(X))
     with np.errstate(divide="ignore"):
         np.testing.assert_allclose(classifier.predict_log_proba(X), np.log(proba))
     if n_classes == 2:  # the inverse link of the decision function
         np.testing.assert_allclose(
-            proba[:, 1], 1 / (1 + np.exp(-classifier.decision_function(X))), rtol=1e-10)
+            proba[:, 1], 1 / (1 + np.exp(-classifier.decision_function(X))), rtol=1e-10
+        )
     # well separated data: confident and mostly right
     assert np.mean(proba.max(axis=1)) > 0.6
 
@@ -456,7 +479,8 @@ def test_class_weight_dict_equals_sample_weight():
     X, y = classification_data(n_samples=500, weights=[0.8])
     by_class = SGDClassifier(loss="log_loss", class_weight={1: 4.0}, random_state=0).fit(X, y)
     by_sample = SGDClassifier(loss="log_loss", random_state=0).fit(
-        X, y, sample_weight=np.where(y == 1, 4.0, 1.0))
+        X, y, sample_weight=np.where(y == 1, 4.0, 1.0)
+    )
     np.testing.assert_allclose(by_class.coef_, by_sample.coef_, rtol=1e-10)
 
 
@@ -466,7 +490,7 @@ def test_partial_fit_class_weight_dict_with_a_chunk_missing_a_class():
     classifier = SGDClassifier(loss="log_loss", class_weight={1: 4.0}, random_state=0)
     order = np.argsort(y, kind="stable")  # first chunks have class 0 only
     for start in range(0, len(y), 100):
-        rows = order[start:start + 100]
+        rows = order[start : start + 100]
         classifier.partial_fit(X[rows], y[rows], classes=[0, 1])
     assert np.isfinite(classifier.coef_).all()
 
@@ -485,11 +509,18 @@ def sparse_truth_data(n_samples=1000):
 
 @pytest.mark.parametrize(
     "params",
-    [{"penalty": "l1"}, {"penalty": "elasticnet", "l1_ratio": 0.5},
-     {"penalty": "l1", "average": False, "batch_size": 200},
-     {"penalty": "elasticnet", "l1_ratio": 0.5, "average": False, "batch_size": 200}],
-    ids=["l1-default", "elasticnet-default", "l1-large-batch-no-average",
-         "elasticnet-large-batch-no-average"],
+    [
+        {"penalty": "l1"},
+        {"penalty": "elasticnet", "l1_ratio": 0.5},
+        {"penalty": "l1", "average": False, "batch_size": 200},
+        {"penalty": "elasticnet", "l1_ratio": 0.5, "average": False, "batch_size": 200},
+    ],
+    ids=[
+        "l1-default",
+        "elasticnet-default",
+        "l1-large-batch-no-average",
+        "elasticnet-large-batch-no-average",
+    ],
 )
 def test_l1_penalties_give_exact_zeros(params):
     """The lasso solution of this problem has all 17 irrelevant coefficients at zero
@@ -507,9 +538,12 @@ def test_penalty_none_and_alpha_shrinkage():
     assert free.score(X, y) > 0.99
     # alpha has no effect without a penalty
     np.testing.assert_array_equal(
-        SGDRegressor(penalty=None, alpha=10.0, random_state=0).fit(X, y).coef_, free.coef_)
-    norms = [np.linalg.norm(SGDRegressor(alpha=alpha, random_state=0).fit(X, y).coef_)
-             for alpha in (1e-4, 0.1, 1.0, 10.0)]
+        SGDRegressor(penalty=None, alpha=10.0, random_state=0).fit(X, y).coef_, free.coef_
+    )
+    norms = [
+        np.linalg.norm(SGDRegressor(alpha=alpha, random_state=0).fit(X, y).coef_)
+        for alpha in (1e-4, 0.1, 1.0, 10.0)
+    ]
     assert all(a > b for a, b in zip(norms, norms[1:], strict=False)), norms
     assert norms[-1] < 0.5 * norms[0]
 
@@ -530,10 +564,12 @@ def test_every_learning_rate_fits(Estimator, learning_rate):
 
 def test_eta0_is_used_by_constant_schedule():
     X, y = regression_data(n_samples=500)
-    tiny = SGDRegressor(learning_rate="constant", eta0=1e-5, max_iter=3, tol=None,
-                        random_state=0).fit(X, y)
-    good = SGDRegressor(learning_rate="constant", eta0=0.1, max_iter=3, tol=None,
-                        random_state=0).fit(X, y)
+    tiny = SGDRegressor(
+        learning_rate="constant", eta0=1e-5, max_iter=3, tol=None, random_state=0
+    ).fit(X, y)
+    good = SGDRegressor(
+        learning_rate="constant", eta0=0.1, max_iter=3, tol=None, random_state=0
+    ).fit(X, y)
     assert tiny.score(X, y) < 0.5 < 0.9 < good.score(X, y)
 
 
@@ -542,8 +578,9 @@ def test_eta0_is_used_by_constant_schedule():
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
 def test_average_options(Estimator, learning_rate, average):
     X, y = data_for(Estimator, n_samples=400)
-    estimator = Estimator(average=average, learning_rate=learning_rate, eta0=0.1,
-                          random_state=0).fit(X, y)
+    estimator = Estimator(
+        average=average, learning_rate=learning_rate, eta0=0.1, random_state=0
+    ).fit(X, y)
     assert np.isfinite(estimator.coef_).all() and np.isfinite(estimator.intercept_).all()
     assert estimator.score(X, y) > 0.85
 
@@ -573,7 +610,7 @@ def test_partial_fit_regressor_over_chunks():
     n_iter, t = [], []
     for _ in range(2):
         for start in range(0, len(y), 200):
-            regressor.partial_fit(X[start:start + 200], y[start:start + 200])
+            regressor.partial_fit(X[start : start + 200], y[start : start + 200])
             n_iter.append(regressor.n_iter_)
             t.append(regressor.t_)
     assert regressor.score(X, y) > 0.9
@@ -588,8 +625,9 @@ def test_partial_fit_classifier_over_chunks():
     t = []
     for _ in range(2):
         for start in range(0, len(y), 200):
-            classifier.partial_fit(X[start:start + 200], y[start:start + 200],
-                                   classes=[0, 1, 2])
+            classifier.partial_fit(
+                X[start : start + 200], y[start : start + 200], classes=[0, 1, 2]
+            )
             t.append(classifier.t_)
     assert classifier.score(X, y) > 0.85
     assert classifier.n_iter_ == 1  # as scikit-learn: one epoch per partial_fit call
@@ -613,7 +651,7 @@ def test_partial_fit_small_chunks(chunk_size):
     X, y = regression_data(n_samples=1000, n_features=4)
     regressor = SGDRegressor(random_state=0)
     for start in range(0, len(y), chunk_size):
-        regressor.partial_fit(X[start:start + chunk_size], y[start:start + chunk_size])
+        regressor.partial_fit(X[start : start + chunk_size], y[start : start + chunk_size])
     assert np.isfinite(regressor.coef_).all()
     assert regressor.score(X, y) > 0.9
 
@@ -627,7 +665,7 @@ def test_partial_fit_stream_sorted_by_a_feature():
     regressor = SGDRegressor(random_state=0)
     for _ in range(2):
         for start in range(0, len(y), 100):
-            regressor.partial_fit(X[start:start + 100], y[start:start + 100])
+            regressor.partial_fit(X[start : start + 100], y[start : start + 100])
     assert regressor.score(X, y) > 0.9
 
 
@@ -671,8 +709,12 @@ def test_warm_start(Estimator):
 
 @pytest.mark.parametrize(
     "Estimator, loss",
-    [(SGDRegressor, "squared_error"), (SGDRegressor, "absolute_error"),
-     (SGDClassifier, "hinge"), (SGDClassifier, "log_loss")],
+    [
+        (SGDRegressor, "squared_error"),
+        (SGDRegressor, "absolute_error"),
+        (SGDClassifier, "hinge"),
+        (SGDClassifier, "log_loss"),
+    ],
 )
 def test_early_stopping_default_score(Estimator, loss):
     X, y = data_for(Estimator, n_samples=600)
@@ -688,10 +730,12 @@ def test_early_stopping_default_score(Estimator, loss):
 
 @pytest.mark.parametrize(
     "Estimator, scoring, low, high",
-    [(SGDRegressor, "r2", 0.9, 1.0),
-     (SGDRegressor, "neg_mean_huber_loss", -0.05, 0.0),
-     (SGDClassifier, "accuracy", 0.85, 1.0),
-     (SGDClassifier, "neg_mean_hinge_loss", -1.0, 0.0)],
+    [
+        (SGDRegressor, "r2", 0.9, 1.0),
+        (SGDRegressor, "neg_mean_huber_loss", -0.05, 0.0),
+        (SGDClassifier, "accuracy", 0.85, 1.0),
+        (SGDClassifier, "neg_mean_hinge_loss", -1.0, 0.0),
+    ],
 )
 def test_early_stopping_with_scoring(Estimator, scoring, low, high):
     X, y = data_for(Estimator, n_samples=600)
@@ -745,11 +789,11 @@ def test_feature_names_from_dataframe(Estimator):
     np.testing.assert_array_equal(estimator.feature_names_in_, columns)
     raw = X @ estimator.coef_.T + estimator.intercept_
     if Estimator is SGDRegressor:
-        np.testing.assert_allclose(estimator.predict(frame), raw.ravel(), rtol=1e-12,
-                                   atol=1e-12)
+        np.testing.assert_allclose(estimator.predict(frame), raw.ravel(), rtol=1e-12, atol=1e-12)
     else:
-        np.testing.assert_allclose(estimator.decision_function(frame), raw.ravel(),
-                                   rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(
+            estimator.decision_function(frame), raw.ravel(), rtol=1e-12, atol=1e-12
+        )
     with pytest.raises(ValueError, match="feature names"):
         estimator.predict(frame.rename(columns={"feature_0": "other"}))
 
@@ -791,8 +835,9 @@ def test_data_sorted_by_class_trains_as_well(loss):
     assert np.all(np.diff(y[order]) >= 0)
     shuffled = SGDClassifier(loss=loss, random_state=0).fit(X, y).score(X, y)
     by_class = SGDClassifier(loss=loss, random_state=0).fit(X[order], y[order]).score(X, y)
-    in_order = SGDClassifier(loss=loss, shuffle=False, random_state=0).fit(
-        X[order], y[order]).score(X, y)
+    in_order = (
+        SGDClassifier(loss=loss, shuffle=False, random_state=0).fit(X[order], y[order]).score(X, y)
+    )
     assert shuffled > 0.85
     assert by_class >= shuffled - 0.02
     assert in_order >= shuffled - 0.02
@@ -816,8 +861,9 @@ def test_integer_weights_are_like_repeated_rows(loss):
     weight = rng.integers(0, 4, size=len(y))
     y = np.where(weight == 0, y + 5.0, y)  # rows of weight 0 are corrupted
     weighted = SGDRegressor(loss=loss, random_state=0).fit(X, y, sample_weight=weight)
-    repeated = SGDRegressor(loss=loss, random_state=0).fit(np.repeat(X, weight, axis=0),
-                                                           np.repeat(y, weight))
+    repeated = SGDRegressor(loss=loss, random_state=0).fit(
+        np.repeat(X, weight, axis=0), np.repeat(y, weight)
+    )
     unweighted = SGDRegressor(loss=loss, random_state=0).fit(X, y)
     np.testing.assert_allclose(weighted.coef_, repeated.coef_, atol=0.05)
     np.testing.assert_allclose(weighted.intercept_, repeated.intercept_, atol=0.05)
@@ -832,7 +878,8 @@ def test_integer_weights_classifier():
     weight = np.random.default_rng(0).integers(0, 4, size=len(y))
     weighted = SGDClassifier(loss="log_loss", random_state=0).fit(X, y, sample_weight=weight)
     repeated = SGDClassifier(loss="log_loss", random_state=0).fit(
-        np.repeat(X, weight, axis=0), np.repeat(y, weight))
+        np.repeat(X, weight, axis=0), np.repeat(y, weight)
+    )
     unweighted = SGDClassifier(loss="log_loss", random_state=0).fit(X, y)
 
     def weighted_log_loss(model):

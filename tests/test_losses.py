@@ -175,8 +175,9 @@ def test_hessian_finite_differences_within_the_smoothness(loss):
     assert keep.sum() > 400
     y_true, raw_prediction = y_true[keep], raw_prediction[keep]
     eps = 1e-5
-    numerical = (loss.gradient(y_true, raw_prediction + eps)
-                 - loss.gradient(y_true, raw_prediction - eps)) / (2 * eps)
+    numerical = (
+        loss.gradient(y_true, raw_prediction + eps) - loss.gradient(y_true, raw_prediction - eps)
+    ) / (2 * eps)
     hessian = loss.hessian(y_true, raw_prediction)
     assert hessian.shape == raw_prediction.shape
     assert_allclose(hessian, numerical, rtol=1e-5, atol=1e-7)
@@ -192,14 +193,26 @@ def test_hessian_finite_differences_within_the_smoothness(loss):
         (QuantileLoss(0.9), [1.0, 1.0, 1.0], [0.0, 1.0, 2.0], [-0.9, -0.4, 0.1]),
         (HuberLoss(0.5), [0.0, 0.0, 0.0, 0.0], [-2.0, -0.5, 0.25, 3.0], [-0.5, -0.5, 0.25, 0.5]),
         (HingeLoss(), [1.0, 1.0, 0.0, 0.0], [0.5, 2.0, -0.5, -2.0], [-1.0, 0.0, 1.0, 0.0]),
-        (EpsilonInsensitiveLoss(0.5), [0.0] * 5, [-2.0, -0.5, 0.25, 0.5, 3.0],
-         [-1.0, 0.0, 0.0, 0.0, 1.0]),
+        (
+            EpsilonInsensitiveLoss(0.5),
+            [0.0] * 5,
+            [-2.0, -0.5, 0.25, 0.5, 3.0],
+            [-1.0, 0.0, 0.0, 0.0, 1.0],
+        ),
         (ModifiedHuberLoss(), [1.0] * 5, [-3.0, -1.0, 0.0, 1.0, 2.0], [-4.0, -4.0, -2.0, 0.0, 0.0]),
         (SquaredHingeLoss(), [0.0] * 4, [-2.0, -1.0, 0.0, 0.5], [0.0, 0.0, 2.0, 3.0]),
         (ExpectileLoss(0.9), [1.0] * 3, [0.0, 1.0, 2.0], [-1.8, 0.0, 0.2]),
     ],
-    ids=["absolute", "quantile", "huber", "hinge", "epsilon_insensitive", "modified_huber",
-         "squared_hinge", "expectile"],
+    ids=[
+        "absolute",
+        "quantile",
+        "huber",
+        "hinge",
+        "epsilon_insensitive",
+        "modified_huber",
+        "squared_hinge",
+        "expectile",
+    ],
 )
 def test_gradient_piecewise_values(loss, y_true, raw_prediction, expected):
     """Subgradient values on each piece (and at ties) as documented."""
@@ -292,23 +305,39 @@ def sklearn_epsilon_insensitive(y, p, epsilon):
 def sklearn_squared_epsilon_insensitive(y, p, epsilon):
     ret = np.abs(y - p) - epsilon
     z = y - p
-    gradient = np.where(z > epsilon, -2 * (z - epsilon),
-                        np.where(z < -epsilon, 2 * (-z - epsilon), 0.0))
+    gradient = np.where(
+        z > epsilon, -2 * (z - epsilon), np.where(z < -epsilon, 2 * (-z - epsilon), 0.0)
+    )
     return np.where(ret > 0, ret * ret, 0.0), gradient
 
 
 SKLEARN_SGD_CASES = [
     (ModifiedHuberLoss(), sklearn_modified_huber, "ModifiedHuber", ()),
     (SquaredHingeLoss(), sklearn_squared_hinge, "SquaredHinge", (1.0,)),
-    (EpsilonInsensitiveLoss(), lambda y, p: sklearn_epsilon_insensitive(y, p, 0.1),
-     "EpsilonInsensitive", (0.1,)),
-    (EpsilonInsensitiveLoss(0.7), lambda y, p: sklearn_epsilon_insensitive(y, p, 0.7),
-     "EpsilonInsensitive", (0.7,)),
-    (SquaredEpsilonInsensitiveLoss(), lambda y, p: sklearn_squared_epsilon_insensitive(y, p, 0.1),
-     "SquaredEpsilonInsensitive", (0.1,)),
-    (SquaredEpsilonInsensitiveLoss(0.7),
-     lambda y, p: sklearn_squared_epsilon_insensitive(y, p, 0.7),
-     "SquaredEpsilonInsensitive", (0.7,)),
+    (
+        EpsilonInsensitiveLoss(),
+        lambda y, p: sklearn_epsilon_insensitive(y, p, 0.1),
+        "EpsilonInsensitive",
+        (0.1,),
+    ),
+    (
+        EpsilonInsensitiveLoss(0.7),
+        lambda y, p: sklearn_epsilon_insensitive(y, p, 0.7),
+        "EpsilonInsensitive",
+        (0.7,),
+    ),
+    (
+        SquaredEpsilonInsensitiveLoss(),
+        lambda y, p: sklearn_squared_epsilon_insensitive(y, p, 0.1),
+        "SquaredEpsilonInsensitive",
+        (0.1,),
+    ),
+    (
+        SquaredEpsilonInsensitiveLoss(0.7),
+        lambda y, p: sklearn_squared_epsilon_insensitive(y, p, 0.7),
+        "SquaredEpsilonInsensitive",
+        (0.7,),
+    ),
 ]
 
 
@@ -335,8 +364,9 @@ def test_matches_sklearn_sgd_formulas(loss, reference, _, __):
     assert_allclose(loss.gradient(y_true, raw_prediction), expected_gradient, rtol=1e-14, atol=0)
 
 
-@pytest.mark.parametrize("loss, reference, class_name, args", SKLEARN_SGD_CASES,
-                         ids=SKLEARN_SGD_IDS)
+@pytest.mark.parametrize(
+    "loss, reference, class_name, args", SKLEARN_SGD_CASES, ids=SKLEARN_SGD_IDS
+)
 def test_sklearn_sgd_transcriptions_match_sklearn(loss, reference, class_name, args):
     """The numpy transcriptions above are scikit-learn's own (private) Cython losses."""
     sgd_fast = pytest.importorskip("sklearn.linear_model._sgd_fast")
@@ -345,8 +375,9 @@ def test_sklearn_sgd_transcriptions_match_sklearn(loss, reference, class_name, a
         pytest.skip("scikit-learn's private SGD losses no longer expose py_loss/py_dloss")
     _, raw_prediction, sklearn_y = _sklearn_sgd_inputs(loss)
     expected_loss, expected_gradient = reference(sklearn_y, raw_prediction)
-    for y, p, value, gradient in zip(sklearn_y, raw_prediction, expected_loss,
-                                     expected_gradient, strict=True):
+    for y, p, value, gradient in zip(
+        sklearn_y, raw_prediction, expected_loss, expected_gradient, strict=True
+    ):
         assert sklearn_loss.py_loss(p, y) == pytest.approx(value, rel=1e-14, abs=0)
         assert sklearn_loss.py_dloss(p, y) == pytest.approx(gradient, rel=1e-14, abs=0)
 
@@ -464,8 +495,9 @@ EXP_LOSSES = [
 ]
 
 
-@pytest.mark.parametrize("loss, y, formula", EXP_LOSSES,
-                         ids=["poisson", "exponential-y1", "exponential-y0"])
+@pytest.mark.parametrize(
+    "loss, y, formula", EXP_LOSSES, ids=["poisson", "exponential-y1", "exponential-y0"]
+)
 def test_exp_continued_linearly(loss, y, formula):
     """Exact up to a large exponent, then continued with the same value and slope:
     finite, convex, and with a gradient that is still the derivative of the loss."""
@@ -473,8 +505,11 @@ def test_exp_continued_linearly(loss, y, formula):
     for dtype in (np.float64, np.float32):
         log_max = float(np.log(np.finfo(dtype).max))
         exact = sign * np.array([-30.0, 0.0, 30.0, 0.5 * log_max])
-        assert_allclose(loss.loss(np.full(4, y, dtype=dtype), exact.astype(dtype)),
-                        formula(y, exact), rtol=1e-5 if dtype == np.float32 else 1e-12)
+        assert_allclose(
+            loss.loss(np.full(4, y, dtype=dtype), exact.astype(dtype)),
+            formula(y, exact),
+            rtol=1e-5 if dtype == np.float32 else 1e-12,
+        )
         # past the cap, up to 1e5 above the largest finite exponent
         raw = np.sort(sign * np.linspace(0.5 * log_max, log_max + 1e5, 20001))
         with np.errstate(over="raise", invalid="raise"):
@@ -757,9 +792,13 @@ def test_registry_names():
         assert issubclass(cls, Loss)
     # every elementwise registry entry is exercised by the generic tests
     assert {type(loss) for loss in LOSS_INSTANCES} == {
-        cls for cls in LOSSES.values() if cls.elementwise}
+        cls for cls in LOSSES.values() if cls.elementwise
+    }
     assert {name for name, cls in LOSSES.items() if not cls.elementwise} == {
-        "multinomial_log_loss", "softmax_focal", "dice"}
+        "multinomial_log_loss",
+        "softmax_focal",
+        "dice",
+    }
     # batch-level losses (one statistic of the batch) are tested in test_dice.py
     assert {name for name, cls in LOSSES.items() if not cls.per_sample} == {"dice"}
 

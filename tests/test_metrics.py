@@ -82,8 +82,9 @@ def regression_data():
 
 @pytest.fixture(scope="module")
 def multiclass_data():
-    X, y = make_classification(n_samples=240, n_features=5, n_informative=3, n_redundant=0,
-                               n_classes=3, random_state=0)
+    X, y = make_classification(
+        n_samples=240, n_features=5, n_informative=3, n_redundant=0, n_classes=3, random_state=0
+    )
     return X, np.array(["ant", "bee", "cat"])[y]
 
 
@@ -135,8 +136,10 @@ def random_regression(seed, n=57, n_outputs=None):
 @pytest.mark.parametrize(
     "loss, reference",
     [("squared_error", mean_squared_error), ("absolute_error", mean_absolute_error)]
-    + [(QuantileLoss(q), lambda *a, q=q, **k: mean_pinball_loss(*a, alpha=q, **k))
-       for q in QUANTILES],
+    + [
+        (QuantileLoss(q), lambda *a, q=q, **k: mean_pinball_loss(*a, alpha=q, **k))
+        for q in QUANTILES
+    ],
     ids=["squared_error", "absolute_error"] + [f"quantile{q}" for q in QUANTILES],
 )
 def test_mean_loss_matches_sklearn_regression(loss, reference, weighted):
@@ -144,20 +147,24 @@ def test_mean_loss_matches_sklearn_regression(loss, reference, weighted):
         y_true, y_pred, weight = random_regression(seed)
         weight = weight if weighted else None
         expected = reference(y_true, y_pred, sample_weight=weight)
-        assert_allclose(mean_loss(loss, y_true, y_pred, sample_weight=weight), expected,
-                        rtol=RTOL)
+        assert_allclose(mean_loss(loss, y_true, y_pred, sample_weight=weight), expected, rtol=RTOL)
 
 
 @pytest.mark.parametrize("name", REGRESSION_NAMES)
 def test_mean_loss_multioutput_is_uniform_average(name):
     y_true, y_pred, weight = random_regression(0, n_outputs=3)
     y_true, y_pred = in_domain(name, y_true, y_pred)
-    per_output = [mean_loss(name, y_true[:, k], y_pred[:, k], sample_weight=weight)
-                  for k in range(3)]
-    assert_allclose(mean_loss(name, y_true, y_pred, sample_weight=weight),
-                    np.mean(per_output), rtol=RTOL)
-    assert_allclose(mean_loss("squared_error", y_true, y_pred, sample_weight=weight),
-                    mean_squared_error(y_true, y_pred, sample_weight=weight), rtol=RTOL)
+    per_output = [
+        mean_loss(name, y_true[:, k], y_pred[:, k], sample_weight=weight) for k in range(3)
+    ]
+    assert_allclose(
+        mean_loss(name, y_true, y_pred, sample_weight=weight), np.mean(per_output), rtol=RTOL
+    )
+    assert_allclose(
+        mean_loss("squared_error", y_true, y_pred, sample_weight=weight),
+        mean_squared_error(y_true, y_pred, sample_weight=weight),
+        rtol=RTOL,
+    )
 
 
 def random_binary(seed, n=61, labels=(0, 1)):
@@ -173,10 +180,16 @@ def test_mean_loss_matches_sklearn_binary(labels, weighted):
     for seed in range(3):
         y_true, raw, weight = random_binary(seed, labels=labels)
         weight = weight if weighted else None
-        assert_allclose(mean_loss("log_loss", y_true, raw, sample_weight=weight),
-                        log_loss(y_true, expit(raw), sample_weight=weight), rtol=RTOL)
-        assert_allclose(mean_loss("hinge", y_true, raw, sample_weight=weight),
-                        hinge_loss(y_true, raw, sample_weight=weight), rtol=RTOL)
+        assert_allclose(
+            mean_loss("log_loss", y_true, raw, sample_weight=weight),
+            log_loss(y_true, expit(raw), sample_weight=weight),
+            rtol=RTOL,
+        )
+        assert_allclose(
+            mean_loss("hinge", y_true, raw, sample_weight=weight),
+            hinge_loss(y_true, raw, sample_weight=weight),
+            rtol=RTOL,
+        )
 
 
 def random_multiclass(seed, n=73, classes=("ant", "bee", "cat", "dog")):
@@ -201,17 +214,24 @@ def test_mean_loss_multiclass_hinge_is_explicit_one_vs_rest(weighted):
 def test_mean_loss_multiclass_log_loss_is_mean_of_binary_log_losses(weighted):
     y_true, raw, weight = random_multiclass(1)
     weight = weight if weighted else None
-    expected = np.mean([log_loss(y_true == label, expit(raw[:, k]), sample_weight=weight)
-                        for k, label in enumerate(np.unique(y_true))])
-    assert_allclose(mean_loss("log_loss", y_true, raw, sample_weight=weight), expected,
-                    rtol=RTOL)
+    expected = np.mean(
+        [
+            log_loss(y_true == label, expit(raw[:, k]), sample_weight=weight)
+            for k, label in enumerate(np.unique(y_true))
+        ]
+    )
+    assert_allclose(mean_loss("log_loss", y_true, raw, sample_weight=weight), expected, rtol=RTOL)
 
 
 @pytest.mark.parametrize("name", BINARY_NAMES)
 def test_mean_loss_multiclass_is_mean_of_binary_columns(name):
     y_true, raw, weight = random_multiclass(2)
-    expected = np.mean([mean_loss(name, y_true == label, raw[:, k], sample_weight=weight)
-                        for k, label in enumerate(np.unique(y_true))])
+    expected = np.mean(
+        [
+            mean_loss(name, y_true == label, raw[:, k], sample_weight=weight)
+            for k, label in enumerate(np.unique(y_true))
+        ]
+    )
     assert_allclose(mean_loss(name, y_true, raw, sample_weight=weight), expected, rtol=RTOL)
 
 
@@ -221,10 +241,10 @@ def test_string_labels_match_integer_labels(name):
     y_true, raw, weight = random_multiclass(3)
     codes = np.unique(y_true, return_inverse=True)[1]
     assert mean_loss(name, y_true, raw, sample_weight=weight) == mean_loss(
-        name, codes, raw, sample_weight=weight)
+        name, codes, raw, sample_weight=weight
+    )
     y_binary, raw_binary, _ = random_binary(3, labels=("no", "yes"))
-    assert mean_loss(name, y_binary, raw_binary) == mean_loss(name, y_binary == "yes",
-                                                              raw_binary)
+    assert mean_loss(name, y_binary, raw_binary) == mean_loss(name, y_binary == "yes", raw_binary)
 
 
 @pytest.mark.parametrize("name", BINARY_NAMES)
@@ -232,14 +252,14 @@ def test_labels_with_a_class_missing_from_y_true(name):
     y_true, raw, weight = random_multiclass(4)
     classes = np.unique(y_true)
     keep = y_true != "bee"
-    subset = mean_loss(name, y_true[keep], raw[keep], sample_weight=weight[keep],
-                       labels=classes)
+    subset = mean_loss(name, y_true[keep], raw[keep], sample_weight=weight[keep], labels=classes)
     targets = (y_true[keep, None] == classes[None, :]).astype(float)
     loss = get_loss(name)
     # a batch-level loss (soft Dice) takes the weights inside its sums
     weighting = {} if loss.per_sample else {"sample_weight": weight[keep, None]}
-    expected = np.average(loss.loss(targets, raw[keep], **weighting).mean(axis=1),
-                          weights=weight[keep])
+    expected = np.average(
+        loss.loss(targets, raw[keep], **weighting).mean(axis=1), weights=weight[keep]
+    )
     assert_allclose(subset, expected, rtol=RTOL)
     with pytest.raises(ValueError, match="labels="):
         mean_loss(name, y_true[keep], raw[keep])
@@ -250,33 +270,42 @@ def test_labels_give_the_column_order(name):
     y_true, raw, _ = random_multiclass(5)
     classes = np.unique(y_true)
     order = np.array([2, 0, 3, 1])
-    assert_allclose(mean_loss(name, y_true, raw[:, order], labels=classes[order]),
-                    mean_loss(name, y_true, raw), rtol=RTOL)
+    assert_allclose(
+        mean_loss(name, y_true, raw[:, order], labels=classes[order]),
+        mean_loss(name, y_true, raw),
+        rtol=RTOL,
+    )
 
 
 @pytest.mark.parametrize("name", BINARY_NAMES)
 def test_pos_label_and_single_class(name):
     y_true, raw, _ = random_binary(6, labels=("no", "yes"))
     # the decision values score "yes" (the greater label) unless pos_label says otherwise
-    assert_allclose(mean_loss(name, y_true, raw), mean_loss(name, y_true == "yes", raw),
-                    rtol=RTOL)
-    assert_allclose(mean_loss(name, y_true, raw, pos_label="no"),
-                    mean_loss(name, y_true == "no", raw), rtol=RTOL)
+    assert_allclose(mean_loss(name, y_true, raw), mean_loss(name, y_true == "yes", raw), rtol=RTOL)
+    assert_allclose(
+        mean_loss(name, y_true, raw, pos_label="no"),
+        mean_loss(name, y_true == "no", raw),
+        rtol=RTOL,
+    )
     if get_loss(name).per_sample:
         # per-sample binary losses treat the two classes alike (loss(1 - y, -raw) equals
         # loss(y, raw)); a batch-level loss (soft Dice) scores the positive class only
-        assert_allclose(mean_loss(name, y_true, -raw, pos_label="no"),
-                        mean_loss(name, y_true, raw), rtol=RTOL)
-    assert_allclose(mean_loss(name, y_true, raw, labels=["no", "yes"]),
-                    mean_loss(name, y_true, raw), rtol=RTOL)
+        assert_allclose(
+            mean_loss(name, y_true, -raw, pos_label="no"), mean_loss(name, y_true, raw), rtol=RTOL
+        )
+    assert_allclose(
+        mean_loss(name, y_true, raw, labels=["no", "yes"]), mean_loss(name, y_true, raw), rtol=RTOL
+    )
     only_yes = y_true == "yes"
     expected = get_loss(name).loss(np.ones(only_yes.sum()), raw[only_yes]).mean()
     for kwargs in ({"labels": ["no", "yes"]}, {"pos_label": "yes"}):
-        assert_allclose(mean_loss(name, y_true[only_yes], raw[only_yes], **kwargs), expected,
-                        rtol=RTOL)
+        assert_allclose(
+            mean_loss(name, y_true[only_yes], raw[only_yes], **kwargs), expected, rtol=RTOL
+        )
     expected = get_loss(name).loss(np.zeros(only_yes.sum()), raw[only_yes]).mean()
-    assert_allclose(mean_loss(name, y_true[only_yes], raw[only_yes], pos_label="no"), expected,
-                    rtol=RTOL)
+    assert_allclose(
+        mean_loss(name, y_true[only_yes], raw[only_yes], pos_label="no"), expected, rtol=RTOL
+    )
     with pytest.raises(ValueError, match="single class.*labels=.*pos_label="):
         mean_loss(name, y_true[only_yes], raw[only_yes])
     with pytest.raises(ValueError, match="pos_label='maybe' is not one of"):
@@ -310,8 +339,7 @@ def test_classification_input_errors(y_true, y_pred, kwargs, message):
         ("squared_error", [1.0, 2.0], [1.0, np.inf], {}, "infinity"),
         ("squared_error", [1.0, 2.0], [1.0, 2.0, 3.0], {}, "inconsistent numbers"),
         ("squared_error", [1.0, 2.0], [[1.0, 2.0], [3.0, 4.0]], {}, "numbers of outputs"),
-        ("squared_error", [1.0, 2.0], [1.0, 2.0], {"sample_weight": [1.0, -1.0]},
-         "non-negative"),
+        ("squared_error", [1.0, 2.0], [1.0, 2.0], {"sample_weight": [1.0, -1.0]}, "non-negative"),
         ("squared_error", [1.0, 2.0], [1.0, 2.0], {"sample_weight": [0.0, 0.0]}, "sums to zero"),
         ("squared_error", [1.0, 2.0], [1.0, 2.0], {"sample_weight": [1.0]}, "inconsistent"),
         ("squared_error", [1.0, 2.0], [1.0, 2.0], {"labels": [0, 1]}, "classification losses"),
@@ -326,8 +354,7 @@ def test_input_errors(loss, y_true, y_pred, kwargs, message):
 
 
 @settings(max_examples=40, deadline=None)
-@given(seed=st.integers(0, 2**16), scale=st.floats(1e-3, 1e3),
-       name=st.sampled_from(LOSS_NAMES))
+@given(seed=st.integers(0, 2**16), scale=st.floats(1e-3, 1e3), name=st.sampled_from(LOSS_NAMES))
 def test_mean_loss_is_a_weighted_mean(seed, scale, name):
     """Scaling the weights changes nothing; integer weights equal repeated samples."""
     if get_loss(name).task == "regression":
@@ -339,12 +366,12 @@ def test_mean_loss_is_a_weighted_mean(seed, scale, name):
     counts = np.random.default_rng(seed).integers(0, 4, size=len(y_true))
     counts[0] = 1
     weighted = mean_loss(name, y_true, y_pred, sample_weight=counts)
-    assert_allclose(mean_loss(name, y_true, y_pred, sample_weight=scale * counts), weighted,
-                    rtol=1e-10)
+    assert_allclose(
+        mean_loss(name, y_true, y_pred, sample_weight=scale * counts), weighted, rtol=1e-10
+    )
     repeat = np.repeat(np.arange(len(y_true)), counts)
     kwargs = {} if get_loss(name).task == "regression" else {"labels": [0, 1, 2]}
-    assert_allclose(mean_loss(name, y_true[repeat], y_pred[repeat], **kwargs), weighted,
-                    rtol=1e-10)
+    assert_allclose(mean_loss(name, y_true[repeat], y_pred[repeat], **kwargs), weighted, rtol=1e-10)
 
 
 # -- d2_loss_score ------------------------------------------------------------------------
@@ -357,20 +384,33 @@ def test_d2_loss_score_matches_sklearn(n, weighted):
             y_true = np.round(y_true)  # ties: flat stretches of the pinball objective
         weight = weight if weighted else None
         for q in QUANTILES:
-            assert_allclose(d2_loss_score(QuantileLoss(q), y_true, y_pred, sample_weight=weight),
-                            d2_pinball_score(y_true, y_pred, alpha=q, sample_weight=weight),
-                            rtol=1e-10, atol=1e-12)
-        assert_allclose(d2_loss_score("absolute_error", y_true, y_pred, sample_weight=weight),
-                        d2_absolute_error_score(y_true, y_pred, sample_weight=weight),
-                        rtol=1e-10, atol=1e-12)
-        assert_allclose(d2_loss_score("squared_error", y_true, y_pred, sample_weight=weight),
-                        r2_score(y_true, y_pred, sample_weight=weight), rtol=1e-9, atol=1e-12)
+            assert_allclose(
+                d2_loss_score(QuantileLoss(q), y_true, y_pred, sample_weight=weight),
+                d2_pinball_score(y_true, y_pred, alpha=q, sample_weight=weight),
+                rtol=1e-10,
+                atol=1e-12,
+            )
+        assert_allclose(
+            d2_loss_score("absolute_error", y_true, y_pred, sample_weight=weight),
+            d2_absolute_error_score(y_true, y_pred, sample_weight=weight),
+            rtol=1e-10,
+            atol=1e-12,
+        )
+        assert_allclose(
+            d2_loss_score("squared_error", y_true, y_pred, sample_weight=weight),
+            r2_score(y_true, y_pred, sample_weight=weight),
+            rtol=1e-9,
+            atol=1e-12,
+        )
 
 
 def test_d2_loss_score_multioutput_and_edge_cases():
     y_true, y_pred, weight = random_regression(0, n_outputs=2)
-    assert_allclose(d2_loss_score("absolute_error", y_true, y_pred, sample_weight=weight),
-                    d2_absolute_error_score(y_true, y_pred, sample_weight=weight), rtol=1e-10)
+    assert_allclose(
+        d2_loss_score("absolute_error", y_true, y_pred, sample_weight=weight),
+        d2_absolute_error_score(y_true, y_pred, sample_weight=weight),
+        rtol=1e-10,
+    )
     assert d2_loss_score("huber", [1.0, 2.0, 4.0], [1.0, 2.0, 4.0]) == 1.0
     assert d2_loss_score("huber", [3.0, 3.0], [1.0, 2.0]) == 0.0  # constant target
     with pytest.warns(UndefinedMetricWarning):
@@ -387,8 +427,10 @@ def test_d2_loss_score_best_constant_scores_zero(name):
     y_true, _, weight = random_regression(7, n=40)
     (y_true,) = in_domain(name, y_true)
     constants = np.linspace(y_true.min(), y_true.max(), 201)
-    scores = [d2_loss_score(name, y_true, np.full_like(y_true, c), sample_weight=weight)
-              for c in constants]
+    scores = [
+        d2_loss_score(name, y_true, np.full_like(y_true, c), sample_weight=weight)
+        for c in constants
+    ]
     assert max(scores) <= 1e-9
     assert max(scores) > -1e-3  # the grid gets close to the best constant
 
@@ -397,25 +439,31 @@ def test_d2_loss_score_best_constant_scores_zero(name):
 @pytest.fixture(scope="module")
 def fitted(regression_data, multiclass_data):
     """One fitted estimator per registered loss."""
-    return {name: fit_estimator(name, *data_for(name, regression_data, multiclass_data))
-            for name in LOSS_NAMES}
+    return {
+        name: fit_estimator(name, *data_for(name, regression_data, multiclass_data))
+        for name in LOSS_NAMES
+    }
 
 
 @pytest.mark.parametrize("name", LOSS_NAMES)
-def test_scorer_is_minus_mean_loss_of_the_estimator_output(name, fitted, regression_data,
-                                                           multiclass_data):
+def test_scorer_is_minus_mean_loss_of_the_estimator_output(
+    name, fitted, regression_data, multiclass_data
+):
     X, y = data_for(name, regression_data, multiclass_data)
     estimator = fitted[name]
     expected = -mean_loss(name, y, estimator_output(estimator, X))
     weight = np.random.default_rng(0).uniform(0, 2, size=len(y))
-    expected_weighted = -mean_loss(name, y, estimator_output(estimator, X),
-                                   sample_weight=weight)
-    for scorer in (make_loss_scorer(name), make_loss_scorer(get_loss(name)),
-                   get_scorer(scorer_name(name)), check_scoring(estimator, get_scorer(
-                       scorer_name(name)))):
+    expected_weighted = -mean_loss(name, y, estimator_output(estimator, X), sample_weight=weight)
+    for scorer in (
+        make_loss_scorer(name),
+        make_loss_scorer(get_loss(name)),
+        get_scorer(scorer_name(name)),
+        check_scoring(estimator, get_scorer(scorer_name(name))),
+    ):
         assert scorer(estimator, X, y) == pytest.approx(expected, rel=RTOL)
         assert scorer(estimator, X, y, sample_weight=weight) == pytest.approx(
-            expected_weighted, rel=RTOL)
+            expected_weighted, rel=RTOL
+        )
     assert expected_weighted != pytest.approx(expected, rel=1e-6)
 
 
@@ -433,8 +481,7 @@ def test_scorer_in_cross_val_score(name, regression_data, multiclass_data):
 
 
 @pytest.mark.parametrize("name", LOSS_NAMES)
-def test_early_stopping_scorer_equals_the_training_loss(name, regression_data,
-                                                        multiclass_data):
+def test_early_stopping_scorer_equals_the_training_loss(name, regression_data, multiclass_data):
     """The estimator's own validation loss (scoring=None) is our scorer's value."""
     X, y = data_for(name, regression_data, multiclass_data)
     params = {"early_stopping": True, "max_iter": 30, "tol": 1e-3}
@@ -446,8 +493,16 @@ def test_early_stopping_scorer_equals_the_training_loss(name, regression_data,
 
 def sorted_classes_data(n_classes):
     """Data sorted by label: unshuffled KFold test folds lack classes, train folds have all."""
-    X, y = make_classification(n_samples=150, n_features=5, n_informative=3, n_redundant=0,
-                               n_classes=n_classes, weights=None, flip_y=0, random_state=3)
+    X, y = make_classification(
+        n_samples=150,
+        n_features=5,
+        n_informative=3,
+        n_redundant=0,
+        n_classes=n_classes,
+        weights=None,
+        flip_y=0,
+        random_state=3,
+    )
     order = np.argsort(y, kind="stable")
     return X[order], np.array(["ant", "bee", "cat"])[y[order]]
 
@@ -480,7 +535,8 @@ def test_scorer_on_a_test_set_lacking_a_class(fitted, multiclass_data):
     raw = estimator.decision_function(X[keep])
     expected = -mean_loss("hinge", y[keep], raw, labels=["ant", "bee", "cat"])
     assert get_scorer("neg_mean_hinge_loss")(estimator, X[keep], y[keep]) == pytest.approx(
-        expected, rel=RTOL)
+        expected, rel=RTOL
+    )
 
 
 def test_scorer_pos_label_and_labels(binary_data):
@@ -490,22 +546,26 @@ def test_scorer_pos_label_and_labels(binary_data):
     # sklearn negates the decision values when pos_label is the first class
     scorer = make_loss_scorer("log_loss", pos_label="no")
     assert scorer(estimator, X, y) == pytest.approx(
-        -mean_loss("log_loss", y, -raw, pos_label="no"), rel=RTOL)
+        -mean_loss("log_loss", y, -raw, pos_label="no"), rel=RTOL
+    )
     assert scorer(estimator, X, y) == pytest.approx(-mean_loss("log_loss", y, raw), rel=RTOL)
     only_no = y == "no"
     scorer = make_loss_scorer("log_loss", labels=["no", "yes"])
     assert scorer(estimator, X[only_no], y[only_no]) == pytest.approx(
-        -mean_loss("log_loss", np.zeros(only_no.sum()), raw[only_no], labels=[0, 1]), rel=RTOL)
+        -mean_loss("log_loss", np.zeros(only_no.sum()), raw[only_no], labels=[0, 1]), rel=RTOL
+    )
 
 
 def test_scorer_works_on_sklearn_classifiers(multiclass_data):
     X, y = multiclass_data
     estimator = LogisticRegression().fit(X, y)
     keep = y != "ant"
-    expected = -mean_loss("log_loss", y[keep], estimator.decision_function(X[keep]),
-                          labels=estimator.classes_)
+    expected = -mean_loss(
+        "log_loss", y[keep], estimator.decision_function(X[keep]), labels=estimator.classes_
+    )
     assert make_loss_scorer(LogLoss())(estimator, X[keep], y[keep]) == pytest.approx(
-        expected, rel=RTOL)
+        expected, rel=RTOL
+    )
 
 
 def test_scorer_with_loss_parameters(regression_data):
@@ -514,9 +574,11 @@ def test_scorer_with_loss_parameters(regression_data):
     prediction = estimator.predict(X)
     high = make_loss_scorer(QuantileLoss(quantile=0.9))
     assert high(estimator, X, y) == pytest.approx(
-        -mean_pinball_loss(y, prediction, alpha=0.9), rel=RTOL)
+        -mean_pinball_loss(y, prediction, alpha=0.9), rel=RTOL
+    )
     assert make_loss_scorer("quantile")(estimator, X, y) == pytest.approx(
-        -mean_pinball_loss(y, prediction, alpha=0.5), rel=RTOL)
+        -mean_pinball_loss(y, prediction, alpha=0.5), rel=RTOL
+    )
     assert repr(high) == "make_loss_scorer(QuantileLoss(quantile=0.9))"
     assert repr(make_loss_scorer("hinge", pos_label=1)) == "make_loss_scorer('hinge', pos_label=1)"
     restored = pickle.loads(pickle.dumps(high))
@@ -533,7 +595,8 @@ def test_d2_scorer(name, fitted, regression_data):
     estimator = fitted[name]
     scorer = make_d2_scorer(name)
     assert scorer(estimator, X, y) == pytest.approx(
-        d2_loss_score(name, y, estimator.predict(X)), rel=RTOL)
+        d2_loss_score(name, y, estimator.predict(X)), rel=RTOL
+    )
     scores = cross_val_score(estimator, X, y, scoring=scorer, cv=3)
     assert np.isfinite(scores).all() and (scores <= 1).all()
 
@@ -546,15 +609,16 @@ def manual_fold_scores(estimator, X, y, cv, name, weight):
         fold_estimator = clone(estimator).fit(X[train], y[train])
         raw = estimator_output(fold_estimator, X[test])
         kwargs = {"labels": fold_estimator.classes_} if name in BINARY_NAMES else {}
-        scores.append(-mean_loss(name, y[test], raw,
-                                 sample_weight=None if weight is None else weight[test],
-                                 **kwargs))
+        scores.append(
+            -mean_loss(
+                name, y[test], raw, sample_weight=None if weight is None else weight[test], **kwargs
+            )
+        )
     return np.array(scores)
 
 
 @pytest.mark.parametrize("task", ["regression", "binary"])
-def test_grid_search_multimetric_with_routed_sample_weight(task, regression_data,
-                                                           multiclass_data):
+def test_grid_search_multimetric_with_routed_sample_weight(task, regression_data, multiclass_data):
     if task == "regression":
         (X, y), names, estimator = regression_data, ["huber", "squared_error"], SGDRegressor()
     else:
@@ -565,13 +629,24 @@ def test_grid_search_multimetric_with_routed_sample_weight(task, regression_data
     grid = {"alpha": [1e-4, 1e-1]}
 
     with sklearn.config_context(enable_metadata_routing=True):
-        scoring = {name: make_loss_scorer(name).set_score_request(sample_weight=True)
-                   for name in names}
-        search = GridSearchCV(clone(estimator).set_fit_request(sample_weight=False), grid,
-                              scoring=scoring, refit=names[0], cv=cv)
+        scoring = {
+            name: make_loss_scorer(name).set_score_request(sample_weight=True) for name in names
+        }
+        search = GridSearchCV(
+            clone(estimator).set_fit_request(sample_weight=False),
+            grid,
+            scoring=scoring,
+            refit=names[0],
+            cv=cv,
+        )
         search.fit(X, y, sample_weight=weight)
-        unweighted = GridSearchCV(clone(estimator), grid, scoring={
-            name: make_loss_scorer(name) for name in names}, refit=names[0], cv=cv).fit(X, y)
+        unweighted = GridSearchCV(
+            clone(estimator),
+            grid,
+            scoring={name: make_loss_scorer(name) for name in names},
+            refit=names[0],
+            cv=cv,
+        ).fit(X, y)
 
     check_is_fitted(search.best_estimator_)
     best = int(np.argmax(search.cv_results_[f"mean_test_{names[0]}"]))
@@ -579,14 +654,16 @@ def test_grid_search_multimetric_with_routed_sample_weight(task, regression_data
     for index, params in enumerate(search.cv_results_["params"]):
         candidate = clone(estimator).set_params(**params)
         for name in names:
-            weighted_scores = [search.cv_results_[f"split{k}_test_{name}"][index]
-                               for k in range(3)]
-            unweighted_scores = [unweighted.cv_results_[f"split{k}_test_{name}"][index]
-                                 for k in range(3)]
-            assert_allclose(weighted_scores,
-                            manual_fold_scores(candidate, X, y, cv, name, weight), rtol=1e-10)
-            assert_allclose(unweighted_scores,
-                            manual_fold_scores(candidate, X, y, cv, name, None), rtol=1e-10)
+            weighted_scores = [search.cv_results_[f"split{k}_test_{name}"][index] for k in range(3)]
+            unweighted_scores = [
+                unweighted.cv_results_[f"split{k}_test_{name}"][index] for k in range(3)
+            ]
+            assert_allclose(
+                weighted_scores, manual_fold_scores(candidate, X, y, cv, name, weight), rtol=1e-10
+            )
+            assert_allclose(
+                unweighted_scores, manual_fold_scores(candidate, X, y, cv, name, None), rtol=1e-10
+            )
             assert not np.allclose(weighted_scores, unweighted_scores, rtol=1e-6)
 
 
@@ -595,23 +672,35 @@ def test_routing_errors_and_legacy_sample_weight_forwarding(regression_data):
     weight = np.random.default_rng(1).uniform(0, 3, size=len(y))
     estimator = SGDRegressor(**FIT_PARAMS)
     with sklearn.config_context(enable_metadata_routing=True):
-        routed = cross_validate(estimator.set_fit_request(sample_weight=True), X, y, cv=3,
-                                scoring=make_loss_scorer("huber").set_score_request(
-                                    sample_weight=True),
-                                params={"sample_weight": weight})["test_score"]
+        routed = cross_validate(
+            estimator.set_fit_request(sample_weight=True),
+            X,
+            y,
+            cv=3,
+            scoring=make_loss_scorer("huber").set_score_request(sample_weight=True),
+            params={"sample_weight": weight},
+        )["test_score"]
         with pytest.raises(ValueError, match=r"make_loss_scorer\('huber'\)\.set_score_request"):
-            cross_validate(estimator, X, y, cv=3, scoring=make_loss_scorer("huber"),
-                           params={"sample_weight": weight})
+            cross_validate(
+                estimator,
+                X,
+                y,
+                cv=3,
+                scoring=make_loss_scorer("huber"),
+                params={"sample_weight": weight},
+            )
     with pytest.raises(RuntimeError, match="enable_metadata_routing"):
         make_loss_scorer("huber").set_score_request(sample_weight=True)
     # without routing, GridSearchCV forwards sample_weight to fit and to scorers accepting it
     estimator = SGDRegressor(**FIT_PARAMS)
     for scoring in (make_loss_scorer("huber"), {"huber": make_loss_scorer("huber"), "r2": "r2"}):
-        search = GridSearchCV(estimator, {"alpha": [1e-4]}, cv=KFold(3), refit=False,
-                              scoring=scoring).fit(X, y, sample_weight=weight)
+        search = GridSearchCV(
+            estimator, {"alpha": [1e-4]}, cv=KFold(3), refit=False, scoring=scoring
+        ).fit(X, y, sample_weight=weight)
         key = "split{}_test_score" if callable(scoring) else "split{}_test_huber"
-        assert_allclose([search.cv_results_[key.format(k)][0] for k in range(3)], routed,
-                        rtol=1e-10)
+        assert_allclose(
+            [search.cv_results_[key.format(k)][0] for k in range(3)], routed, rtol=1e-10
+        )
 
 
 def test_scorers_in_check_scoring_multimetric(fitted, multiclass_data):
@@ -619,8 +708,10 @@ def test_scorers_in_check_scoring_multimetric(fitted, multiclass_data):
     estimator = fitted["log_loss"]
     scorer = make_loss_scorer("log_loss")
     assert check_scoring(estimator, scorer) is scorer
-    multi = check_scoring(estimator, {"ours": scorer, "hinge": get_scorer("neg_mean_hinge_loss"),
-                                      "accuracy": "accuracy"})
+    multi = check_scoring(
+        estimator,
+        {"ours": scorer, "hinge": get_scorer("neg_mean_hinge_loss"), "accuracy": "accuracy"},
+    )
     scores = multi(estimator, X, y)
     assert scores["ours"] == pytest.approx(scorer(estimator, X, y), rel=RTOL)
     assert scores["accuracy"] == estimator.score(X, y)
@@ -648,15 +739,18 @@ def test_names_shared_with_sklearn_give_sklearn_values(regression_data, multicla
         estimator = fit_estimator(loss_name, X, y)
         weight = np.random.default_rng(0).uniform(0, 2, size=len(y))
         assert get_scorer(name)(estimator, X, y) == pytest.approx(
-            sklearn_get_scorer(name)(estimator, X, y), rel=1e-12)
+            sklearn_get_scorer(name)(estimator, X, y), rel=1e-12
+        )
         assert get_scorer(name)(estimator, X, y, sample_weight=weight) == pytest.approx(
-            sklearn_get_scorer(name)(estimator, X, y, sample_weight=weight), rel=1e-12)
+            sklearn_get_scorer(name)(estimator, X, y, sample_weight=weight), rel=1e-12
+        )
 
 
 def test_get_scorer_falls_back_to_sklearn(fitted, regression_data, multiclass_data):
     X, y = regression_data
     assert get_scorer("r2")(fitted["squared_error"], X, y) == pytest.approx(
-        fitted["squared_error"].score(X, y))
+        fitted["squared_error"].score(X, y)
+    )
     X, y = multiclass_data
     assert get_scorer("accuracy")(fitted["hinge"], X, y) == fitted["hinge"].score(X, y)
 
@@ -697,12 +791,19 @@ def test_a_newly_registered_loss_gets_everything(monkeypatch):
     weight = rng.uniform(0, 2, size=len(y))
     estimator = PoissonRegressor().fit(X, y)
     mu = estimator.predict(X)
-    assert_allclose(mean_loss("poisson", y, mu, sample_weight=weight),
-                    mean_poisson_deviance(y, mu, sample_weight=weight), rtol=1e-12)
-    assert_allclose(d2_loss_score("poisson", y, mu, sample_weight=weight),
-                    d2_tweedie_score(y, mu, power=1, sample_weight=weight), rtol=1e-9)
+    assert_allclose(
+        mean_loss("poisson", y, mu, sample_weight=weight),
+        mean_poisson_deviance(y, mu, sample_weight=weight),
+        rtol=1e-12,
+    )
+    assert_allclose(
+        d2_loss_score("poisson", y, mu, sample_weight=weight),
+        d2_tweedie_score(y, mu, power=1, sample_weight=weight),
+        rtol=1e-9,
+    )
     assert get_scorer("neg_mean_poisson_loss")(estimator, X, y) == pytest.approx(
-        sklearn_get_scorer("neg_mean_poisson_deviance")(estimator, X, y), rel=1e-12)
+        sklearn_get_scorer("neg_mean_poisson_deviance")(estimator, X, y), rel=1e-12
+    )
 
     class NoLinkLoss(PoissonDevianceLoss):
         link = None
@@ -720,15 +821,28 @@ def test_colliding_scorer_names_are_refused(monkeypatch):
 def test_metrics_never_test_a_loss_by_name_or_class():
     """Outside docstrings, metrics.py names no registered loss and no loss class."""
     tree = ast.parse(open(sklosses.metrics.__file__).read())
-    docstrings = {id(node.body[0].value) for node in ast.walk(tree)
-                  if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef))
-                  and node.body and isinstance(node.body[0], ast.Expr)}
-    strings = {node.value for node in ast.walk(tree) if isinstance(node, ast.Constant)
-               and isinstance(node.value, str) and id(node) not in docstrings}
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef))
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+    }
+    strings = {
+        node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and id(node) not in docstrings
+    }
     names = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
     names |= {node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute)}
-    names |= {alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
-              for alias in node.names}
+    names |= {
+        alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+    }
     assert not strings & set(LOSSES)
     assert not names & {cls.__name__ for cls in LOSSES.values()}
 
@@ -742,8 +856,11 @@ def test_no_warnings_from_scoring(fitted, multiclass_data):
 
 def test_mean_loss_refuses_values_outside_the_domain_of_the_loss():
     """Targets the loss rejects, and predictions its link cannot map, raise clear errors."""
-    domain_checked = [name for name, cls in LOSSES.items()
-                      if cls().task == "regression" and cls().link is not None]
+    domain_checked = [
+        name
+        for name, cls in LOSSES.items()
+        if cls().task == "regression" and cls().link is not None
+    ]
     assert domain_checked  # the registry has such a loss (Poisson)
     for name in domain_checked:
         with warnings.catch_warnings():

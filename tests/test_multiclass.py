@@ -10,8 +10,12 @@ from sklosses import SGDClassifier
 from sklosses.losses import MultinomialLogLoss, SoftmaxFocalLoss
 from sklosses.metrics import kl_divergence, mean_loss
 
-MULTICLASS_LOSSES = [MultinomialLogLoss(), SoftmaxFocalLoss(), SoftmaxFocalLoss(gamma=0.5),
-                     SoftmaxFocalLoss(gamma=2.0, alpha=[0.2, 0.3, 0.5])]
+MULTICLASS_LOSSES = [
+    MultinomialLogLoss(),
+    SoftmaxFocalLoss(),
+    SoftmaxFocalLoss(gamma=0.5),
+    SoftmaxFocalLoss(gamma=2.0, alpha=[0.2, 0.3, 0.5]),
+]
 
 
 def _softmax_problem(n_samples, n_features=8, n_classes=3, seed=0):
@@ -59,8 +63,7 @@ def test_smoothness_bounds_the_gradient_variation(loss):
 @pytest.mark.parametrize("loss", MULTICLASS_LOSSES, ids=repr)
 def test_values_are_stable_and_keep_float32(loss):
     y = np.eye(3)[[0, 1, 2, 0]].astype(np.float32)
-    raw = np.array([[1e4, -1e4, 0], [1e4, -1e4, 0], [0, 0, 0], [-1e4, 1e4, 1e4]],
-                   dtype=np.float32)
+    raw = np.array([[1e4, -1e4, 0], [1e4, -1e4, 0], [0, 0, 0], [-1e4, 1e4, 1e4]], dtype=np.float32)
     with np.errstate(over="raise", invalid="raise", divide="raise"):
         values, gradient = loss.loss(y, raw), loss.gradient(y, raw)
     assert values.dtype == gradient.dtype == np.float32
@@ -80,7 +83,8 @@ def test_multinomial_matches_logistic_regression_within_one_percent():
     assert achieved <= 1.01 * optimum
     # the metric of the loss is the same quantity as sklearn's log loss
     assert mean_loss("multinomial_log_loss", y_test, model.decision_function(X_test)) == (
-        pytest.approx(achieved, rel=1e-9))
+        pytest.approx(achieved, rel=1e-9)
+    )
 
 
 def test_binary_multinomial_has_one_row_and_sigmoid_probabilities():
@@ -98,15 +102,16 @@ def test_softmax_focal_with_gamma_zero_is_multinomial():
     y, raw = _random_targets(rng, (500, 4), soft=True), rng.normal(scale=5, size=(500, 4))
     focal, multinomial = SoftmaxFocalLoss(gamma=0.0), MultinomialLogLoss()
     np.testing.assert_allclose(focal.loss(y, raw), multinomial.loss(y, raw), rtol=1e-12)
-    np.testing.assert_allclose(focal.gradient(y, raw), multinomial.gradient(y, raw),
-                               rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose(
+        focal.gradient(y, raw), multinomial.gradient(y, raw), rtol=1e-10, atol=1e-14
+    )
     # trained models agree (the focal smoothness bound is 5% looser: slightly other steps)
     X, labels, _ = _softmax_problem(3000)
     focal_model = SGDClassifier(loss=focal, random_state=0).fit(X[:3000], labels[:3000])
-    multinomial_model = SGDClassifier(loss=multinomial, random_state=0).fit(X[:3000],
-                                                                           labels[:3000])
-    np.testing.assert_allclose(focal_model.predict_proba(X[3000:]),
-                               multinomial_model.predict_proba(X[3000:]), atol=0.01)
+    multinomial_model = SGDClassifier(loss=multinomial, random_state=0).fit(X[:3000], labels[:3000])
+    np.testing.assert_allclose(
+        focal_model.predict_proba(X[3000:]), multinomial_model.predict_proba(X[3000:]), atol=0.01
+    )
 
 
 def test_one_hot_soft_labels_train_as_hard_labels():
@@ -120,17 +125,18 @@ def test_one_hot_soft_labels_train_as_hard_labels():
 def test_soft_labels_beat_sampled_hard_labels_in_kl_divergence():
     X, labels, probability = _softmax_problem(4000)
     train, test = slice(0, 4000), slice(4000, None)
-    soft = SGDClassifier(loss="multinomial_log_loss", random_state=0).fit(X[train],
-                                                                         probability[train])
-    hard = SGDClassifier(loss="multinomial_log_loss", random_state=0).fit(X[train],
-                                                                         labels[train])
+    soft = SGDClassifier(loss="multinomial_log_loss", random_state=0).fit(
+        X[train], probability[train]
+    )
+    hard = SGDClassifier(loss="multinomial_log_loss", random_state=0).fit(X[train], labels[train])
     kl_soft = kl_divergence(probability[test], soft.predict_proba(X[test]))
     kl_hard = kl_divergence(probability[test], hard.predict_proba(X[test]))
     assert kl_soft < kl_hard
     # KL = cross-entropy on soft labels minus the entropy of the targets
     entropy = -np.mean(np.sum(probability[test] * np.log(probability[test]), axis=1))
-    cross_entropy = mean_loss("multinomial_log_loss", probability[test],
-                              soft.decision_function(X[test]))
+    cross_entropy = mean_loss(
+        "multinomial_log_loss", probability[test], soft.decision_function(X[test])
+    )
     assert kl_soft == pytest.approx(cross_entropy - entropy, rel=1e-9)
 
 
@@ -139,14 +145,17 @@ def test_soft_labels_partial_fit():
     model = SGDClassifier(loss="multinomial_log_loss", random_state=0)
     for _ in range(5):
         for start in range(0, 3000, 500):
-            model.partial_fit(X[start:start + 500], probability[start:start + 500])
+            model.partial_fit(X[start : start + 500], probability[start : start + 500])
     assert kl_divergence(probability[3000:], model.predict_proba(X[3000:])) < 0.05
 
 
-@pytest.mark.parametrize("bad, match", [
-    (lambda p: p * 2, "sum to 1"),
-    (lambda p: np.column_stack([p[:, 0] - 1, p[:, 1] + 1, p[:, 2]]), "non-negative"),
-])
+@pytest.mark.parametrize(
+    "bad, match",
+    [
+        (lambda p: p * 2, "sum to 1"),
+        (lambda p: np.column_stack([p[:, 0] - 1, p[:, 1] + 1, p[:, 2]]), "non-negative"),
+    ],
+)
 def test_invalid_soft_labels_are_refused(bad, match):
     X, _, probability = _softmax_problem(200)
     with pytest.raises(ValueError, match=match):

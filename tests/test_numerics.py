@@ -184,8 +184,18 @@ def test_step_size_does_not_depend_on_the_scale_of_a_column():
         preconditioner = Preconditioner.from_data(data, True, None)
         with warnings.catch_warnings():
             warnings.simplefilter("error", RuntimeWarning)
-            steps.append(automatic_step_size(data, None, 2.0, Penalty(None), 16, preconditioner,
-                                             True, np.random.default_rng(0)))
+            steps.append(
+                automatic_step_size(
+                    data,
+                    None,
+                    2.0,
+                    Penalty(None),
+                    16,
+                    preconditioner,
+                    True,
+                    np.random.default_rng(0),
+                )
+            )
     assert steps[0] > 0
     assert steps[0] == pytest.approx(steps[1], rel=1e-6)
 
@@ -223,7 +233,8 @@ def test_poisson_curvature_grows_with_the_counts():
     y = np.random.default_rng(0).poisson(1e10 * np.exp(np.linspace(-1, 1, 2000)))[:, None]
     constant = best_constant(y.astype(float), None, PoissonLoss())
     assert loss_curvature(PoissonLoss(), y.astype(float), None, constant) == pytest.approx(
-        2 * y.mean(), rel=0.05)
+        2 * y.mean(), rel=0.05
+    )
 
 
 # -- 5. partial_fit whose first chunk lacks a class ------------------------------------------
@@ -236,10 +247,11 @@ def test_starting_constant_of_a_missing_class_stays_where_the_loss_has_a_gradien
     zeros = np.zeros((n, 1))
     assert best_constant(zeros, None, LogLoss())[0] == pytest.approx(logit(0.5 / (n + 1)))
     assert best_constant(np.ones((n, 1)), None, LogLoss())[0] == pytest.approx(
-        -logit(0.5 / (n + 1)))
+        -logit(0.5 / (n + 1))
+    )
     assert best_constant(zeros, None, HingeLoss())[0] == -1.0
     one_hot = np.zeros((n, 3))
-    one_hot[: n // 2, 0] = one_hot[n // 2:, 1] = 1.0
+    one_hot[: n // 2, 0] = one_hot[n // 2 :, 1] = 1.0
     softmax = best_constant(one_hot, None, MultinomialLogLoss())
     rates = np.exp(softmax) / np.exp(softmax).sum()
     assert rates[2] == pytest.approx(0.5 / (n + 1), rel=1e-6)
@@ -251,11 +263,15 @@ def test_starting_constant_of_a_missing_class_stays_where_the_loss_has_a_gradien
 def two_chunks(seed):
     """A first chunk of 500 rows of class 0 only, a second of 500 rows of both classes and
     1000 held-out rows; 20 features of which 2 are informative."""
-    X, y = make_classification(n_samples=3000, n_features=20, n_informative=2, n_redundant=0,
-                               random_state=seed)
+    X, y = make_classification(
+        n_samples=3000, n_features=20, n_informative=2, n_redundant=0, random_state=seed
+    )
     first = X[:1500][y[:1500] == 0][:500]
-    return (first, np.zeros(len(first), dtype=int)), (X[1500:2000], y[1500:2000]), (
-        X[2000:], y[2000:])
+    return (
+        (first, np.zeros(len(first), dtype=int)),
+        (X[1500:2000], y[1500:2000]),
+        (X[2000:], y[2000:]),
+    )
 
 
 @pytest.mark.parametrize("loss", ["hinge", "squared_hinge", "modified_huber"])
@@ -265,8 +281,10 @@ def test_partial_fit_recovers_from_a_one_class_first_chunk(loss, seed):
     least scikit-learn's after the same two calls, less 0.02 (measured: 0.01-0.08 above it;
     the old start, at -5.3 in the flat part of the hinge, gave 0.49-0.52 for the hinge)."""
     first, second, held_out = two_chunks(seed)
-    model, reference = SGDClassifier(loss=loss, random_state=0), SklearnSGDClassifier(
-        loss=loss, random_state=0)
+    model, reference = (
+        SGDClassifier(loss=loss, random_state=0),
+        SklearnSGDClassifier(loss=loss, random_state=0),
+    )
     for estimator in (model, reference):
         estimator.partial_fit(*first, classes=[0, 1])
         estimator.partial_fit(*second)
@@ -280,8 +298,10 @@ def test_partial_fit_log_loss_after_a_one_class_first_chunk(seed):
     average also averages the second chunk's first steps, taken from -6.9: held-out accuracy
     within 0.1 of scikit-learn's (measured 0.00-0.07 below; the old start 0.09-0.12 below)."""
     first, second, held_out = two_chunks(seed)
-    model, reference = SGDClassifier(loss="log_loss", random_state=0), SklearnSGDClassifier(
-        loss="log_loss", random_state=0)
+    model, reference = (
+        SGDClassifier(loss="log_loss", random_state=0),
+        SklearnSGDClassifier(loss="log_loss", random_state=0),
+    )
     for estimator in (model, reference):
         estimator.partial_fit(*first, classes=[0, 1])
         estimator.partial_fit(*second)

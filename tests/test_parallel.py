@@ -36,8 +36,9 @@ def regression_data(n_samples=24000, n_features=8, seed=0):
 
 
 def classification_data(n_samples=24000, seed=0, **kwargs):
-    return make_classification(n_samples=n_samples, n_features=10, n_informative=6,
-                               random_state=seed, **kwargs)
+    return make_classification(
+        n_samples=n_samples, n_features=10, n_informative=6, random_state=seed, **kwargs
+    )
 
 
 def held_out_loss(model, loss, X, y):
@@ -70,8 +71,7 @@ def test_mixing_averages_models_in_model_coordinates():
     """Iterates under different preconditioners are averaged as models, with weights."""
     rng = np.random.default_rng(0)
     models = [(rng.normal(size=(3, 1)), rng.normal(size=1)) for _ in range(2)]
-    preconditioners = [Preconditioner(rng.normal(size=3), rng.uniform(0.5, 2, 3))
-                       for _ in range(2)]
+    preconditioners = [Preconditioner(rng.normal(size=3), rng.uniform(0.5, 2, 3)) for _ in range(2)]
     states = [state_with(*model, p) for model, p in zip(models, preconditioners, strict=True)]
     mixed = mix_states(None, states, weights=[1, 3])
     coef, intercept = mixed.model()
@@ -84,13 +84,14 @@ def test_mixing_polyak_average_is_the_average_over_every_step():
     """Start averaged N=4 steps into A; two blocks add 2 and 6 steps with means B1, B2:
     the mixed average is (4 A + 2 B1 + 6 B2) / 12 whatever the block weights."""
     p = Preconditioner(np.zeros(2), np.ones(2))
-    A, B1, B2 = (np.array([[1.0], [2.0]]), np.array([[5.0], [-1.0]]),
-                 np.array([[0.0], [3.0]]))
+    A, B1, B2 = (np.array([[1.0], [2.0]]), np.array([[5.0], [-1.0]]), np.array([[0.0], [3.0]]))
     start = state_with(A, np.zeros(1), p, t=10, average=(A, np.array([1.0])), n_averaged=4)
-    block1 = state_with(A, np.zeros(1), p, t=30,
-                        average=((4 * A + 2 * B1) / 6, np.array([1.0])), n_averaged=6)
-    block2 = state_with(A, np.zeros(1), p, t=50,
-                        average=((4 * A + 6 * B2) / 10, np.array([1.0])), n_averaged=10)
+    block1 = state_with(
+        A, np.zeros(1), p, t=30, average=((4 * A + 2 * B1) / 6, np.array([1.0])), n_averaged=6
+    )
+    block2 = state_with(
+        A, np.zeros(1), p, t=50, average=((4 * A + 6 * B2) / 10, np.array([1.0])), n_averaged=10
+    )
     mixed = mix_states(start, [block1, block2], weights=[1, 1])
     np.testing.assert_allclose(mixed.model()[0], (4 * A + 2 * B1 + 6 * B2) / 12)
     np.testing.assert_allclose(mixed.model()[1], [1.0])
@@ -116,23 +117,30 @@ def test_one_block_is_partial_fit_epochs():
 
 
 # -- accuracy on a real cluster -------------------------------------------------------------
-@pytest.mark.parametrize("estimator, loss, data", [
-    (SGDRegressor(loss=QuantileLoss(0.9), random_state=0), QuantileLoss(0.9),
-     regression_data),
-    (SGDRegressor(random_state=0), SquaredLoss(), regression_data),
-    (SGDClassifier(loss=FocalLoss(), random_state=0), FocalLoss(),
-     lambda: classification_data(weights=[0.85])),
-    (SGDClassifier(loss="log_loss", random_state=0), LogLoss(),
-     lambda: classification_data(weights=[0.7])),
-], ids=["quantile", "squared", "focal", "log_loss"])
+@pytest.mark.parametrize(
+    "estimator, loss, data",
+    [
+        (SGDRegressor(loss=QuantileLoss(0.9), random_state=0), QuantileLoss(0.9), regression_data),
+        (SGDRegressor(random_state=0), SquaredLoss(), regression_data),
+        (
+            SGDClassifier(loss=FocalLoss(), random_state=0),
+            FocalLoss(),
+            lambda: classification_data(weights=[0.85]),
+        ),
+        (
+            SGDClassifier(loss="log_loss", random_state=0),
+            LogLoss(),
+            lambda: classification_data(weights=[0.7]),
+        ),
+    ],
+    ids=["quantile", "squared", "focal", "log_loss"],
+)
 @pytest.mark.parametrize("n_blocks", [2, 4])
-def test_mixing_on_a_cluster_matches_one_machine(dask_client, estimator, loss, data,
-                                                 n_blocks):
+def test_mixing_on_a_cluster_matches_one_machine(dask_client, estimator, loss, data, n_blocks):
     X_train, y_train, X_test, y_test = split(*data())
     single = clone(estimator).fit(X_train, y_train)
     mixed = fit_parameter_mixing(estimator, *as_dask(X_train, y_train, n_blocks))
-    ratio = (held_out_loss(mixed, loss, X_test, y_test)
-             / held_out_loss(single, loss, X_test, y_test))
+    ratio = held_out_loss(mixed, loss, X_test, y_test) / held_out_loss(single, loss, X_test, y_test)
     assert ratio < 1.01
     assert mixed.n_iter_ <= estimator.max_iter
     assert not hasattr(estimator, "coef_")  # the given estimator is left unfitted
@@ -148,8 +156,9 @@ def test_mixing_is_reproducible_on_a_cluster(dask_client):
     second = fit_parameter_mixing(estimator, *as_dask(X, y, 2))
     np.testing.assert_allclose(first.coef_, second.coef_, rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(first.intercept_, second.intercept_, rtol=1e-12)
-    different_seed = fit_parameter_mixing(clone(estimator).set_params(random_state=4),
-                                          *as_dask(X, y, 2))
+    different_seed = fit_parameter_mixing(
+        clone(estimator).set_params(random_state=4), *as_dask(X, y, 2)
+    )
     assert not np.allclose(first.coef_, different_seed.coef_, rtol=1e-9, atol=0)
 
 
@@ -165,14 +174,16 @@ def test_blocks_train_on_the_worker_that_holds_them(dask_client):
     training = [task for task in stream.data if "_train_on_block" in str(task["key"])]
     assert len(training) == 2 * 6
     assert {task["worker"] for task in training} == {
-        worker for workers in holders.values() for worker in workers}
-    assert not [step for task in training for step in task["startstops"]
-                if step["action"] == "transfer"]
+        worker for workers in holders.values() for worker in workers
+    }
+    assert not [
+        step for task in training for step in task["startstops"] if step["action"] == "transfer"
+    ]
     # the restriction behind it: each block's task may run only on the block's holders
     blocks = X_dask.to_delayed().ravel().tolist()
     assert _holders(X_dask, blocks) == [
-        {"workers": list(holders[block.key]), "allow_other_workers": True}
-        for block in blocks]
+        {"workers": list(holders[block.key]), "allow_other_workers": True} for block in blocks
+    ]
 
 
 # -- inputs ---------------------------------------------------------------------------------
@@ -195,8 +206,10 @@ def test_classifier_finds_classes_and_trains_one_vs_rest():
     labels = np.array(["low", "mid", "high"])[y]
     X_train, y_train, X_test, y_test = split(X, labels, 2000)
     with dask.config.set(scheduler="threads"):
-        model = fit_parameter_mixing(SGDClassifier(loss="log_loss", random_state=0),
-                                     *as_dask(X_train, y_train.astype(object), 3))
+        model = fit_parameter_mixing(
+            SGDClassifier(loss="log_loss", random_state=0),
+            *as_dask(X_train, y_train.astype(object), 3),
+        )
     single = SGDClassifier(loss="log_loss", random_state=0).fit(X_train, y_train)
     assert list(model.classes_) == ["high", "low", "mid"]
     assert model.coef_.shape == (3, 10)
@@ -221,7 +234,8 @@ def test_balanced_class_weight_from_the_class_counts():
     unweighted = SGDClassifier(loss="log_loss", random_state=0).fit(X_train, y_train)
     mixed_score = balanced_accuracy_score(y_test, model.predict(X_test))
     assert mixed_score == pytest.approx(
-        balanced_accuracy_score(y_test, single.predict(X_test)), abs=0.01)
+        balanced_accuracy_score(y_test, single.predict(X_test)), abs=0.01
+    )
     assert mixed_score > balanced_accuracy_score(y_test, unweighted.predict(X_test)) + 0.02
 
 
@@ -230,14 +244,17 @@ def test_soft_labels_multinomial():
     targets = np.eye(3)[y]
     X_train, Y_train, X_test, Y_test = split(X, targets, 2000)
     with dask.config.set(scheduler="threads"):
-        model = fit_parameter_mixing(SGDClassifier(loss="multinomial_log_loss",
-                                                   random_state=0),
-                                     *as_dask(X_train, Y_train, 3))
+        model = fit_parameter_mixing(
+            SGDClassifier(loss="multinomial_log_loss", random_state=0),
+            *as_dask(X_train, Y_train, 3),
+        )
     single = SGDClassifier(loss="multinomial_log_loss", random_state=0).fit(
-        X_train, Y_train.argmax(axis=1))
+        X_train, Y_train.argmax(axis=1)
+    )
     np.testing.assert_allclose(model.predict_proba(X_test).sum(axis=1), 1)
     assert (model.predict(X_test) == Y_test.argmax(axis=1)).mean() >= (
-        single.score(X_test, Y_test.argmax(axis=1)) - 0.02)
+        single.score(X_test, Y_test.argmax(axis=1)) - 0.02
+    )
 
 
 def test_sample_weight_follows_the_blocks():
@@ -248,12 +265,15 @@ def test_sample_weight_follows_the_blocks():
     X_dask, y_dask = as_dask(X, y, 2)
     with dask.config.set(scheduler="threads"):
         plain = fit_parameter_mixing(estimator, X_dask, y_dask)
-        doubled = fit_parameter_mixing(estimator, X_dask, y_dask,
-                                       sample_weight=da.full(len(y), 2.0, chunks=4000))
-        tilted = fit_parameter_mixing(estimator, X_dask, y_dask,
-                                      sample_weight=da.from_array(
-                                          np.r_[np.full(4000, 3.0), np.ones(4000)],
-                                          chunks=4000))
+        doubled = fit_parameter_mixing(
+            estimator, X_dask, y_dask, sample_weight=da.full(len(y), 2.0, chunks=4000)
+        )
+        tilted = fit_parameter_mixing(
+            estimator,
+            X_dask,
+            y_dask,
+            sample_weight=da.from_array(np.r_[np.full(4000, 3.0), np.ones(4000)], chunks=4000),
+        )
     np.testing.assert_allclose(doubled.coef_, plain.coef_, rtol=1e-10)
     assert not np.allclose(tilted.coef_, plain.coef_)
 
@@ -262,10 +282,12 @@ def test_rounds_stop_on_tol_and_max_iter():
     X, y = regression_data(8000)
     X_dask, y_dask = as_dask(X, y, 2)
     with dask.config.set(scheduler="threads"):
-        capped = fit_parameter_mixing(SGDRegressor(random_state=0, max_iter=2, tol=None),
-                                      X_dask, y_dask)
-        stopped = fit_parameter_mixing(SGDRegressor(random_state=0, tol=1e-2,
-                                                    n_iter_no_change=1), X_dask, y_dask)
+        capped = fit_parameter_mixing(
+            SGDRegressor(random_state=0, max_iter=2, tol=None), X_dask, y_dask
+        )
+        stopped = fit_parameter_mixing(
+            SGDRegressor(random_state=0, tol=1e-2, n_iter_no_change=1), X_dask, y_dask
+        )
     assert capped.n_iter_ == 2 and len(capped.loss_curve_) == 2
     with dask.config.set(scheduler="threads"), pytest.warns(ConvergenceWarning, match="rounds"):
         fit_parameter_mixing(SGDRegressor(random_state=0, max_iter=2), X_dask, y_dask)
@@ -300,15 +322,34 @@ def test_unaligned_blocks_are_made_aligned():
     assert _item_aligned(labels) is labels
 
 
-@pytest.mark.parametrize("make_call, error, match", [
-    (lambda X, y: fit_parameter_mixing(SGDRegressor(), X.compute(), y), TypeError,
-     "Dask collections"),
-    (lambda X, y: fit_parameter_mixing(SGDRegressor(early_stopping=True), X, y),
-     ValueError, "early_stopping"),
-    (lambda X, y: fit_parameter_mixing(
-        SGDRegressor(), X, y, sample_weight=__import__("dask.dataframe").dataframe.from_array(
-            np.ones(len(y)), chunksize=1000)), ValueError, "blocks of rows"),
-], ids=["numpy", "early_stopping", "misaligned_blocks"])
+@pytest.mark.parametrize(
+    "make_call, error, match",
+    [
+        (
+            lambda X, y: fit_parameter_mixing(SGDRegressor(), X.compute(), y),
+            TypeError,
+            "Dask collections",
+        ),
+        (
+            lambda X, y: fit_parameter_mixing(SGDRegressor(early_stopping=True), X, y),
+            ValueError,
+            "early_stopping",
+        ),
+        (
+            lambda X, y: fit_parameter_mixing(
+                SGDRegressor(),
+                X,
+                y,
+                sample_weight=__import__("dask.dataframe").dataframe.from_array(
+                    np.ones(len(y)), chunksize=1000
+                ),
+            ),
+            ValueError,
+            "blocks of rows",
+        ),
+    ],
+    ids=["numpy", "early_stopping", "misaligned_blocks"],
+)
 def test_clear_errors(make_call, error, match):
     X, y = regression_data(4000, n_features=3)
     X_dask, y_dask = as_dask(X, y, 2)

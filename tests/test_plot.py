@@ -74,15 +74,17 @@ def test_display_with_early_stopping(regression_data):
 
 def test_display_from_pipeline(classification_data):
     X, y = classification_data
-    pipe = make_pipeline(StandardScaler(), SGDClassifier(max_iter=10, tol=None,
-                                                         random_state=0)).fit(X, y)
+    pipe = make_pipeline(
+        StandardScaler(), SGDClassifier(max_iter=10, tol=None, random_state=0)
+    ).fit(X, y)
     display = LossCurveDisplay.from_estimator(pipe)
     np.testing.assert_allclose(display.line_.get_ydata(), pipe[-1].loss_curve_)
     assert display.estimator_name == "SGDClassifier"
 
 
-@pytest.mark.parametrize("estimator", [
-    SGDRegressor(), make_pipeline(StandardScaler(), SGDClassifier())])
+@pytest.mark.parametrize(
+    "estimator", [SGDRegressor(), make_pipeline(StandardScaler(), SGDClassifier())]
+)
 def test_display_unfitted_raises(estimator):
     with pytest.raises(NotFittedError):
         LossCurveDisplay.from_estimator(estimator)
@@ -97,8 +99,9 @@ def test_display_without_loss_curve_raises(regression_data):
 
 def test_display_on_given_ax():
     fig, (ax0, ax1) = plt.subplots(1, 2)
-    display = LossCurveDisplay(loss_curve=[3.0, 2.0, 1.5], validation_scores=[-3.0, -2.5, -2.4],
-                               estimator_name="stored")
+    display = LossCurveDisplay(
+        loss_curve=[3.0, 2.0, 1.5], validation_scores=[-3.0, -2.5, -2.4], estimator_name="stored"
+    )
     assert display.plot(ax=ax1) is display
     assert display.ax_ is ax1
     assert display.figure_ is fig
@@ -108,8 +111,9 @@ def test_display_on_given_ax():
 
 
 def _lines_by_label(ax):
-    return {line.get_label(): line for line in ax.get_lines()
-            if not line.get_label().startswith("_")}
+    return {
+        line.get_label(): line for line in ax.get_lines() if not line.get_label().startswith("_")
+    }
 
 
 def test_plot_losses_default():
@@ -117,8 +121,9 @@ def test_plot_losses_default():
     loss_reg, loss_clf, grad_reg, grad_clf = fig.axes[:4]
     elementwise = {name: cls() for name, cls in LOSSES.items() if cls().elementwise}
     # a regression loss with a link (Poisson) is not a function of the residual
-    regression = {n for n, loss in elementwise.items()
-                  if loss.task == "regression" and loss.link is None}
+    regression = {
+        n for n, loss in elementwise.items() if loss.task == "regression" and loss.link is None
+    }
     assert "poisson" in elementwise and "poisson" not in regression
     binary = {n for n, loss in elementwise.items() if loss.task == "binary"}
     assert regression and binary
@@ -131,10 +136,9 @@ def test_plot_losses_default():
 
     squared = _lines_by_label(loss_reg)["squared_error"]
     r = squared.get_xdata()
-    np.testing.assert_allclose(squared.get_ydata(), r ** 2)
+    np.testing.assert_allclose(squared.get_ydata(), r**2)
     huber = _lines_by_label(grad_reg)["huber"]
-    np.testing.assert_allclose(huber.get_ydata(),
-                               HuberLoss().gradient(np.zeros_like(r), -r))
+    np.testing.assert_allclose(huber.get_ydata(), HuberLoss().gradient(np.zeros_like(r), -r))
     for name in ("hinge", "log_loss", "exponential"):
         line = _lines_by_label(loss_clf)[name]
         m = line.get_xdata()
@@ -145,8 +149,14 @@ def test_plot_losses_default():
 
 
 def test_plot_losses_selection_without_gradients():
-    fig = plot_losses({"q90": get_loss("quantile").set_params(quantile=0.9), "log": "log_loss",
-                       "multi": "multinomial_log_loss"}, gradients=False)
+    fig = plot_losses(
+        {
+            "q90": get_loss("quantile").set_params(quantile=0.9),
+            "log": "log_loss",
+            "multi": "multinomial_log_loss",
+        },
+        gradients=False,
+    )
     assert len(fig.axes) == 2
     reg_lines, clf_lines = (_lines_by_label(ax) for ax in fig.axes)
     assert set(reg_lines) == {"q90"}

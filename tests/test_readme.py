@@ -13,8 +13,9 @@ def test_readme_has_examples():
     assert len(BLOCKS) >= 1
 
 
-@pytest.mark.parametrize("block", [b for b in BLOCKS if "make_regression" in b],
-                         ids=lambda b: b.splitlines()[0][:40])
+@pytest.mark.parametrize(
+    "block", [b for b in BLOCKS if "make_regression" in b], ids=lambda b: b.splitlines()[0][:40]
+)
 def test_readme_example_runs(block, capsys):
     exec(compile(block, str(README), "exec"), {})
     assert capsys.readouterr().out  # the example prints its results

@@ -56,9 +56,11 @@ from real_data import (
 
 from sklosses.losses import LOSSES, QuantileLoss
 
-DICE_REASON = ("DiceLoss is batch-level (per_sample=False): SGD minimises the mean Dice "
-               "of its mini-batches, not a per-sample mean, so there is no "
-               "batch-independent training objective to compare with.")
+DICE_REASON = (
+    "DiceLoss is batch-level (per_sample=False): SGD minimises the mean Dice "
+    "of its mini-batches, not a per-sample mean, so there is no "
+    "batch-independent training objective to compare with."
+)
 
 
 def registry_losses():
@@ -87,16 +89,16 @@ VACUOUS = {
     # reference with halved coefficients): the optimum is (almost) a constant, so the
     # gap test checks that SGD finds it but cannot tell it from an intercept-only model
     ("randhie", "quantile(0.1)"): "the 10% quantile of mdvis is 0 for every covariate "
-                                  "pattern: the optimum is the constant 0 (gaps 0, 0)",
+    "pattern: the optimum is the constant 0 (gaps 0, 0)",
     ("fair", "absolute_error"): "68% of affairs are 0: the median regression is the "
-                                "constant 0 (gaps 0, 0)",
+    "constant 0 (gaps 0, 0)",
     ("fair", "quantile"): "68% of affairs are 0: the median regression is the constant 0 "
-                          "(gaps 0, 0)",
+    "(gaps 0, 0)",
     ("fair", "quantile(0.1)"): "the 10% quantile of affairs is 0 for every covariate "
-                               "pattern: the optimum is the constant 0 (gaps 0, 0)",
+    "pattern: the optimum is the constant 0 (gaps 0, 0)",
     ("fair", "epsilon_insensitive"): "68% of affairs are 0, inside the tube of the "
-                                     "constant 0: the features lower F* by 4.2e-4 only "
-                                     "(halved coefficients: +2.5e-4)",
+    "constant 0: the features lower F* by 4.2e-4 only "
+    "(halved coefficients: +2.5e-4)",
 }
 
 
@@ -107,8 +109,7 @@ def cases():
             if not applies(dataset, loss):
                 continue
             marks = [] if loss.per_sample else [pytest.mark.skip(reason=DICE_REASON)]
-            yield pytest.param((dataset.name, loss_id), marks=marks,
-                               id=f"{dataset.name}-{loss_id}")
+            yield pytest.param((dataset.name, loss_id), marks=marks, id=f"{dataset.name}-{loss_id}")
 
 
 CASES = list(cases())
@@ -175,8 +176,9 @@ def case(request):
 def test_default_fit_reaches_the_exact_optimum(case, record_property):
     best = case.reference
     model, convergence, seconds = case.fitted
-    achieved = objective(spec(case.loss), case.dataset.X, case.Y, *model_coefficients(model),
-                         alpha=case.alpha)
+    achieved = objective(
+        spec(case.loss), case.dataset.X, case.Y, *model_coefficients(model), alpha=case.alpha
+    )
     assert_reaches_optimum(achieved, best, model, convergence, seconds, record_property)
 
 
@@ -190,8 +192,13 @@ def test_reference_is_certified(case, record_property):
     assert best.certified <= CERTIFIED, (best.certified, best.method)
     loss_spec = spec(case.loss)
     raw = case.dataset.X @ best.W + best.b
-    formulas = loss_spec.value(case.Y, raw) if loss_spec.coupled else np.column_stack(
-        [loss_spec.value(case.Y[:, k], raw[:, k]) for k in range(case.Y.shape[1])])
+    formulas = (
+        loss_spec.value(case.Y, raw)
+        if loss_spec.coupled
+        else np.column_stack(
+            [loss_spec.value(case.Y[:, k], raw[:, k]) for k in range(case.Y.shape[1])]
+        )
+    )
     library = case.loss.loss(case.Y, raw)
     assert float(library.mean()) == pytest.approx(float(formulas.mean()), rel=1e-12)
 
@@ -206,8 +213,9 @@ def test_reference_is_not_vacuous(case, record_property, request):
     best = case.reference
     intercept_only = best_constant(case.loss, case.dataset.X, case.Y, alpha=case.alpha)
     constant_gap = (intercept_only.lower_bound - best.value) / abs(best.value)
-    halved = objective(spec(case.loss), case.dataset.X, case.Y, best.W / 2, best.b,
-                       alpha=case.alpha)
+    halved = objective(
+        spec(case.loss), case.dataset.X, case.Y, best.W / 2, best.b, alpha=case.alpha
+    )
     halved_gap = (halved - best.value) / abs(best.value)
     record_property("constant_gap", constant_gap)
     record_property("halved_gap", halved_gap)
