@@ -1,38 +1,43 @@
-"""sklosses: scikit-learn linear models trained by mini-batch SGD over pluggable losses."""
+"""sklosses: scikit-learn linear models trained by mini-batch SGD over pluggable losses.
+
+``TRUSTED_TYPES`` lists the types to pass as ``trusted=`` to ``skops.io.load``/``loads``
+for a fitted sklosses estimator: ``skops.io.loads(data, trusted=sklosses.TRUSTED_TYPES)``.
+It is computed from the loss registry each time it is read, so it covers every
+registered loss, including one registered at run time with
+:func:`sklosses.losses.register_loss`; a loss instance that is not registered must be
+added to it by the user.
+"""
 
 from .linear_model import SGDClassifier, SGDRegressor
 
 __version__ = "0.1.0"
 
-TRUSTED_TYPES = [
-    "sklosses._preconditioning.Preconditioner",
-    "sklosses._sgd.SGDState",
-    "sklosses.intervals.MultiQuantileRegressor",
-    "sklosses.linear_model.SGDClassifier",
-    "sklosses.linear_model.SGDRegressor",
-    "sklosses.losses.AbsoluteLoss",
-    "sklosses.losses.DiceLoss",
-    "sklosses.losses.EpsilonInsensitiveLoss",
-    "sklosses.losses.ExpectileLoss",
-    "sklosses.losses.ExponentialLoss",
-    "sklosses.losses.FocalLoss",
-    "sklosses.losses.HingeLoss",
-    "sklosses.losses.HuberLoss",
-    "sklosses.losses.LogCoshLoss",
-    "sklosses.losses.LogLoss",
-    "sklosses.losses.ModifiedHuberLoss",
-    "sklosses.losses.MultiQuantileLoss",
-    "sklosses.losses.MultinomialLogLoss",
-    "sklosses.losses.PoissonLoss",
-    "sklosses.losses.QuantileLoss",
-    "sklosses.losses.SoftmaxFocalLoss",
-    "sklosses.losses.SquaredEpsilonInsensitiveLoss",
-    "sklosses.losses.SquaredHingeLoss",
-    "sklosses.losses.SquaredLoss",
-]
-"""Types to pass as ``trusted=`` to ``skops.io.load``/``loads`` for a fitted sklosses
-estimator (any built-in loss, and the engine state it keeps):
-``skops.io.loads(data, trusted=sklosses.TRUSTED_TYPES)``. A user-written loss must be
-added by the user."""
+
+def _trusted_types():
+    """The qualified names of every type a fitted sklosses estimator may hold, for
+    ``trusted=`` of ``skops.io.load``/``loads``: the estimators, every loss in the
+    registry when this is called (losses registered at run time with
+    :func:`~sklosses.losses.register_loss` included), the multi-quantile loss and the
+    engine's state."""
+    from ._engine import SGDState
+    from ._engine._preconditioner import Preconditioner
+    from .intervals import MultiQuantileRegressor
+    from .losses import LOSSES, MultiQuantileLoss
+
+    types = [SGDClassifier, SGDRegressor, MultiQuantileRegressor, MultiQuantileLoss]
+    types += [SGDState, Preconditioner, *LOSSES.values()]
+    return sorted({f"{cls.__module__}.{cls.__qualname__}" for cls in types})
+
+
+def __getattr__(name):
+    """``TRUSTED_TYPES``, computed from the registry when it is read."""
+    if name == "TRUSTED_TYPES":
+        return _trusted_types()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted([*globals(), "TRUSTED_TYPES"])
+
 
 __all__ = ["TRUSTED_TYPES", "SGDClassifier", "SGDRegressor", "__version__"]

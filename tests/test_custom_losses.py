@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from scipy.special import logsumexp, softmax
 from sklearn.model_selection import GridSearchCV
 
 from sklosses import SGDRegressor
@@ -33,6 +34,18 @@ class CauchyLossWithoutGradient(Loss):
 
     def loss(self, y_true, raw_prediction):
         return np.log1p((y_true - raw_prediction) ** 2)
+
+
+class SoftmaxCrossEntropyWithoutGradient(Loss):
+    """``logsumexp(raw) - sum_k y_k raw_k``, one value per row: only the loss is written."""
+
+    task = "multiclass"
+    scope = "sample"
+
+    def loss(self, y_true, raw_prediction):
+        return logsumexp(raw_prediction, axis=-1, keepdims=True) - (y_true * raw_prediction).sum(
+            axis=-1, keepdims=True
+        )
 
 
 @pytest.fixture
@@ -95,6 +108,16 @@ def test_loss_without_gradient_uses_a_numerical_one_and_warns(regression_data):
     with pytest.warns(UserWarning, match="finite differences"):
         model = SGDRegressor(loss=loss, random_state=0).fit(X, y)
     np.testing.assert_allclose(model.coef_, [1.0, -2.0, 0.5, 0.0], atol=0.1)
+
+
+def test_numerical_gradient_of_a_loss_coupling_the_outputs():
+    """A sample-scope loss gets finite differences one output column at a time."""
+    rng = np.random.default_rng(3)
+    targets = np.eye(3)[rng.integers(3, size=50)]
+    raw = rng.normal(scale=2, size=(50, 3))
+    with pytest.warns(UserWarning, match="finite differences"):
+        numeric = SoftmaxCrossEntropyWithoutGradient().gradient(targets, raw)
+    np.testing.assert_allclose(numeric, softmax(raw, axis=1) - targets, rtol=1e-6, atol=1e-9)
 
 
 def test_check_gradient_catches_a_wrong_gradient():

@@ -1,0 +1,261 @@
+"""Element-scope binary classification losses, of labels ``y`` in {0, 1} and a raw
+decision value: hinge, log, focal, squared hinge, modified Huber, exponential."""
+
+import numpy as np
+from scipy.special import expit
+
+from ._base import Loss, _capped_exp, _exp_cap, _kinks
+from ._checks import _check_parameter
+
+
+def _signed(y_true, raw_prediction):
+    """Labels in {0, 1} mapped to {-1, +1}, in the dtype of the prediction."""
+    return 2 * np.asarray(y_true, dtype=raw_prediction.dtype) - 1
+
+
+def _margin_kinks(y_true, *margins):
+    """Raw predictions at the given margins ``t raw``, ``t = 2 y - 1`` (so ``raw = m t``)."""
+    sign = 2 * np.asarray(y_true, dtype=float) - 1
+    return _kinks(*(margin * sign for margin in margins))
+
+
+class HingeLoss(Loss):
+    """Hinge loss ``max(0, 1 - t * raw)`` with ``t = 2 y - 1`` in {-1, +1}.
+
+    Its mean is ``sklearn.metrics.hinge_loss``. Gradient ``-t`` inside the
+    margin, 0 outside; not smooth; no probability estimate.
+
+    >>> import numpy as np
+    >>> HingeLoss().loss(np.array([1, 0]), np.array([0.5, -3.0]))
+    array([0.5, 0. ])
+    """
+
+    task = "binary"
+
+    def loss(self, y_true, raw_prediction):
+        return np.maximum(0, 1 - _signed(y_true, raw_prediction) * raw_prediction)
+
+    def gradient(self, y_true, raw_prediction):
+        sign = _signed(y_true, raw_prediction)
+        return np.where(sign * raw_prediction < 1, -sign, 0).astype(raw_prediction.dtype)
+
+    def proximal(self, y_true, raw_prediction, step):
+        """``raw + step t clip((1 - t raw) / step, 0, 1)``: up to the margin, at most ``step``."""
+        sign = _signed(y_true, raw_prediction)
+        return raw_prediction + step * sign * np.clip((1 - sign * raw_prediction) / step, 0, 1)
+
+    def kinks(self, y_true):
+        """The margin ``t raw = 1``: ``raw = t``."""
+        return _margin_kinks(y_true, 1)
+
+
+def _softplus(x):
+    """``log(1 + exp(x))`` without overflow."""
+    return np.logaddexp(0, x)
+
+
+class LogLoss(Loss):
+    """Binary cross-entropy on logits: ``log(1 + exp(raw)) - y * raw``.
+
+    Its mean is ``sklearn.metrics.log_loss`` of ``expit(raw)``. Gradient
+    ``expit(raw) - y``, smoothness 1/4, inverse link ``expit``.
+
+    >>> import numpy as np
+    >>> LogLoss().loss(np.array([1.0, 0.0]), np.array([0.0, 0.0]))
+    array([0.69314718, 0.69314718])
+    """
+
+    task = "binary"
+    smoothness = 0.25
+    inverse_link = staticmethod(expit)
+
+    def loss(self, y_true, raw_prediction):
+        return _softplus(raw_prediction) - y_true * raw_prediction
+
+    def gradient(self, y_true, raw_prediction):
+        return expit(raw_prediction) - y_true
+
+    def hessian(self, y_true, raw_prediction):
+        return expit(raw_prediction) * expit(-raw_prediction)
+
+
+class FocalLoss(Loss):
+    """Sigmoid focal loss of ``torchvision.ops.sigmoid_focal_loss``.
+
+    With ``p = expit(raw)``, ``ce`` the binary cross-entropy on logits and
+    ``u = 1 - p_t = y (1 - p) + (1 - y) p`` the probability given to the wrong
+    class::
+
+        loss = alpha_t * u**gamma * ce,   alpha_t = alpha y + (1 - alpha)(1 - y)
+
+    (``alpha=None`` sets ``alpha_t = 1``). ``gamma=0, alpha=None`` is the log
+    loss. Gradient, with ``du/draw = p (1 - p) (1 - 2 y)``::
+
+        alpha_t * (u**gamma * (p - y) + gamma * u**(gamma - 1) * ce * du/draw)
+
+    The smoothness constant is measured on a fine grid of raw predictions (the
+    second derivative has no closed-form maximum). Inverse link ``expit``. Not
+    convex for ``gamma > 0``.
+
+    >>> import numpy as np
+    >>> FocalLoss(gamma=2.0).loss(np.array([1.0]), np.array([0.0]))
+    array([0.1732868])
+    """
+
+    task = "binary"
+    inverse_link = staticmethod(expit)
+
+    def __init__(self, gamma=2.0, alpha=None):
+        self.gamma = gamma
+        self.alpha = alpha
+
+    def validate(self):
+        _check_parameter(self.gamma, "gamma", min_val=0)
+        if self.alpha is not None:
+            _check_parameter(self.alpha, "alpha", min_val=0, max_val=1)
+        return self
+
+    def _alpha_t(self, y_true):
+        if self.alpha is None:
+            return 1
+        return self.alpha * y_true + (1 - self.alpha) * (1 - y_true)
+
+    @property
+    def convex(self):
+        """Only for ``gamma = 0`` (the weighted log loss): the focusing term makes the
+        loss concave on part of the wrong side."""
+        return self.gamma == 0
+
+    def loss(self, y_true, raw_prediction):
+        cross_entropy = _softplus(raw_prediction) - y_true * raw_prediction
+        wrong_probability = y_true * expit(-raw_prediction) + (1 - y_true) * expit(raw_prediction)
+        return self._alpha_t(y_true) * wrong_probability**self.gamma * cross_entropy
+
+    def gradient(self, y_true, raw_prediction):
+        probability = expit(raw_prediction)
+        complement = expit(-raw_prediction)
+        cross_entropy = _softplus(raw_prediction) - y_true * raw_prediction
+        wrong_probability = y_true * complement + (1 - y_true) * probability
+        focusing = wrong_probability**self.gamma
+        # p (1 - p) / u, bounded by 1 and 0 where u underflows to 0
+        ratio = np.divide(
+            probability * complement,
+            wrong_probability,
+            out=np.zeros_like(probability),
+            where=wrong_probability > 0,
+        )
+        gradient = focusing * (
+            (probability - y_true) + self.gamma * cross_entropy * ratio * (1 - 2 * y_true)
+        )
+        return self._alpha_t(y_true) * gradient
+
+    @property
+    def smoothness(self):
+        raw = np.linspace(-30, 30, 60001)
+        step = raw[1] - raw[0]
+        curvature = (
+            max(np.abs(np.diff(self.gradient(label, raw))).max() for label in (0.0, 1.0)) / step
+        )
+        return 1.05 * curvature  # margin for the grid's resolution
+
+
+class SquaredHingeLoss(Loss):
+    """Squared hinge loss ``max(0, 1 - t raw)**2`` with ``t = 2 y - 1``.
+
+    As scikit-learn's ``"squared_hinge"`` (SGD and ``LinearSVC``). Gradient
+    ``-2 t max(0, 1 - t raw)``, smoothness 2; no probability estimate.
+
+    >>> import numpy as np
+    >>> SquaredHingeLoss().loss(np.array([1, 0]), np.array([0.5, 2.0]))
+    array([0.25, 9.  ])
+    """
+
+    task = "binary"
+    smoothness = 2.0
+
+    def loss(self, y_true, raw_prediction):
+        return np.maximum(0, 1 - _signed(y_true, raw_prediction) * raw_prediction) ** 2
+
+    def gradient(self, y_true, raw_prediction):
+        sign = _signed(y_true, raw_prediction)
+        return -2 * sign * np.maximum(0, 1 - sign * raw_prediction)
+
+    def hessian(self, y_true, raw_prediction):
+        inside = _signed(y_true, raw_prediction) * raw_prediction < 1
+        return 2 * inside.astype(raw_prediction.dtype)
+
+    def kinks(self, y_true):
+        """The margin ``t raw = 1``, where the curvature jumps: ``raw = t``."""
+        return _margin_kinks(y_true, 1)
+
+
+class ModifiedHuberLoss(Loss):
+    """scikit-learn's modified Huber loss, on the margin ``m = t raw``, ``t = 2 y - 1``.
+
+    ``max(0, 1 - m)**2`` for ``m >= -1``, ``-4 m`` below (a quadratically
+    smoothed hinge). Gradient ``-2 t max(0, 1 - m)`` for ``m >= -1``, ``-4 t``
+    below; smoothness 2. Inverse link ``(clip(raw, -1, 1) + 1) / 2``,
+    scikit-learn's probability estimate for this loss.
+
+    >>> import numpy as np
+    >>> ModifiedHuberLoss().loss(np.array([1, 1, 1]), np.array([2.0, 0.5, -3.0]))
+    array([ 0.  ,  0.25, 12.  ])
+    """
+
+    task = "binary"
+    smoothness = 2.0
+
+    @staticmethod
+    def inverse_link(raw_prediction):
+        return (np.clip(raw_prediction, -1, 1) + 1) / 2
+
+    def loss(self, y_true, raw_prediction):
+        margin = _signed(y_true, raw_prediction) * raw_prediction
+        return np.where(margin >= -1, np.maximum(0, 1 - margin) ** 2, -4 * margin)
+
+    def gradient(self, y_true, raw_prediction):
+        sign = _signed(y_true, raw_prediction)
+        margin = sign * raw_prediction
+        return np.where(margin >= -1, -2 * sign * np.maximum(0, 1 - margin), -4 * sign)
+
+    def hessian(self, y_true, raw_prediction):
+        margin = _signed(y_true, raw_prediction) * raw_prediction
+        return 2 * ((margin >= -1) & (margin < 1)).astype(raw_prediction.dtype)
+
+    def kinks(self, y_true):
+        """The margins ``t raw = +-1``, where the curvature jumps: ``raw = +-t``."""
+        return _margin_kinks(y_true, 1, -1)
+
+
+class ExponentialLoss(Loss):
+    """Exponential loss ``exp(-t raw)``, ``t = 2 y - 1`` (AdaBoost's loss).
+
+    Gradient ``-t exp(-t raw)``. Its population minimiser is half the log-odds,
+    so the inverse link (the probability estimate) is ``expit(2 raw)``. No
+    global Lipschitz constant: ``smoothness`` is None, as for
+    :class:`PoissonLoss`, and ``exp`` is continued linearly in the same way.
+
+    >>> import numpy as np
+    >>> ExponentialLoss().loss(np.array([1.0, 0.0]), np.array([0.0, np.log(2.0)]))
+    array([1., 2.])
+    """
+
+    task = "binary"
+
+    @staticmethod
+    def inverse_link(raw_prediction):
+        return expit(2 * raw_prediction)
+
+    differentiable = True
+
+    def loss(self, y_true, raw_prediction):
+        return _capped_exp(-_signed(y_true, raw_prediction) * raw_prediction)
+
+    def gradient(self, y_true, raw_prediction):
+        sign = _signed(y_true, raw_prediction)
+        return -sign * np.exp(np.minimum(-sign * raw_prediction, _exp_cap(raw_prediction)))
+
+    def hessian(self, y_true, raw_prediction):
+        exponent = -_signed(y_true, raw_prediction) * raw_prediction
+        cap = _exp_cap(raw_prediction)
+        return np.where(exponent <= cap, np.exp(np.minimum(exponent, cap)), 0)

@@ -1,0 +1,120 @@
+"""Sample-scope multiclass losses: one value per sample, coupling the class scores."""
+
+import numpy as np
+from scipy.special import logsumexp, softmax
+
+from ._base import Loss
+from ._binary import FocalLoss
+from ._checks import _check_parameter
+
+
+def _softmax(raw):
+    """Row-wise softmax over the last axis (the classes)."""
+    return softmax(raw, axis=-1)
+
+
+class MultinomialLogLoss(Loss):
+    """Softmax cross-entropy over the classes: ``logsumexp(raw) - sum_k y_k raw_k``.
+
+    ``y_true`` is one-hot or a row of class probabilities (soft labels: the
+    loss is then the KL divergence from the targets plus their entropy). The
+    classes are coupled: one value per sample (shape ``(..., 1)``). Gradient
+    ``softmax(raw) - y``; the Hessian ``diag(p) - p p^T`` has spectral norm at
+    most 1/2, the smoothness. Inverse link: softmax.
+
+    >>> import numpy as np
+    >>> MultinomialLogLoss().loss(np.array([[1.0, 0.0, 0.0]]), np.zeros((1, 3)))
+    array([[1.09861229]])
+    """
+
+    task = "multiclass"
+    scope = "sample"
+    smoothness = 0.5
+    inverse_link = staticmethod(_softmax)
+
+    def loss(self, y_true, raw_prediction):
+        return logsumexp(raw_prediction, axis=-1, keepdims=True) - (y_true * raw_prediction).sum(
+            axis=-1, keepdims=True
+        )
+
+    def gradient(self, y_true, raw_prediction):
+        return _softmax(raw_prediction) - y_true
+
+    def initial_raw_prediction(self, y_true, sample_weight=None):
+        """The log class frequencies, the minimising constant in closed form; a class
+        rarer than ``h = 0.5 / (n + 1)`` (absent from ``y_true``) starts at the rate
+        ``h``, the others share the rest, so that every logit starts finite."""
+        frequencies = np.average(y_true, axis=0, weights=sample_weight)
+        floor = 0.5 / (len(y_true) + 1)
+        rare = frequencies < floor
+        rates = np.where(
+            rare, floor, frequencies * (1 - floor * rare.sum()) / frequencies[~rare].sum()
+        )
+        return np.log(rates)
+
+
+class SoftmaxFocalLoss(Loss):
+    """Focal loss over softmax probabilities: ``-sum_k a_k y_k (1 - p_k)**gamma log p_k``.
+
+    ``p = softmax(raw)``, ``a = alpha`` (one weight per class) or 1. With
+    ``c_k = -a_k y_k (1 - p_k)**gamma (1 + gamma p_k (-log p_k) / (1 - p_k))``
+    the gradient is ``c - p sum_k c_k``; ``gamma=0, alpha=None`` is
+    :class:`MultinomialLogLoss`. Smoothness: twice the two-class bound, i.e.
+    2 max(a) times the sigmoid focal loss's (exact for two classes, where the
+    loss is a function of ``raw_1 - raw_0``). Inverse link: softmax. Not convex
+    for ``gamma > 0``.
+
+    >>> import numpy as np
+    >>> SoftmaxFocalLoss(gamma=0.0).loss(np.array([[1.0, 0.0]]), np.zeros((1, 2)))
+    array([[0.69314718]])
+    """
+
+    task = "multiclass"
+    scope = "sample"
+    inverse_link = staticmethod(_softmax)
+
+    def __init__(self, gamma=2.0, alpha=None):
+        self.gamma = gamma
+        self.alpha = alpha
+
+    def validate(self):
+        _check_parameter(self.gamma, "gamma", min_val=0)
+        if self.alpha is not None:
+            alpha = np.asarray(self.alpha, dtype=float)
+            if alpha.ndim != 1 or not np.all((alpha >= 0) & (alpha <= 1)):
+                raise ValueError(
+                    f"alpha must be None or one weight in [0, 1] per class, got {self.alpha!r}."
+                )
+        return self
+
+    convex = FocalLoss.convex  # only for gamma = 0, the multinomial log loss
+
+    def _terms(self, y_true, raw_prediction):
+        shifted = raw_prediction - raw_prediction.max(axis=-1, keepdims=True)  # exact in fp
+        log_probability = shifted - logsumexp(shifted, axis=-1, keepdims=True)
+        probability = np.exp(log_probability)
+        wrong = -np.expm1(log_probability)  # 1 - p, accurate near p = 1
+        weight = (
+            y_true
+            if self.alpha is None
+            else y_true * np.asarray(self.alpha, dtype=raw_prediction.dtype)
+        )
+        return log_probability, probability, wrong, weight
+
+    def loss(self, y_true, raw_prediction):
+        log_probability, _, wrong, weight = self._terms(y_true, raw_prediction)
+        return (weight * wrong**self.gamma * -log_probability).sum(axis=-1, keepdims=True)
+
+    def gradient(self, y_true, raw_prediction):
+        log_probability, probability, wrong, weight = self._terms(y_true, raw_prediction)
+        # p (-log p) / (1 - p), which tends to 1 as p -> 1
+        ratio = np.divide(
+            probability * -log_probability, wrong, out=np.ones_like(probability), where=wrong > 0
+        )
+        c = -weight * wrong**self.gamma * (1 + self.gamma * ratio)
+        return c - probability * c.sum(axis=-1, keepdims=True)
+
+    @property
+    def smoothness(self):
+        largest_weight = 1.0 if self.alpha is None else float(np.max(self.alpha))
+        return 2 * largest_weight * FocalLoss(gamma=self.gamma).smoothness
