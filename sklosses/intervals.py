@@ -3,12 +3,12 @@
 import numpy as np
 from sklearn.base import RegressorMixin
 
-from .linear_model import _COMMON_ATTRIBUTES_DOC, _COMMON_PARAMETERS_DOC, _BaseSGD
+from .linear_model._base import BaseSGD
 from .losses import MultiQuantileLoss
 
 
-class MultiQuantileRegressor(RegressorMixin, _BaseSGD):
-    __doc__ = f"""Linear quantile regression for several quantiles at once, by mini-batch SGD.
+class MultiQuantileRegressor(RegressorMixin, BaseSGD):
+    """Linear quantile regression for several quantiles at once, by mini-batch SGD.
 
     One engine run trains one output per quantile under
     :class:`~sklosses.losses.MultiQuantileLoss` (the pinball loss of quantile
@@ -21,12 +21,99 @@ class MultiQuantileRegressor(RegressorMixin, _BaseSGD):
     ----------
     quantiles : sequence of float in (0, 1), default=(0.05, 0.5, 0.95)
         Increasing quantile levels.
-    {_COMMON_PARAMETERS_DOC}
+    penalty : {'l2', 'l1', 'elasticnet', None}, default='l2'
+        ``R(w) = (1 - r)/2 ||w||^2 + r ||w||_1`` with r = 0, 1 or ``l1_ratio``.
+    alpha : float or 'auto'
+        Regularisation strength, as in scikit-learn. ``'auto'`` (the default of
+        the regressors; the classifier's default is 1e-4) is 1e-4 for the
+        squared loss, classifiers and losses with a link, and for the other
+        regression losses 1e-4 times the ratio of the best constant's mean loss
+        to the variance of the target, so that the penalty weighs the same at any
+        scale of the target (the fitted value is ``alpha_``).
+    l1_ratio : float, default=0.15
+        The L1 share r of the elastic-net penalty.
+    fit_intercept : bool, default=True
+    max_iter : int, default=1000
+        Maximum number of epochs; also the most Newton or L-BFGS iterations of
+        each stage of the full-batch phase (``solver='auto'``).
+    tol : float or None, default=1e-3
+        The relative accuracy asked of the training objective. With
+        ``solver='auto'``, ``fit`` ends with a full-batch phase that stops when
+        its estimate of the objective's relative excess over the minimum falls
+        below ``tol / 100`` (half the Newton decrement on up to 99 features,
+        else a normalised gradient below ``tol / 1000`` or an L-BFGS iteration
+        that gains less than ``1e-6 tol``); for a non-differentiable loss it
+        also stops when the samples at the kinks give the exact minimiser, or
+        when the smoothed loss lies within ``tol / 10`` of it. The SGD epochs
+        before it, and all of them with ``solver='sgd'``, stop when the
+        objective (or validation score) has not improved by ``tol`` (relative
+        to the best value when that exceeds 1 in magnitude) for
+        ``n_iter_no_change`` epochs. None: run ``max_iter`` epochs of SGD and
+        no full-batch phase.
+    shuffle : bool, default=True
+        Shuffle the order of the contiguous mini-batches every epoch (rows are
+        read in place; ``X`` is never copied).
+    verbose : int, default=0
+        ``>0`` prints one line per epoch.
+    random_state : int, RandomState or None, default=None
+    learning_rate : {'auto', 'constant', 'invscaling', 'adaptive'}, default='auto'
+        ``'auto'`` needs no tuning: the step is ``1 / L`` with ``L`` the
+        expected smoothness of a mini-batch gradient, from the loss's smoothness
+        and the data's second moments; it decays as ``1/sqrt(epoch)`` for
+        non-smooth losses. Other schedules follow scikit-learn, for steps on
+        the batch-mean gradient.
+    eta0 : float, default=0.01
+        Initial step size of the other schedules.
+    power_t : float, default=0.25
+        Exponent of ``'invscaling'``.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the data and stop on its score.
+    validation_fraction : float, default=0.1
+    n_iter_no_change : int, default=5
+    warm_start : bool, default=False
+        Start ``fit`` from the previous solution.
+    average : 'auto', bool or int, default='auto'
+        Average the SGD iterates (Polyak-Ruppert). ``int``: start after that many
+        samples; ``'auto'``: after the first epoch with ``learning_rate='auto'``,
+        off otherwise.
+    batch_size : int or 'auto', default='auto'
+        Rows per mini-batch; ``'auto'`` is n_samples / 100, clipped to [16, 4096].
+    scoring : str, callable or None, default=None
+        Validation score for early stopping; None is minus the training loss.
+    solver : {'auto', 'sgd'}, default='auto'
+        ``'auto'``: mini-batch SGD epochs, then, in ``fit`` with
+        ``learning_rate='auto'``, a ``tol`` and no early stopping, a full-batch
+        phase on all the data that reaches the minimiser of the objective:
+        Newton steps on few features, L-BFGS otherwise, through the Moreau
+        envelope of a non-differentiable loss. ``'sgd'``: SGD epochs only, as
+        scikit-learn. ``partial_fit`` is always one epoch of SGD.
     Attributes
     ----------
     coef_ : ndarray of shape (n_quantiles, n_features)
     intercept_ : ndarray of shape (n_quantiles,)
-    {_COMMON_ATTRIBUTES_DOC}
+    coef_, intercept_ : ndarray
+        The fitted (averaged, when averaging) coefficients.
+    n_iter_ : int
+        Epochs of SGD run, plus the iterations of the full-batch phase.
+    t_ : float
+        Samples seen plus one.
+    loss_curve_ : list of float
+        Training objective (data term plus penalty) per epoch, measured along the way;
+        after a full-batch phase, its final objective is the last entry.
+    objective_ : float
+        Training objective of the fitted model (``fit`` only).
+    alpha_ : float
+        The penalty strength used (``alpha``, or what ``'auto'`` resolved to).
+    n_full_batch_iter_ : int
+        Newton or L-BFGS iterations of the full-batch phase (0 without one).
+    optimality_ : float or None
+        Largest component of the normalised gradient of the objective (of its
+        smoothed version for a non-differentiable loss; 0 when the exact
+        minimiser of a piecewise-linear loss was found) at the end of the
+        full-batch phase; None without one.
+    validation_scores_, best_validation_score_
+        Per-epoch validation scores (with ``early_stopping=True``).
+    n_features_in_, feature_names_in_
     Examples
     --------
     >>> import numpy as np
@@ -107,16 +194,47 @@ class MultiQuantileRegressor(RegressorMixin, _BaseSGD):
         self.intercept_ = intercept.copy()
 
     def partial_fit(self, X, y, sample_weight=None):
-        """One epoch of SGD on ``(X, y)``, continuing from the previous call."""
+        """One epoch of SGD on ``(X, y)``, continuing from the previous call.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self
+        """
         return self._fit(X, y, sample_weight, partial=True)
 
     def predict(self, X):
-        """Quantile predictions, shape (n_samples, n_quantiles), sorted along each row."""
+        """Quantile predictions, sorted along each row (they never cross).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_quantiles)
+        """
         X = self._validate_data_for_predict(X)
         return np.sort(X @ self.coef_.T + self.intercept_, axis=1)
 
     def score(self, X, y, sample_weight=None):
-        """Minus the mean pinball loss over the quantiles (greater is better)."""
+        """Minus the mean pinball loss over the quantiles (greater is better).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        float
+        """
         raw = self.predict(X)
         targets = np.repeat(np.asarray(y, dtype=np.float64).reshape(-1, 1), raw.shape[1], axis=1)
         per_sample = self._loss.loss(targets, raw).mean(axis=1)

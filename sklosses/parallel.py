@@ -6,9 +6,10 @@ the blocks of a Dask collection. Each *round* is one distributed epoch:
 1. every block gets a copy of the current model and runs one epoch of
    mini-batch SGD on its own rows (``partial_fit``), all blocks in parallel on
    the workers that hold them;
-2. the driver mixes the copies into one model (:func:`sklosses._sgd.mix_states`):
-   the iterate is the mean of the block iterates weighted by the rows each block
-   holds, the Polyak average is the average over every step of every block.
+2. the driver mixes the copies into one model (the estimators' ``mix`` method,
+   with :func:`mix_states`): the iterate is the mean of the block iterates
+   weighted by the rows each block holds, the Polyak average is the average over
+   every step of every block.
 
 That is iterative parameter mixing (McDonald, Hall and Mann, 2010; Zinkevich
 et al., 2010): unlike ``dask_ml.wrappers.Incremental``, which visits the blocks
@@ -36,7 +37,7 @@ import numpy as np
 from sklearn.base import clone, is_classifier
 from sklearn.exceptions import ConvergenceWarning
 
-from ._sgd import Stopping, mix_states
+from ._engine import SGDState, TrainingConfig
 
 
 def fit_parameter_mixing(estimator, X, y, *, sample_weight=None, classes=None):
@@ -107,7 +108,9 @@ def fit_parameter_mixing(estimator, X, y, *, sample_weight=None, classes=None):
             )
 
     workers = _holders(X, [X_block for X_block, _, _ in blocks])
-    stopping = Stopping(estimator.max_iter, estimator.tol, estimator.n_iter_no_change)
+    stopping = TrainingConfig(
+        max_iter=estimator.max_iter, tol=estimator.tol, n_iter_no_change=estimator.n_iter_no_change
+    ).stopping()
     start_time = time.perf_counter()
     for rounds in range(1, estimator.max_iter + 1):
         tasks = []
@@ -120,10 +123,7 @@ def fit_parameter_mixing(estimator, X, y, *, sample_weight=None, classes=None):
                 )
         trained = dask.compute(*tasks)
         copies, weights = zip(*trained, strict=True)
-        start = getattr(model, "_state", None)
-        model = copies[int(np.argmax(weights))]
-        model._state = mix_states(start, [copy_._state for copy_ in copies], weights)
-        model._store_fitted_attributes(model._state.model(), rounds, partial=True)
+        model = model.mix(copies, weights)
         if estimator.verbose:
             print(
                 f"-- Round {rounds}: objective {model.loss_curve_[-1]:.6g} over "
@@ -246,3 +246,60 @@ def _row_blocks(collection, n_blocks):
         return [None] * n_blocks
     blocks = collection.to_delayed()
     return blocks.ravel().tolist() if isinstance(blocks, np.ndarray) else list(blocks)
+
+
+def mix_states(start, states, weights):
+    """One state from ``states`` trained in parallel from ``start`` (parameter mixing).
+
+    Each state ran SGD on its own share of the data from the common ``start``
+    (or from scratch when ``start`` is None). In the coordinates of the model
+    (``coef``, ``intercept``), whatever each state's preconditioner:
+
+    * iterate: the mean of the iterates, weighted by ``weights`` (the share of
+      the data each state saw) -- McDonald et al. (2010), *Distributed
+      training strategies for the structured perceptron*;
+    * Polyak average: the average over every averaged step of every state.
+      State ``k`` averaged ``n_k = N + m_k`` steps into ``A_k``, ``N`` and
+      ``A`` those of ``start``, so the average over all steps is
+      ``(sum_k n_k A_k - (K - 1) N A) / (sum_k n_k - (K - 1) N)``;
+    * ``t``: the samples seen by all states; ``epochs_seen``: one more round;
+      ``loss_curve``: the weighted mean of the states' last objectives;
+      ``eta``: the smallest; ``curvature``: the weighted mean; ``alpha``: that of
+      any state (they share it).
+
+    The mixed state keeps the preconditioner of the state of largest weight
+    (any preconditioner represents the same model).
+    """
+    weights = np.asarray(weights, dtype=float) / np.sum(weights)
+    main = states[int(np.argmax(weights))]
+    models = [state.preconditioner.coefficients(state.coef, state.intercept) for state in states]
+    coef = sum(w * model[0] for w, model in zip(weights, models, strict=True))
+    intercept = sum(w * model[1] for w, model in zip(weights, models, strict=True))
+    mixed = SGDState.zeros(
+        *main.coef.shape,
+        main.coef.dtype,
+        eta=min(state.eta for state in states),
+        preconditioner=main.preconditioner,
+    )
+    mixed.start_from(coef, intercept)
+    mixed.curvature = float(np.dot(weights, [state.curvature for state in states]))
+    mixed.alpha = main.alpha
+    start_t, start_averaged = (1.0, 0) if start is None else (start.t, start.n_averaged)
+    mixed.t = start_t + sum(state.t - start_t for state in states)
+    mixed.epochs_seen = max(state.epochs_seen for state in states)
+    mixed.loss_curve = ([] if start is None else list(start.loss_curve)) + [
+        float(np.dot(weights, [state.loss_curve[-1] for state in states]))
+    ]
+    n_averaged = sum(state.n_averaged for state in states) - (len(states) - 1) * start_averaged
+    if n_averaged > 0:
+        averaged = [(state.n_averaged, *state.model()) for state in states if state.n_averaged]
+        if start_averaged:
+            averaged.append((-(len(states) - 1) * start_averaged, *start.model()))
+        average_coef = sum(count * coef for count, coef, _ in averaged) / n_averaged
+        average_intercept = sum(count * intercept for count, _, intercept in averaged)
+        mixed.average_coef, mixed.average_intercept = (
+            part.astype(main.coef.dtype)
+            for part in main.preconditioner.parameters(average_coef, average_intercept / n_averaged)
+        )
+        mixed.n_averaged = n_averaged
+    return mixed

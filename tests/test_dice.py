@@ -2,8 +2,9 @@
 
 Its value is checked against an independent numpy transcription of the textbook soft Dice
 and against ``1 - F1`` of hard predictions; its gradient against finite differences of the
-batch Dice (the ``n dD/draw_i`` scaling), also through the engine's chain rule; training
-against the log loss on imbalanced data, on held-out Dice and F1.
+batch Dice, also through the engine's chain rule; training against the log loss on
+imbalanced data, on held-out Dice and F1. The checks every batch-level loss passes are in
+``test_losses.py`` (``generic_batch``).
 """
 
 import warnings
@@ -17,8 +18,10 @@ from sklearn.metrics import f1_score
 from sklearn.model_selection import train_test_split
 
 from sklosses import SGDClassifier
-from sklosses._preconditioning import Preconditioner, best_constant
-from sklosses._sgd import BatchPlan, SGDState, _batch_gradients, _parameter_gradient
+from sklosses._engine import SGDState
+from sklosses._engine._batching import BatchPlan, batch_gradients, parameter_gradient
+from sklosses._engine._intercept import best_constant
+from sklosses._engine._preconditioner import Preconditioner
 from sklosses.losses import LOSSES, DiceLoss, get_loss
 from sklosses.metrics import get_scorer, mean_loss
 
@@ -48,8 +51,7 @@ def imbalanced_batch(n=200, positive_rate=0.1, seed=0):
 def test_registered_with_its_attributes():
     loss = get_loss("dice")
     assert type(loss) is DiceLoss and LOSSES["dice"] is DiceLoss
-    assert loss.task == "binary"
-    assert not loss.elementwise and not loss.per_sample
+    assert loss.task == "binary" and loss.scope == "batch" and not loss.convex
     assert loss.smoothness is None  # no global Lipschitz constant (see the docstring)
     raw = np.linspace(-30, 30, 61)
     assert_array_equal(loss.inverse_link(raw), expit(raw))
@@ -60,39 +62,27 @@ def test_registered_with_its_attributes():
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_value_matches_numpy_reference(loss, seed):
     y_true, raw = imbalanced_batch(seed=seed)
-    values = loss.loss(y_true, raw)
-    expected = reference_dice(y_true, raw, loss.smooth * len(raw))
-    assert values.shape == raw.shape
-    assert_allclose(values, expected, rtol=1e-13)
-    # one value for the batch: the mean over samples is the batch Dice
-    assert values.mean() == pytest.approx(expected, rel=1e-13)
+    value = loss.batch_loss(y_true[:, None], raw[:, None])
+    assert value.shape == (1,)
+    assert_allclose(value, reference_dice(y_true, raw, loss.smooth * len(raw)), rtol=1e-13)
 
 
 def test_hard_predictions_give_one_minus_f1():
     """With predictions saturated at 0/1 and no smoothing, soft Dice is ``1 - F1``."""
     y_true, raw = imbalanced_batch(n=500, seed=3)
     hard = np.where(raw > 0, 60.0, -60.0)
-    value = DiceLoss(smooth=1e-12).loss(y_true, hard)[0]
+    value = DiceLoss(smooth=1e-12).batch_loss(y_true[:, None], hard[:, None])[0]
     assert value == pytest.approx(1 - f1_score(y_true, raw > 0), rel=1e-9)
 
 
-def test_columns_and_strided_blocks_are_separate_batches_per_output():
-    """2-D: one Dice per output column (one-vs-rest); 3-D (the engine's strided view of
-    blocks): the sums run over every axis but the last."""
+def test_columns_are_separate_batches_per_output():
+    """One Dice per output column (one-vs-rest)."""
     rng = np.random.default_rng(4)
     y_true = (rng.uniform(size=(120, 3)) < 0.2).astype(float)
     raw = rng.normal(size=(120, 3))
-    loss = DiceLoss()
-    values = loss.loss(y_true, raw)
+    values = DiceLoss().batch_loss(y_true, raw)
     for k in range(3):
-        assert_allclose(values[:, k], reference_dice(y_true[:, k], raw[:, k], 0.12), rtol=1e-13)
-    blocks = loss.loss(y_true.reshape(4, 30, 3), raw.reshape(4, 30, 3))
-    assert_allclose(blocks.reshape(120, 3), values, rtol=1e-13)
-    assert_allclose(
-        loss.gradient(y_true.reshape(4, 30, 3), raw.reshape(4, 30, 3)),
-        loss.gradient(y_true, raw).reshape(4, 30, 3),
-        rtol=1e-13,
-    )
+        assert_allclose(values[k], reference_dice(y_true[:, k], raw[:, k], 0.12), rtol=1e-13)
 
 
 def test_weighted_value_has_weights_inside_the_sums():
@@ -100,8 +90,8 @@ def test_weighted_value_has_weights_inside_the_sums():
     weight = np.random.default_rng(5).uniform(0, 3, size=150)
     loss = DiceLoss(smooth=0.01)
     expected = reference_dice(y_true, raw, 0.01 * weight.sum(), sample_weight=weight)
-    assert_allclose(loss.loss(y_true, raw, sample_weight=weight), expected, rtol=1e-13)
-    # the metric passes the weights to the loss: the weighted Dice of the whole set
+    assert_allclose(loss.batch_loss(y_true[:, None], raw[:, None], weight), expected, rtol=1e-13)
+    # the metric: the weighted Dice of the whole set
     assert mean_loss(loss, y_true, raw, sample_weight=weight) == pytest.approx(expected, rel=1e-13)
     assert mean_loss(loss, y_true, raw, sample_weight=1000 * weight) == pytest.approx(
         expected, rel=1e-12
@@ -112,53 +102,60 @@ def test_weighted_value_has_weights_inside_the_sums():
 
 
 def test_extreme_raw_predictions_and_float32():
-    y_true = np.array([1.0, 0.0, 0.0, 1.0, 0.0])
-    raw = np.array([-1e4, 1e4, -1e4, 1e4, 0.0])
+    y_true = np.array([[1.0], [0.0], [0.0], [1.0], [0.0]])
+    raw = np.array([[-1e4], [1e4], [-1e4], [1e4], [0.0]])
     for dtype in (np.float64, np.float32):
         with np.errstate(all="raise"):
-            values = DiceLoss().loss(y_true.astype(dtype), raw.astype(dtype))
-            gradient = DiceLoss().gradient(y_true.astype(dtype), raw.astype(dtype))
+            values = DiceLoss().batch_loss(y_true.astype(dtype), raw.astype(dtype))
+            gradient = DiceLoss().batch_gradient(y_true.astype(dtype), raw.astype(dtype))
         assert values.dtype == gradient.dtype == dtype
         assert np.isfinite(values).all() and np.isfinite(gradient).all()
         assert 0 <= values[0] <= 1
     # a batch without positives: D = sum p / (sum p + smooth n), defined and informative
-    zeros = np.zeros(4)
-    value = DiceLoss(smooth=0.01).loss(zeros, np.zeros(4))[0]
+    zeros = np.zeros((4, 1))
+    value = DiceLoss(smooth=0.01).batch_loss(zeros, zeros)[0]
     assert value == pytest.approx(2 / (2 + 0.04))
-    assert (DiceLoss().gradient(zeros, np.zeros(4)) > 0).all()  # pushes every p down
+    assert (DiceLoss().batch_gradient(zeros, zeros) > 0).all()  # pushes every p down
 
 
 # -- gradient -------------------------------------------------------------------------------
-def finite_difference_of_batch_dice(loss, y_true, raw, sample_weight=None, step=1e-4):
-    """d D / d raw_i by central differences, moving one raw prediction at a time."""
+def finite_difference_of_reference_dice(loss, y_true, raw, sample_weight=None, step=1e-4):
+    """d D / d raw_i of :func:`reference_dice` by central differences, moving one raw
+    prediction at a time."""
+    total = len(raw) if sample_weight is None else np.sum(sample_weight)
     derivative = np.empty_like(raw)
     for i in range(len(raw)):
         shift = np.zeros_like(raw)
         shift[i] = step
-        up = loss.loss(y_true, raw + shift, sample_weight=sample_weight)[0]
-        down = loss.loss(y_true, raw - shift, sample_weight=sample_weight)[0]
+        up, down = (
+            reference_dice(y_true, moved, loss.smooth * total, sample_weight)
+            for moved in (raw + shift, raw - shift)
+        )
         derivative[i] = (up - down) / (2 * step)
     return derivative
 
 
 @pytest.mark.parametrize("loss", DICE_LOSSES, ids=repr)
 @pytest.mark.parametrize("seed", [0, 1])
-def test_gradient_is_n_times_the_derivative_of_the_batch_dice(loss, seed):
+def test_gradient_is_the_derivative_of_the_batch_dice(loss, seed):
     y_true, raw = imbalanced_batch(n=80, seed=seed)
-    derivative = finite_difference_of_batch_dice(loss, y_true, raw)
-    gradient = loss.gradient(y_true, raw)
-    assert_allclose(gradient, len(raw) * derivative, rtol=1e-6, atol=1e-9)
-    # so the engine's batch mean of per-sample gradients is the gradient of D
-    assert gradient.mean() == pytest.approx(derivative.sum(), rel=1e-6)
+    derivative = finite_difference_of_reference_dice(loss, y_true, raw)
+    gradient = loss.batch_gradient(y_true[:, None], raw[:, None])[:, 0]
+    assert_allclose(gradient, derivative, rtol=1e-6, atol=1e-11)
+    # the engine's weighted gradient is n times that: its mean over the batch is dD/draw
+    weighted = loss.weighted_gradient(y_true[:, None], raw[:, None])[:, 0]
+    assert_allclose(weighted, len(raw) * derivative, rtol=1e-6, atol=1e-9)
 
 
-def test_weighted_gradient_is_total_weight_over_own_weight_times_the_derivative():
+def test_weighted_gradient_is_total_weight_times_the_derivative():
     y_true, raw = imbalanced_batch(n=60, seed=6)
     weight = np.random.default_rng(6).uniform(0.2, 3, size=60)
     loss = DiceLoss(smooth=0.01)
-    derivative = finite_difference_of_batch_dice(loss, y_true, raw, sample_weight=weight)
-    gradient = loss.gradient(y_true, raw, sample_weight=weight)
-    assert_allclose(weight * gradient, weight.sum() * derivative, rtol=1e-6, atol=1e-9)
+    derivative = finite_difference_of_reference_dice(loss, y_true, raw, sample_weight=weight)
+    gradient = loss.batch_gradient(y_true[:, None], raw[:, None], weight)[:, 0]
+    assert_allclose(gradient, derivative, rtol=1e-6, atol=1e-11)
+    weighted = loss.weighted_gradient(y_true[:, None], raw[:, None], weight)[:, 0]
+    assert_allclose(weighted, weight.sum() * derivative, rtol=1e-6, atol=1e-9)
 
 
 @pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
@@ -179,10 +176,10 @@ def test_engine_step_is_the_gradient_of_the_batch_dice_in_the_coefficients(weigh
     plan = BatchPlan(256, 256, X.shape[1] * X.itemsize)
     state = SGDState(coef.copy(), intercept.copy(), 1.0, Preconditioner.identity(3))
     ((X_batch, gradient, batch_loss),) = list(
-        _batch_gradients(X, Y, weight, loss, state, plan, [0], None)
+        batch_gradients(X, Y, weight, loss, state, plan, [0], None)
     )
     assert X_batch.ndim == 3  # the strided view, not a copy
-    coef_gradient, intercept_gradient = _parameter_gradient(X_batch, gradient, state.preconditioner)
+    coef_gradient, intercept_gradient = parameter_gradient(X_batch, gradient, state.preconditioner)
 
     def dice(w, b):
         return reference_dice(
@@ -229,9 +226,9 @@ def test_the_constant_minimising_dice_would_saturate_the_sigmoid():
     constant = best_constant(Y, None, SearchedStart())[0]
     # the end of the searched interval: logit((n + 0.5) / (n + 1))
     assert constant == pytest.approx(np.log(2 * len(Y) + 1))
-    gradient = DiceLoss().gradient(Y, np.full_like(Y, constant))
+    gradient = DiceLoss().weighted_gradient(Y, np.full_like(Y, constant))
     assert np.abs(gradient).max() < 2e-3
-    assert np.abs(DiceLoss().gradient(Y, np.full_like(Y, logit(0.05)))).max() > 0.01
+    assert np.abs(DiceLoss().weighted_gradient(Y, np.full_like(Y, logit(0.05)))).max() > 0.01
 
 
 # -- training -------------------------------------------------------------------------------

@@ -11,13 +11,13 @@ import numpy as np
 import pytest
 
 from sklosses import SGDClassifier, SGDRegressor
-from sklosses._sgd import DivergenceError
+from sklosses._engine import DivergenceError
 
 
-def _regression_data(n_samples=200, seed=0):
-    rng = np.random.default_rng(seed)
-    X = rng.standard_normal((n_samples, 5))
-    return X, X @ [1.0, -2.0, 0.5, 0.0, 3.0] + rng.standard_normal(n_samples)
+@pytest.fixture
+def regression_problem(make_regression_data):
+    """200 rows of five standard normal features, no intercept, noise of unit variance."""
+    return make_regression_data(200, coef=[1.0, -2.0, 0.5, 0.0, 3.0], intercept=0.0, noise=1.0)
 
 
 def _objective_of(model, X, y):
@@ -29,8 +29,8 @@ def _objective_of(model, X, y):
 
 @pytest.mark.parametrize("learning_rate", ["constant", "invscaling", "adaptive"])
 @pytest.mark.parametrize("eta0", [1.0, 10.0, 1e3, 1e6])
-def test_long_fixed_steps_raise_or_beat_the_constant(learning_rate, eta0):
-    X, y = _regression_data()
+def test_long_fixed_steps_raise_or_beat_the_constant(learning_rate, eta0, regression_problem):
+    X, y = regression_problem
     constant_objective = np.var(y)
     model = SGDRegressor(learning_rate=learning_rate, eta0=eta0, random_state=0)
     try:
@@ -44,16 +44,16 @@ def test_long_fixed_steps_raise_or_beat_the_constant(learning_rate, eta0):
     assert _objective_of(model, X, y) == pytest.approx(model.objective_, rel=1e-9)
 
 
-def test_the_guard_acts_within_the_first_epoch():
+def test_the_guard_acts_within_the_first_epoch(regression_problem):
     """``constant`` with ``eta0=10`` used to return coefficients of 1e101: the first
     epoch had no earlier objective to compare with."""
-    X, y = _regression_data()
+    X, y = regression_problem
     with pytest.raises(DivergenceError, match="eta0=10"):
         SGDRegressor(learning_rate="constant", eta0=10, random_state=0).fit(X, y)
 
 
-def test_negative_power_t_grows_the_step_and_is_caught():
-    X, y = _regression_data()
+def test_negative_power_t_grows_the_step_and_is_caught(regression_problem):
+    X, y = regression_problem
     with pytest.raises(DivergenceError):
         SGDRegressor(learning_rate="invscaling", eta0=0.1, power_t=-1, random_state=0).fit(X, y)
 
@@ -71,10 +71,10 @@ def test_classifier_with_long_fixed_steps_raises_or_beats_the_constant(eta0):
     assert model.objective_ <= np.log(2) + 1e-12
 
 
-def test_automatic_steps_recover_on_badly_scaled_data():
+def test_automatic_steps_recover_on_badly_scaled_data(regression_problem):
     """The default schedule retries an exploding epoch with a shorter step and the
     full-batch phase then reaches the optimum: no error."""
-    X, y = _regression_data()
+    X, y = regression_problem
     X = X * np.array([1e-3, 1.0, 1e3, 1e5, 1.0]) + 1e4
     model = SGDRegressor(random_state=0, penalty=None).fit(X, y)
     exact = np.linalg.lstsq(np.column_stack([X, np.ones(len(X))]), y, rcond=None)[0]

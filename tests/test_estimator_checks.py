@@ -37,7 +37,7 @@ _TIED_MARGINS = (
 
 
 def _expected_failures(estimator):
-    if estimator.loss.per_sample:
+    if estimator.loss.scope != "batch":
         if estimator.loss.task == "binary" and not estimator.loss.differentiable:
             return {**_EXPECTED_FAILURES, "check_methods_subset_invariance": _TIED_MARGINS}
         return _EXPECTED_FAILURES
@@ -46,15 +46,7 @@ def _expected_failures(estimator):
         " For a batch-level loss, a repeated row also changes the batch statistic of "
         "every batch it is in."
     )
-    failures = {check: reason + extra for check, reason in _EXPECTED_FAILURES.items()}
-    failures["check_class_weight_classifiers"] = (
-        "Soft Dice scores the positive class of each one-vs-rest column only. With class 0 "
-        "weighted 1000 and classes 1 and 2 weighted 1e-4 (the 3-class part of the check), "
-        "the weights inside the Dice sums leave class 0's column blind to its negatives, so "
-        "the argmax over the columns does not follow the weights (72% class 0, the check "
-        "wants 87%). The binary part predicts class 0 everywhere, as it should."
-    )
-    return failures
+    return {check: reason + extra for check, reason in _EXPECTED_FAILURES.items()}
 
 
 @parametrize_with_checks(list(_estimators()), expected_failed_checks=_expected_failures)

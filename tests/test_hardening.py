@@ -19,7 +19,6 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_array_equal
 from sklearn.base import clone
-from sklearn.datasets import make_classification
 from sklearn.metrics import accuracy_score, r2_score, recall_score
 
 import sklosses
@@ -38,32 +37,22 @@ from sklosses.losses import (
 ALL_ESTIMATORS = [SGDRegressor, SGDClassifier, MultiQuantileRegressor]
 
 
-def regression_data(n_samples=300, n_features=4, seed=0, noise=0.1):
-    rng = np.random.default_rng(seed)
-    X = rng.normal(size=(n_samples, n_features))
-    y = X @ np.linspace(-2, 2, n_features) + 1.5 + noise * rng.normal(size=n_samples)
-    return X, y
+# This module's data (the factories of conftest.py): regression on four features with these
+# coefficients, classification on five features of which three are informative.
+REGRESSION_COEF = np.linspace(-2, 2, 4)
+CLASSIFICATION_FEATURES = dict(n_features=5, n_informative=3)
 
 
-def classification_data(n_samples=300, n_classes=2, seed=0, **kwargs):
-    params = dict(
-        n_features=5,
-        n_informative=3,
-        n_redundant=0,
-        n_clusters_per_class=1,
-        class_sep=1.5,
-        flip_y=0.0,
-    )
-    params.update(kwargs)
-    return make_classification(
-        n_samples=n_samples, n_classes=n_classes, random_state=seed, **params
-    )
+@pytest.fixture(scope="module")
+def data_for(make_regression_data, make_classification_data):
+    """``data_for(Estimator, n_samples=300)``: this module's data for ``Estimator``."""
 
+    def data_for(Estimator, n_samples=300):
+        if Estimator is SGDClassifier:
+            return make_classification_data(n_samples, **CLASSIFICATION_FEATURES)
+        return make_regression_data(n_samples, coef=REGRESSION_COEF)
 
-def data_for(Estimator, **kwargs):
-    if Estimator is SGDClassifier:
-        return classification_data(**kwargs)
-    return regression_data(**kwargs)
+    return data_for
 
 
 def in_domain(loss, value):
@@ -75,16 +64,22 @@ def in_domain(loss, value):
     return True
 
 
-def fitted_for_loss(name, seed=0, n_classes=3, dtype=np.float64):
-    """A quickly fitted estimator for the registered loss ``name``."""
-    loss = LOSSES[name]()
-    if loss.task == "regression":
-        X, y = regression_data(n_samples=200, seed=seed)
-        if not in_domain(loss, -1.0):
-            y = np.abs(y)
-        return SGDRegressor(loss=name, max_iter=20, random_state=seed).fit(X.astype(dtype), y)
-    X, y = classification_data(n_samples=200, n_classes=n_classes, seed=seed)
-    return SGDClassifier(loss=name, max_iter=20, random_state=seed).fit(X.astype(dtype), y)
+@pytest.fixture(scope="module")
+def fitted_for_loss(make_regression_data, make_classification_data):
+    """``fitted_for_loss(name, seed=0, n_classes=3, dtype=np.float64)``: a quickly fitted
+    estimator for the registered loss ``name``."""
+
+    def fitted_for_loss(name, seed=0, n_classes=3, dtype=np.float64):
+        loss = LOSSES[name]()
+        if loss.task == "regression":
+            X, y = make_regression_data(200, coef=REGRESSION_COEF, seed=seed)
+            if not in_domain(loss, -1.0):
+                y = np.abs(y)
+            return SGDRegressor(loss=name, max_iter=20, random_state=seed).fit(X.astype(dtype), y)
+        X, y = make_classification_data(200, n_classes, seed=seed, **CLASSIFICATION_FEATURES)
+        return SGDClassifier(loss=name, max_iter=20, random_state=seed).fit(X.astype(dtype), y)
+
+    return fitted_for_loss
 
 
 def outputs(model, X):
@@ -142,15 +137,22 @@ PERSISTENCE_CASES = [
 ]
 
 
-def fit_case(make, n_classes, name):
-    model = make()
-    if isinstance(model, SGDClassifier):
-        X, y = classification_data(n_classes=n_classes)
-    else:
-        X, y = regression_data()
-    if name.endswith("float32"):
-        X = X.astype(np.float32)
-    return model.fit(X, y), X, y
+@pytest.fixture(scope="module")
+def fit_case(make_regression_data, make_classification_data):
+    """``fit_case(make, n_classes, name) -> (model, X, y)``: the model of a persistence case
+    fitted on 300 rows of this module's data."""
+
+    def fit_case(make, n_classes, name):
+        model = make()
+        if isinstance(model, SGDClassifier):
+            X, y = make_classification_data(300, n_classes, **CLASSIFICATION_FEATURES)
+        else:
+            X, y = make_regression_data(300, coef=REGRESSION_COEF)
+        if name.endswith("float32"):
+            X = X.astype(np.float32)
+        return model.fit(X, y), X, y
+
+    return fit_case
 
 
 def pickle_round_trip(model):
@@ -170,7 +172,9 @@ def joblib_round_trip(model):
 @pytest.mark.parametrize(
     "name, make, n_classes", PERSISTENCE_CASES, ids=[case[0] for case in PERSISTENCE_CASES]
 )
-def test_pickle_and_joblib_round_trips_predict_identically(name, make, n_classes, round_trip):
+def test_pickle_and_joblib_round_trips_predict_identically(
+    name, make, n_classes, round_trip, fit_case
+):
     model, X, y = fit_case(make, n_classes, name)
     restored = round_trip(model)
     assert_same_outputs(model, restored, X)
@@ -180,7 +184,7 @@ def test_pickle_and_joblib_round_trips_predict_identically(name, make, n_classes
 @pytest.mark.parametrize(
     "name, make, n_classes", PERSISTENCE_CASES, ids=[case[0] for case in PERSISTENCE_CASES]
 )
-def test_restored_model_continues_training_identically(name, make, n_classes):
+def test_restored_model_continues_training_identically(name, make, n_classes, fit_case):
     """The engine state is pickled too: ``partial_fit`` after a round trip takes the
     same steps as on the original (same random_state, so same batches)."""
     model, X, y = fit_case(make, n_classes, name)
@@ -204,35 +208,38 @@ def test_trusted_types_is_a_list_of_qualified_names():
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("name", sorted(LOSSES))
-def test_skops_round_trip_every_registered_loss(name, dtype):
+def test_skops_round_trip_every_registered_loss(
+    name, dtype, make_regression_data, make_classification_data, fitted_for_loss
+):
     sio = pytest.importorskip("skops.io")
     model = fitted_for_loss(name, dtype=dtype)
     data = sio.dumps(model)
     untrusted = set(sio.get_untrusted_types(data=data))
     assert untrusted <= set(sklosses.TRUSTED_TYPES), untrusted - set(sklosses.TRUSTED_TYPES)
     restored = sio.loads(data, trusted=sklosses.TRUSTED_TYPES)
-    X = regression_data(n_samples=50, seed=1)[0].astype(dtype)
+    X = make_regression_data(50, coef=REGRESSION_COEF, seed=1)[0].astype(dtype)
     if isinstance(model, SGDClassifier):
-        X = classification_data(n_samples=50, n_classes=3, seed=1)[0].astype(dtype)
+        X = make_classification_data(50, 3, seed=1, **CLASSIFICATION_FEATURES)[0].astype(dtype)
     assert_same_outputs(model, restored, X)
 
 
 @pytest.mark.parametrize(
     "name, make, n_classes", PERSISTENCE_CASES, ids=[case[0] for case in PERSISTENCE_CASES]
 )
-def test_skops_round_trip_parametrised_losses_and_intervals(name, make, n_classes):
+def test_skops_round_trip_parametrised_losses_and_intervals(name, make, n_classes, fit_case):
     sio = pytest.importorskip("skops.io")
     model, X, _ = fit_case(make, n_classes, name)
     restored = sio.loads(sio.dumps(model), trusted=sklosses.TRUSTED_TYPES)
     assert_same_outputs(model, restored, X)
 
 
-def test_skops_refuses_to_load_without_trust():
+def test_skops_refuses_to_load_without_trust(make_regression_data):
     """The list is needed: skops does not load sklosses types by default."""
     sio = pytest.importorskip("skops.io")
     from skops.io.exceptions import UntrustedTypesFoundException
 
-    data = sio.dumps(SGDRegressor(max_iter=5, random_state=0).fit(*regression_data()))
+    X, y = make_regression_data(300, coef=REGRESSION_COEF)
+    data = sio.dumps(SGDRegressor(max_iter=5, random_state=0).fit(X, y))
     with pytest.raises(UntrustedTypesFoundException):
         sio.loads(data)
 
@@ -240,9 +247,11 @@ def test_skops_refuses_to_load_without_trust():
 # -- 2. thread safety -----------------------------------------------------------------------
 
 
-def test_concurrent_fits_in_threads_equal_serial_fits():
-    Xr, yr = regression_data(n_samples=400)
-    Xc, yc = classification_data(n_samples=400, n_classes=3)
+def test_concurrent_fits_in_threads_equal_serial_fits(
+    make_regression_data, make_classification_data
+):
+    Xr, yr = make_regression_data(400, coef=REGRESSION_COEF)
+    Xc, yc = make_classification_data(400, 3, **CLASSIFICATION_FEATURES)
     jobs = [
         (SGDRegressor(random_state=1), Xr, yr),
         (SGDRegressor(loss="huber", learning_rate="invscaling", random_state=2), Xr, yr),
@@ -266,7 +275,7 @@ def test_concurrent_fits_in_threads_equal_serial_fits():
 
 @pytest.mark.parametrize("Estimator", ALL_ESTIMATORS)
 @pytest.mark.parametrize("constant", [0.0, 5.0, 1e6])
-def test_constant_features(Estimator, constant):
+def test_constant_features(Estimator, constant, data_for):
     X, y = data_for(Estimator)
     X = np.column_stack([X[:, :2], np.full(len(y), constant), X[:, 2:]])
     model = Estimator(random_state=0).fit(X, y)
@@ -317,9 +326,9 @@ def test_perfectly_separable_classes_stay_finite_under_l2(loss):
 
 
 @pytest.mark.parametrize("loss", ["squared_error", "huber", "absolute_error"])
-def test_duplicated_rows_give_the_same_model(loss):
+def test_duplicated_rows_give_the_same_model(loss, make_regression_data):
     """Duplicating every row leaves the objective (a weighted mean) unchanged."""
-    X, y = regression_data(n_samples=300, noise=0.5)
+    X, y = make_regression_data(300, coef=REGRESSION_COEF, noise=0.5)
     once = SGDRegressor(loss=loss, random_state=0).fit(X, y)
     twice = SGDRegressor(loss=loss, random_state=0).fit(np.repeat(X, 2, axis=0), np.repeat(y, 2))
     assert np.isfinite(twice.coef_).all()
@@ -327,8 +336,8 @@ def test_duplicated_rows_give_the_same_model(loss):
     np.testing.assert_allclose(twice.intercept_, once.intercept_, atol=0.05)
 
 
-def test_duplicated_rows_classifier():
-    X, y = classification_data(n_samples=200)
+def test_duplicated_rows_classifier(make_classification_data):
+    X, y = make_classification_data(200, **CLASSIFICATION_FEATURES)
     X = np.vstack([X, X[:20].repeat(10, axis=0)])
     y = np.r_[y, y[:20].repeat(10)]
     model = SGDClassifier(loss="log_loss", random_state=0).fit(X, y)
@@ -405,7 +414,7 @@ def test_tiny_targets(loss):
 
 PROPERTY_SETTINGS = settings(max_examples=40, deadline=None)
 
-ELEMENTWISE_LOSSES = [cls() for cls in LOSSES.values() if cls.elementwise] + [
+ELEMENTWISE_LOSSES = [cls() for cls in LOSSES.values() if cls.scope == "element"] + [
     QuantileLoss(0.9),
     HuberLoss(0.3),
     FocalLoss(gamma=0.5, alpha=0.25),
@@ -417,7 +426,7 @@ MULTICLASS_LOSSES = [cls() for cls in LOSSES.values() if cls.task == "multiclass
     SoftmaxFocalLoss(gamma=2.0, alpha=[0.2, 0.3, 0.5]),
 ]
 # batch-level losses: one statistic of all the samples given, with weights in its sums
-BATCH_LOSSES = [cls() for cls in LOSSES.values() if not cls.per_sample] + [
+BATCH_LOSSES = [cls() for cls in LOSSES.values() if cls.scope == "batch"] + [
     DiceLoss(smooth=0.1),
     DiceLoss(smooth=1e-6),
 ]
@@ -552,8 +561,8 @@ def test_multiclass_smoothness_bounds_gradient_variation(loss, pairs, data):
 def test_batch_level_values_and_gradients_finite_without_warnings(
     loss, dtype, raw, n_outputs, data
 ):
-    """One finite value per batch and output column, repeated for every sample, and
-    finite gradients, for any raw predictions (also in a 3-D batch of blocks)."""
+    """One finite value per output column, and finite gradients of that value, for any
+    raw predictions."""
     raw = np.array(raw * n_outputs, dtype=dtype).reshape(n_outputs, -1).T
     y_true = np.array(data.draw(targets_for(loss, raw.size)), dtype=dtype).reshape(raw.shape)
     with (
@@ -561,14 +570,11 @@ def test_batch_level_values_and_gradients_finite_without_warnings(
         np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"),
     ):
         warnings.simplefilter("error")
-        values = loss.loss(y_true, raw)
-        gradient = loss.gradient(y_true, raw)
-        blocks = loss.loss(y_true[None], raw[None])  # the engine's strided batches
-    assert values.shape == gradient.shape == raw.shape
+        values = loss.batch_loss(y_true, raw)
+        gradient = loss.batch_gradient(y_true, raw)
+    assert values.shape == (n_outputs,) and gradient.shape == raw.shape
     assert values.dtype == gradient.dtype == dtype
     assert np.isfinite(values).all() and np.isfinite(gradient).all(), (y_true, raw)
-    assert_array_equal(values, np.broadcast_to(values[:1], values.shape))
-    assert_array_equal(blocks[0], values)
 
 
 @PROPERTY_SETTINGS
@@ -578,24 +584,25 @@ def test_batch_level_values_and_gradients_finite_without_warnings(
     data=st.data(),
 )
 def test_batch_level_integer_weights_equal_repeated_samples(loss, raw, data):
-    """The weights of a batch-level loss act as repetitions: its value and each sample's
-    gradient (per unit weight, times the total weight) are those of the repeated batch."""
-    raw = np.array(raw)
-    y_true = np.array(data.draw(targets_for(loss, len(raw))))
+    """The weights of a batch-level loss act as repetitions: its value is that of the
+    repeated batch, and each sample's gradient, per unit of its weight, that of one of
+    its copies."""
+    raw = np.array(raw).reshape(-1, 1)
+    y_true = np.array(data.draw(targets_for(loss, len(raw)))).reshape(-1, 1)
     counts = np.array(data.draw(st.lists(st.integers(0, 3), min_size=len(raw), max_size=len(raw))))
     assume(counts.sum() > 0)
     repeat = np.repeat(np.arange(len(raw)), counts)
     kept = counts > 0
     np.testing.assert_allclose(
-        loss.loss(y_true, raw, sample_weight=counts)[kept],
-        loss.loss(y_true[repeat], raw[repeat])[: kept.sum()],
+        loss.batch_loss(y_true, raw, sample_weight=counts),
+        loss.batch_loss(y_true[repeat], raw[repeat]),
         rtol=1e-12,
         atol=1e-15,
     )
     first = np.searchsorted(repeat, np.flatnonzero(kept))  # a copy of each kept sample
     np.testing.assert_allclose(
-        loss.gradient(y_true, raw, sample_weight=counts)[kept],
-        loss.gradient(y_true[repeat], raw[repeat])[first],
+        loss.batch_gradient(y_true, raw, sample_weight=counts)[kept] / counts[kept, None],
+        loss.batch_gradient(y_true[repeat], raw[repeat])[first],
         rtol=1e-10,
         atol=1e-12,
     )
@@ -605,7 +612,7 @@ def test_batch_level_integer_weights_equal_repeated_samples(loss, raw, data):
 
 
 @pytest.mark.parametrize("Estimator", ALL_ESTIMATORS)
-def test_string_column_in_X_is_refused(Estimator):
+def test_string_column_in_X_is_refused(Estimator, data_for):
     X, y = data_for(Estimator, n_samples=50)
     X = X.astype(object)
     X[:, 1] = "a"
@@ -614,7 +621,7 @@ def test_string_column_in_X_is_refused(Estimator):
 
 
 @pytest.mark.parametrize("Estimator", ALL_ESTIMATORS)
-def test_string_column_in_dataframe_is_refused(Estimator):
+def test_string_column_in_dataframe_is_refused(Estimator, data_for):
     X, y = data_for(Estimator, n_samples=50)
     frame = pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])])
     frame["colour"] = np.where(X[:, 0] > 0, "red", "blue")
@@ -623,7 +630,7 @@ def test_string_column_in_dataframe_is_refused(Estimator):
 
 
 @pytest.mark.parametrize("Estimator", ALL_ESTIMATORS)
-def test_string_column_at_predict_is_refused(Estimator):
+def test_string_column_at_predict_is_refused(Estimator, data_for):
     X, y = data_for(Estimator, n_samples=50)
     model = Estimator(max_iter=5).fit(X, y)
     X_bad = X.astype(object)
@@ -633,7 +640,7 @@ def test_string_column_at_predict_is_refused(Estimator):
 
 
 @pytest.mark.parametrize("Estimator", ALL_ESTIMATORS)
-def test_numeric_object_array_is_accepted_like_floats(Estimator):
+def test_numeric_object_array_is_accepted_like_floats(Estimator, data_for):
     X, y = data_for(Estimator, n_samples=100)
     expected = Estimator(random_state=0).fit(X, y)
     got = Estimator(random_state=0).fit(X.astype(object), y)
@@ -642,8 +649,8 @@ def test_numeric_object_array_is_accepted_like_floats(Estimator):
 
 @pytest.mark.parametrize("Estimator", [SGDRegressor, MultiQuantileRegressor])
 @pytest.mark.parametrize("y_kind", ["words", "words_object"])
-def test_non_numeric_y_is_refused_by_regressors(Estimator, y_kind):
-    X, _ = regression_data(n_samples=50)
+def test_non_numeric_y_is_refused_by_regressors(Estimator, y_kind, make_regression_data):
+    X, _ = make_regression_data(50, coef=REGRESSION_COEF)
     y = np.where(X[:, 0] > 0, "high", "low")
     if y_kind == "words_object":
         y = y.astype(object)
@@ -660,7 +667,7 @@ def test_empty_X_is_refused(Estimator, shape):
 
 
 @pytest.mark.parametrize("Estimator", ALL_ESTIMATORS)
-def test_empty_X_at_predict_is_refused(Estimator):
+def test_empty_X_at_predict_is_refused(Estimator, data_for):
     X, y = data_for(Estimator, n_samples=50)
     model = Estimator(max_iter=5).fit(X, y)
     with pytest.raises(ValueError, match=r"(?i)0 sample|empty"):
@@ -689,14 +696,14 @@ def test_one_sample_per_class(loss):
     assert_array_equal(model.predict(X), y)
 
 
-def test_negative_counts_for_poisson_are_refused_at_fit():
-    X, y = regression_data(n_samples=50)
+def test_negative_counts_for_poisson_are_refused_at_fit(make_regression_data):
+    X, y = make_regression_data(50, coef=REGRESSION_COEF)
     with pytest.raises(ValueError, match="non-negative"):
         SGDRegressor(loss="poisson").fit(X, y - y.max() - 1)
 
 
 @pytest.mark.parametrize("Estimator", ALL_ESTIMATORS)
-def test_mismatched_lengths_name_the_sizes(Estimator):
+def test_mismatched_lengths_name_the_sizes(Estimator, data_for):
     X, y = data_for(Estimator, n_samples=50)
     with pytest.raises(ValueError, match=r"inconsistent numbers of samples.*50.*49|49.*50"):
         Estimator().fit(X, y[:-1])

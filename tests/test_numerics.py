@@ -29,23 +29,24 @@ from sklearn.linear_model import SGDClassifier as SklearnSGDClassifier
 from sklearn.metrics import r2_score
 
 from sklosses import SGDClassifier, SGDRegressor
-from sklosses._preconditioning import (
-    Preconditioner,
-    automatic_step_size,
-    best_constant,
-    loss_curvature,
-)
-from sklosses._sgd import Penalty
+from sklosses._engine._intercept import best_constant
+from sklosses._engine._penalty import Penalty
+from sklosses._engine._preconditioner import Preconditioner
+from sklosses._engine._step_size import automatic_step_size, loss_curvature
 from sklosses.losses import HingeLoss, LogLoss, MultinomialLogLoss, PoissonLoss, SquaredLoss
 
 COEF = np.array([1.0, 2.0, -1.0])
 
 
-def linear_problem(n_samples=2000, seed=0):
-    """``y = x @ [1, 2, -1] + 3 + noise`` of standard deviation 0.1, standard normal ``x``."""
-    rng = np.random.default_rng(seed)
-    X = rng.normal(size=(n_samples, 3))
-    return X, X @ COEF + 3 + 0.1 * rng.normal(size=n_samples)
+@pytest.fixture(scope="module")
+def linear_problem(make_regression_data):
+    """``linear_problem(n_samples=2000)``: ``y = x @ [1, 2, -1] + 3 + noise`` of standard
+    deviation 0.1, standard normal ``x``."""
+
+    def linear_problem(n_samples=2000):
+        return make_regression_data(n_samples, coef=COEF, intercept=3.0)
+
+    return linear_problem
 
 
 def reference_statistics(X):
@@ -58,7 +59,7 @@ def reference_statistics(X):
 OFFSETS = np.array([1e10, -1e9, 1e6])
 
 
-def test_column_statistics_of_offset_columns_are_exact():
+def test_column_statistics_of_offset_columns_are_exact(linear_problem):
     """Standard deviations of columns offset by up to 1e10 to ~1e-10 (the old formula lost
     all digits: 0.0039 or 1 for a unit deviation); partial_fit chunks merge to the same
     numbers (Chan et al.'s formula)."""
@@ -100,7 +101,7 @@ def test_sparse_column_statistics_are_exact(fit_intercept):
 
 
 @pytest.mark.parametrize("sparse", [False, True])
-def test_offset_columns_do_not_change_the_fit(sparse):
+def test_offset_columns_do_not_change_the_fit(sparse, linear_problem):
     """Columns offset by 1e10, -1e9 and 1e6 (float64): the same model as without offsets.
 
     Tolerances: the fit without offset is 4e-4 from the least-squares coefficients (SGD
@@ -119,7 +120,7 @@ def test_offset_columns_do_not_change_the_fit(sparse):
 
 
 # -- 2. float32 input ------------------------------------------------------------------------
-def test_float32_statistics_are_accumulated_in_float64():
+def test_float32_statistics_are_accumulated_in_float64(linear_problem):
     """Statistics of float32 columns offset by 1e6 are those of the float32 values computed
     in float64 (the old sums drifted by 0.35% of the deviation)."""
     X, _ = linear_problem(5000)
@@ -132,7 +133,7 @@ def test_float32_statistics_are_accumulated_in_float64():
 
 
 @pytest.mark.parametrize("offset", [3e5, 1e6])
-def test_float32_offset_columns_are_not_biased(offset):
+def test_float32_offset_columns_are_not_biased(offset, linear_problem):
     """float32 columns offset by 3e5-1e6 fit as well as float32 allows.
 
     The bar is the exact least-squares model rounded to float32 and evaluated in float32, as
@@ -151,19 +152,21 @@ def test_float32_offset_columns_are_not_biased(offset):
 
 
 # -- 3. a float32 column of 1e30 ---------------------------------------------------------------
-def huge_column_problem():
-    """float32 ``X`` whose first column is ``1e30`` times a standard normal one."""
+@pytest.fixture
+def huge_column_problem(linear_problem):
+    """``(X32, y, X)``: float32 ``X32`` whose first column is ``1e30`` times a standard normal
+    one, and the float64 ``X`` it was made from."""
     X, y = linear_problem(1000)
     X32 = X.astype(np.float32)
     X32[:, 0] *= np.float32(1e30)
     return X32, y, X
 
 
-def test_huge_float32_column_trains_without_warnings():
+def test_huge_float32_column_trains_without_warnings(huge_column_problem):
     """The model matches least squares on the rescaled column (coefficient ~1e-30); no
     RuntimeWarning (the old code overflowed ``x**2`` in float32, warned, sized a step of 0
     and left every coefficient at 0, R^2 0). Tolerances: SGD noise as in the offset test."""
-    X32, y, X = huge_column_problem()
+    X32, y, X = huge_column_problem
     reference = LinearRegression().fit(X, y)
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)
@@ -175,10 +178,10 @@ def test_huge_float32_column_trains_without_warnings():
     assert model.intercept_[0] == pytest.approx(reference.intercept_, abs=1e-2)
 
 
-def test_step_size_does_not_depend_on_the_scale_of_a_column():
+def test_step_size_does_not_depend_on_the_scale_of_a_column(huge_column_problem):
     """The automatic step sees standardised columns: a column of 1e30 gives the same step as
     the same column at unit scale (the old estimate overflowed to a step of 0)."""
-    X32, _, X = huge_column_problem()
+    X32, _, X = huge_column_problem
     steps = []
     for data in (X32, X.astype(np.float32)):
         preconditioner = Preconditioner.from_data(data, True, None)

@@ -14,10 +14,11 @@ from sklearn.datasets import make_classification
 from sklearn.exceptions import ConvergenceWarning
 
 from sklosses import SGDClassifier, SGDRegressor
-from sklosses._preconditioning import Preconditioner
-from sklosses._sgd import SGDState, mix_states
+from sklosses._engine import SGDState
+from sklosses._engine._preconditioner import Preconditioner
 from sklosses.losses import FocalLoss, LogLoss, QuantileLoss, SquaredLoss
 from sklosses.metrics import mean_loss
+from sklosses.parallel import mix_states
 
 dask = pytest.importorskip("dask")
 da = pytest.importorskip("dask.array")
@@ -28,7 +29,9 @@ from sklosses.parallel import _holders, fit_parameter_mixing  # noqa: E402
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 
-def regression_data(n_samples=24000, n_features=8, seed=0):
+def unscaled_regression_data(n_samples=24000, n_features=8, seed=0):
+    """Columns of scales 0.5 to 4 offset by 3, a target offset by 10 with Student-t(3)
+    noise."""
     rng = np.random.default_rng(seed)
     X = rng.normal(size=(n_samples, n_features)) * rng.uniform(0.5, 4, n_features) + 3
     y = X @ rng.normal(size=n_features) + 2 * rng.standard_t(3, size=n_samples) + 10
@@ -36,6 +39,8 @@ def regression_data(n_samples=24000, n_features=8, seed=0):
 
 
 def classification_data(n_samples=24000, seed=0, **kwargs):
+    """scikit-learn's default ``make_classification`` (two clusters per class, 1% flipped
+    labels) on ten features."""
     return make_classification(
         n_samples=n_samples, n_features=10, n_informative=6, random_state=seed, **kwargs
     )
@@ -102,7 +107,7 @@ def test_mixing_polyak_average_is_the_average_over_every_step():
 def test_one_block_is_partial_fit_epochs():
     """With one block, every round is one partial_fit epoch: same model as calling
     partial_fit on the in-memory data the same number of times."""
-    X, y = regression_data(6000)
+    X, y = unscaled_regression_data(6000)
     estimator = SGDRegressor(loss=QuantileLoss(0.9), random_state=0, max_iter=4, tol=None)
     X_dask, y_dask = as_dask(X, y, 1)
     with dask.config.set(scheduler="threads"):
@@ -120,8 +125,12 @@ def test_one_block_is_partial_fit_epochs():
 @pytest.mark.parametrize(
     "estimator, loss, data",
     [
-        (SGDRegressor(loss=QuantileLoss(0.9), random_state=0), QuantileLoss(0.9), regression_data),
-        (SGDRegressor(random_state=0), SquaredLoss(), regression_data),
+        (
+            SGDRegressor(loss=QuantileLoss(0.9), random_state=0),
+            QuantileLoss(0.9),
+            unscaled_regression_data,
+        ),
+        (SGDRegressor(random_state=0), SquaredLoss(), unscaled_regression_data),
         (
             SGDClassifier(loss=FocalLoss(), random_state=0),
             FocalLoss(),
@@ -150,7 +159,7 @@ def test_mixing_is_reproducible_on_a_cluster(dask_client):
     """Two runs give the same model up to the last bits: the blocks land at different
     memory addresses in the workers each run, and vectorised kernels may then round
     differently (differences of ~1e-16 relative were seen)."""
-    X, y = regression_data(8000)
+    X, y = unscaled_regression_data(8000)
     estimator = SGDRegressor(loss="huber", random_state=3)
     first = fit_parameter_mixing(estimator, *as_dask(X, y, 2))
     second = fit_parameter_mixing(estimator, *as_dask(X, y, 2))
@@ -165,7 +174,7 @@ def test_mixing_is_reproducible_on_a_cluster(dask_client):
 def test_blocks_train_on_the_worker_that_holds_them(dask_client):
     """No block travels between workers: every training task runs where its block is
     (the scheduler otherwise now and then moves tasks, and so blocks, between workers)."""
-    X, y = regression_data(40000, n_features=20)
+    X, y = unscaled_regression_data(40000, n_features=20)
     X_dask, y_dask = dask.persist(*as_dask(X, y, 2))
     distributed.wait([X_dask, y_dask])
     holders = dask_client.who_has(X_dask)
@@ -190,7 +199,7 @@ def test_blocks_train_on_the_worker_that_holds_them(dask_client):
 def test_dataframe_input_keeps_feature_names():
     dd = pytest.importorskip("dask.dataframe")
     pd = pytest.importorskip("pandas")
-    X, y = regression_data(8000, n_features=4)
+    X, y = unscaled_regression_data(8000, n_features=4)
     frame = pd.DataFrame(X, columns=list("abcd"))
     X_frame = dd.from_pandas(frame, npartitions=2)
     y_series = dd.from_pandas(pd.Series(y, name="target"), npartitions=2)
@@ -260,7 +269,7 @@ def test_soft_labels_multinomial():
 def test_sample_weight_follows_the_blocks():
     """Weights that repeat a block count like the repeated rows; constant weights
     change nothing."""
-    X, y = regression_data(8000)
+    X, y = unscaled_regression_data(8000)
     estimator = SGDRegressor(random_state=0, max_iter=5, tol=None)
     X_dask, y_dask = as_dask(X, y, 2)
     with dask.config.set(scheduler="threads"):
@@ -279,7 +288,7 @@ def test_sample_weight_follows_the_blocks():
 
 
 def test_rounds_stop_on_tol_and_max_iter():
-    X, y = regression_data(8000)
+    X, y = unscaled_regression_data(8000)
     X_dask, y_dask = as_dask(X, y, 2)
     with dask.config.set(scheduler="threads"):
         capped = fit_parameter_mixing(
@@ -296,7 +305,7 @@ def test_rounds_stop_on_tol_and_max_iter():
 
 
 def test_float32_blocks_stay_float32():
-    X, y = regression_data(6000)
+    X, y = unscaled_regression_data(6000)
     X_dask, y_dask = as_dask(X.astype(np.float32), y.astype(np.float32), 2)
     with dask.config.set(scheduler="threads"):
         model = fit_parameter_mixing(SGDRegressor(random_state=0), X_dask, y_dask)
@@ -309,7 +318,7 @@ def test_unaligned_blocks_are_made_aligned():
     object dtype are passed through."""
     from sklosses.parallel import _item_aligned
 
-    X, _ = regression_data(2000, n_features=3)
+    X, _ = unscaled_regression_data(2000, n_features=3)
     buffer = np.empty(X.nbytes + 1, dtype=np.uint8)
     unaligned = buffer[1:].view(X.dtype).reshape(X.shape)
     unaligned[...] = X
@@ -351,7 +360,7 @@ def test_unaligned_blocks_are_made_aligned():
     ids=["numpy", "early_stopping", "misaligned_blocks"],
 )
 def test_clear_errors(make_call, error, match):
-    X, y = regression_data(4000, n_features=3)
+    X, y = unscaled_regression_data(4000, n_features=3)
     X_dask, y_dask = as_dask(X, y, 2)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)

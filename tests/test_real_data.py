@@ -9,7 +9,7 @@ and ``QuantileLoss(0.9)``:
   accepts the target (all seven sets here have ``y >= 0``);
 * binary sets: the binary losses; multiclass sets (3 and 10 classes): the binary
   losses one-vs-rest and the multiclass losses;
-* ``DiceLoss`` (``per_sample`` False) is skipped: its SGD objective is the mean Dice
+* ``DiceLoss`` (scope ``"batch"``) is skipped: its SGD objective is the mean Dice
   of the mini-batches, which depends on the batches, not a mean of per-sample
   losses, so there is no batch-independent optimum to compare with.
 
@@ -57,7 +57,7 @@ from real_data import (
 from sklosses.losses import LOSSES, QuantileLoss
 
 DICE_REASON = (
-    "DiceLoss is batch-level (per_sample=False): SGD minimises the mean Dice "
+    "DiceLoss is batch-level (scope 'batch'): SGD minimises the mean Dice "
     "of its mini-batches, not a per-sample mean, so there is no "
     "batch-independent training objective to compare with."
 )
@@ -108,7 +108,7 @@ def cases():
         for loss_id, loss in registry_losses():
             if not applies(dataset, loss):
                 continue
-            marks = [] if loss.per_sample else [pytest.mark.skip(reason=DICE_REASON)]
+            marks = [] if loss.scope != "batch" else [pytest.mark.skip(reason=DICE_REASON)]
             yield pytest.param((dataset.name, loss_id), marks=marks, id=f"{dataset.name}-{loss_id}")
 
 

@@ -23,11 +23,11 @@ CHUNK_ROWS = 16384
 
 
 def newton_applies(loss, penalty, n_features):
-    """Whether the phase uses Newton: an elementwise loss with a ``hessian``, no L1 part
+    """Whether the phase uses Newton: an element-scope loss with a ``hessian``, no L1 part
     in the penalty, and few enough features."""
     return (
         loss.hessian is not None
-        and loss.elementwise
+        and loss.scope == "element"
         and not penalty.l1
         and n_features + 1 <= MAX_PARAMETERS
     )

@@ -5,25 +5,26 @@ then crawls: its steps carry the noise of the batches, and on correlated
 features it needs thousands of epochs. ``fit`` therefore finishes on full
 passes over the in-memory data, from where SGD stopped, in the engine's
 preconditioned coordinates ``(u, c)`` (see
-:class:`sklosses._preconditioning.Preconditioner`), where the objective is
+:class:`~sklosses._engine._preconditioner.Preconditioner`), where the objective is
 well scaled whatever the units of the columns: Newton's method on few features
-(:mod:`sklosses._newton`), scipy's L-BFGS-B otherwise. Every pass goes through
-the engine's own gradient (:func:`sklosses._sgd.full_gradient`), so the chain
+(:mod:`~sklosses._engine._newton`), scipy's L-BFGS-B otherwise. Every pass goes through
+the engine's own gradient (:func:`~sklosses._engine._batching.full_gradient`), so the chain
 rule of the gradient still lives in one place and any loss of the protocol works.
 
 * A differentiable loss is minimised directly.
 * A non-differentiable convex loss is minimised through its Moreau envelope
-  (:class:`sklosses._smoothing.MoreauEnvelope`) with continuation: the width
+  (:class:`~sklosses._engine._smoothing.MoreauEnvelope`) with continuation: the width
   starts at a tenth of the loss's length scale and shrinks tenfold, warm
   started, until the envelope lies within ``SMOOTHING_SHARE * tol`` of the
   loss at the solution, which bounds the excess of the returned objective; on
   few features, the samples at the kinks give the exact minimiser first
-  (:mod:`sklosses._active_set`).
+  (:mod:`~sklosses._engine._active_set`).
 * An L1 part of the penalty is handled by splitting ``u = u+ - u-`` with
   ``u+, u- >= 0`` (bounds of L-BFGS-B), so the zeros of the solution are exact.
 
 The objective is measured in units of its value at the start of the phase and
-the parameters in units of the loss's length scale (:meth:`_Objective.normalise`).
+the parameters in units of the loss's length scale
+(:meth:`~sklosses._engine._objective.FlatObjective.normalise`).
 Newton stops when half the decrement is below ``DECREMENT_SHARE * tol`` of the
 objective; L-BFGS-B when an iteration lowers the normalised objective by less
 than ``FTOL_SHARE * tol`` or the largest component of its projected gradient
@@ -39,8 +40,9 @@ from threadpoolctl import threadpool_limits
 
 from ._active_set import exact_solution
 from ._newton import newton, newton_applies
-from ._sgd import SGDState, full_gradient, penalty_share
+from ._objective import FlatObjective
 from ._smoothing import MoreauEnvelope
+from ._state import SGDState
 
 FTOL_SHARE = 1e-6
 """Relative decrease of the objective per iteration, per unit of ``tol``, that ends L-BFGS."""
@@ -57,28 +59,9 @@ ROUGH_TOL = 1.0
 is tried (half the Newton decrement within 1% of the objective)."""
 ONE_THREAD_BELOW = 4_000_000
 """Data of fewer entries runs the phase with one BLAS thread: its products are small, and
-waking a second thread for each costs more than it saves (and, on a busy machine, a
-hundred times more: a 1,797 x 65 Gram matrix took 57 ms on two threads, 0.5 ms on one)."""
-CHUNK_ROWS = 65536
-"""Rows per chunk of a full pass (bounds the memory of the raw predictions)."""
+waking a second thread for each costs more than it saves (on a busy machine up to a
+hundred times more)."""
 MAX_SMOOTHING_STAGES = 12
-
-
-SGD_ABOVE_ROWS = 10_000
-SGD_FROM_FEATURES = 32
-SGD_EPOCHS_BEFORE = 3
-"""Epochs of SGD before the full-batch phase, on more than ``SGD_ABOVE_ROWS`` rows of at
-least ``SGD_FROM_FEATURES`` columns. On fewer rows an epoch (a hundred steps in Python)
-costs more than the full-batch iterations it saves, and on few columns a Newton step is
-cheap: 20,190 x 9 (randhie), squared loss 97 ms with three epochs, 15 ms without; Poisson
-135 ms, 29 ms. On 100,000 x 50 they pay: log loss 0.29 s with them, 0.61 s without."""
-
-
-def sgd_epochs_before(n_samples, n_features):
-    """How many SGD epochs ``fit`` runs before its full-batch phase."""
-    if n_samples > SGD_ABOVE_ROWS and n_features >= SGD_FROM_FEATURES:
-        return SGD_EPOCHS_BEFORE
-    return 0
 
 
 @dataclass
@@ -95,96 +78,6 @@ class FullBatchResult:
     objective: float
 
 
-class _Objective:
-    """The training objective as a function of a flat vector of parameters.
-
-    ``x`` holds ``u`` (``u+`` and ``u-`` with an L1 part of the penalty) and,
-    with an intercept, ``c``. The value is the engine's objective (the one
-    :func:`sklosses._sgd.run_epoch` reports) divided by ``scale``.
-    """
-
-    def __init__(self, X, Y, sample_weight, penalty, state, fit_intercept):
-        self.X, self.Y, self.sample_weight = X, Y, sample_weight
-        self.penalty, self.state, self.fit_intercept = penalty, state, fit_intercept
-        self.split = penalty.l1 > 0
-        self.n_coef = state.coef.size
-        self.inverse_scale = state.preconditioner.inverse_scale[:, None]
-        self.scale, self.length = 1.0, 1.0
-        # outputs whose exact minimiser is known: Newton leaves them alone
-        self.frozen = np.zeros(state.coef.shape[1], dtype=bool)
-
-    def normalise(self, value, curvature):
-        """Measure the objective in units of ``value`` and the parameters in units of
-        ``sqrt(value / curvature)``: where the Hessian is near ``curvature`` times the
-        identity (the preconditioned coordinates), the normalised Hessian is near the
-        identity and half the squared norm of the normalised gradient estimates the
-        relative excess of the objective."""
-        self.scale = max(abs(value), np.finfo(np.float64).tiny)
-        self.length = np.sqrt(self.scale / curvature)
-
-    def start(self):
-        """The state's iterate as a vector, and the bounds of L-BFGS-B."""
-        u = self.state.coef.astype(np.float64).ravel()
-        parts = [np.maximum(u, 0), np.maximum(-u, 0)] if self.split else [u]
-        if self.fit_intercept:
-            parts.append(self.state.intercept.astype(np.float64))
-        bounds = None
-        if self.split:
-            bounds = [(0, None)] * (2 * self.n_coef) + [(None, None)] * (
-                len(self.state.intercept) * self.fit_intercept
-            )
-        return np.concatenate(parts) / self.length, bounds
-
-    def load(self, x):
-        """Set the state's iterate to the normalised parameters ``x``."""
-        x = x * self.length
-        u = x[: self.n_coef]
-        if self.split:
-            u = u - x[self.n_coef : 2 * self.n_coef]
-        self.state.coef[...] = u.reshape(self.state.coef.shape)
-        if self.fit_intercept:
-            self.state.intercept[...] = x[-len(self.state.intercept) :]
-
-    def share(self, loss):
-        """The penalty's weight, and the loss's per output column (see ``penalty_share``)."""
-        return penalty_share(loss, self.Y.shape[1])
-
-    def __call__(self, x, loss):
-        """``(value, gradient)`` at ``x`` for ``loss``; ``values`` keeps the value's parts,
-        one per column of the loss (per output for an elementwise loss)."""
-        self.load(x)
-        n_samples = self.Y.shape[0]
-        share = self.share(loss)
-        loss_sums, coef_gradient, intercept_gradient = full_gradient(
-            self.X, self.Y, self.sample_weight, loss, self.state, batch_size=CHUNK_ROWS
-        )
-        u = self.state.coef.astype(np.float64)
-        coef = u * self.inverse_scale
-        penalties = 0.5 * self.penalty.l2 * np.einsum(
-            "ij,ij->j", coef, coef
-        ) + self.penalty.l1 * np.abs(coef).sum(axis=0)
-        if len(loss_sums) < len(penalties):  # a coupled loss: one value for all outputs
-            penalties = penalties.sum(keepdims=True)
-        self.values = (loss_sums / n_samples + share * penalties) / self.scale
-        value = float(self.values.sum()) * self.scale
-        # the loss sum is averaged over one-vs-rest columns (share = 1 / columns), and so
-        # are its gradients; a coupled loss has one column (share = 1)
-        coef_gradient = coef_gradient * (share / n_samples)
-        coef_gradient += share * self.penalty.l2 * coef * self.inverse_scale
-        parts = [coef_gradient.ravel()]
-        if self.split:
-            l1_gradient = (
-                share * self.penalty.l1 * np.broadcast_to(self.inverse_scale, u.shape)
-            ).ravel()
-            parts = [parts[0] + l1_gradient, -parts[0] + l1_gradient]
-        if self.fit_intercept:
-            parts.append(intercept_gradient * (share / n_samples))
-        return value / self.scale, np.concatenate(parts) * (self.length / self.scale)
-
-    def value(self, x, loss):
-        return self(x, loss)[0] * self.scale
-
-
 def _projected_gradient_norm(x, gradient, bounds):
     """Largest component of the gradient projected on the bounds (L-BFGS-B's measure)."""
     if bounds is None:
@@ -195,7 +88,7 @@ def _projected_gradient_norm(x, gradient, bounds):
 
 
 def _minimise(objective, loss, x, bounds, tol, max_iter):
-    """Newton steps where they apply (:mod:`sklosses._newton`), else L-BFGS-B."""
+    """Newton steps where they apply (:mod:`~sklosses._engine._newton`), else L-BFGS-B."""
     if newton_applies(loss, objective.penalty, objective.X.shape[1]):
         return newton(objective, loss, x, DECREMENT_SHARE * tol, max_iter)
     return _lbfgs(objective, loss, x, bounds, tol, max_iter)
@@ -228,7 +121,7 @@ def minimise_full_batch(X, Y, sample_weight, loss, penalty, state, *, fit_interc
     Parameters
     ----------
     X, Y, sample_weight
-        As for :func:`sklosses._sgd.run_sgd` (weights with mean 1, or None).
+        As for :func:`~sklosses._engine._loop.run_sgd` (weights with mean 1, or None).
     loss : Loss
         A per-sample loss: differentiable, or convex with a ``proximal``.
     penalty : Penalty
@@ -296,7 +189,7 @@ def _minimise_full_batch(
         )
         state.coef[...], state.intercept[...] = working.coef, working.intercept
         return result
-    objective = _Objective(X, Y, sample_weight, penalty, state, fit_intercept)
+    objective = FlatObjective(X, Y, sample_weight, penalty, state, fit_intercept)
     x, bounds = objective.start()
     objective.normalise(objective.value(x, loss), state.curvature)
     x, bounds = objective.start()
@@ -313,7 +206,7 @@ def _continuation(objective, loss, x, bounds, curvature, tol, max_iter):
     the exact minimiser of every output (:func:`sklosses._active_set.exact_solution`);
     an output solved exactly is left alone by the later stages."""
     width, total_iter = 0.1 / curvature, 0
-    n_outputs = objective.Y.shape[1] if loss.elementwise else 1
+    n_outputs = objective.Y.shape[1] if loss.scope == "element" else 1
     exact_applies = newton_applies(
         MoreauEnvelope(loss, width), objective.penalty, objective.X.shape[1]
     )

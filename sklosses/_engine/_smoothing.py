@@ -17,11 +17,11 @@ that gap plus the error of the smooth solve.
 
 import numpy as np
 
-from .losses import Loss
+from ..losses import Loss
 
 
 class MoreauEnvelope(Loss):
-    """The Moreau envelope of width ``width`` of a convex elementwise loss ``base``.
+    """The Moreau envelope of width ``width`` of a convex element-scope loss ``base``.
 
     ``loss(y, raw) = l(y, z) + (z - raw)**2 / (2 width)`` and ``gradient(y, raw)
     = (raw - z) / width`` with ``l = base`` and ``z = base.proximal(y, raw,

@@ -1,0 +1,150 @@
+"""Mini-batches without copies of ``X``, and the chain rule from raw-prediction
+gradients to parameter gradients -- the only place it lives.
+
+Every batch spans the whole data in blocks of consecutive rows, so ``X`` is read
+in sequential runs (:class:`BatchPlan`); shuffling permutes the order of the
+batches. Each batch's per-sample gradients become a parameter gradient with one
+product ``X_batch.T @ gradient`` (:func:`parameter_gradient`).
+"""
+
+import numpy as np
+import scipy.sparse as sp
+
+
+class BatchPlan:
+    """How one epoch cuts the rows into mini-batches, without copying ``X``.
+
+    The rows are split into ``blocks_per_batch`` equal segments; batch ``k``
+    takes the ``k``-th block of ``block_rows`` consecutive rows from every
+    segment, so each batch spans the whole data (data sorted by class or time
+    is fine) while every block is read sequentially. For a C-contiguous array
+    a batch is a strided *view* of shape ``(blocks_per_batch, block_rows,
+    n_columns)``; other inputs (CSR, Fortran order) gather the same rows. The
+    rows past the last full segment form one shorter *tail* batch. Shuffling
+    permutes the order of the batches every epoch.
+    """
+
+    def __init__(self, n_samples, batch_size, row_bytes, block_bytes=262144):
+        self.n_samples = n_samples
+        self.block_rows = int(max(1, min(block_bytes // row_bytes, batch_size // 16)))
+        self.blocks_per_batch = max(1, batch_size // self.block_rows)
+        self.batch_size = self.blocks_per_batch * self.block_rows
+        self.n_strided = n_samples // self.batch_size
+        self.segment_rows = self.n_strided * self.block_rows
+        self.n_covered = self.blocks_per_batch * self.segment_rows
+
+    def order(self, shuffle, rng):
+        """Batch ids of one epoch (``n_strided`` is the tail batch)."""
+        ids = np.arange(self.n_strided + (self.n_covered < self.n_samples))
+        return rng.permutation(ids) if shuffle else ids
+
+    def view(self, array, batch):
+        """Batch ``batch`` of a C-contiguous array, as a view."""
+        if batch == self.n_strided:
+            return array[self.n_covered :]
+        segments = array[: self.n_covered].reshape(
+            self.blocks_per_batch, self.segment_rows, *array.shape[1:]
+        )
+        start = batch * self.block_rows
+        return segments[:, start : start + self.block_rows]
+
+    def rows(self, batch):
+        """Row indices of batch ``batch`` (for inputs that cannot be viewed)."""
+        if batch == self.n_strided:
+            return np.arange(self.n_covered, self.n_samples)
+        segment_starts = np.arange(self.blocks_per_batch)[:, None] * self.segment_rows
+        return (segment_starts + batch * self.block_rows + np.arange(self.block_rows)).ravel()
+
+
+def row_bytes(X):
+    if sp.issparse(X):
+        return max(1, X.nnz // max(1, X.shape[0])) * (X.dtype.itemsize + X.indices.itemsize)
+    return X.shape[1] * X.dtype.itemsize
+
+
+def _take_batch(X, plan, batch, buffer):
+    """The rows of a batch of ``X``: a view of a C-contiguous array, else gathered
+    (into ``buffer`` for other dense layouts)."""
+    if sp.issparse(X):
+        return X[plan.rows(batch)]
+    if buffer is None:
+        return plan.view(X, batch)
+    rows = plan.rows(batch)
+    return np.take(X, rows, axis=0, out=buffer[: len(rows)])
+
+
+def _transposed_product(X_batch, gradient):
+    """``X_batch.T @ gradient`` for a 2-D batch or a 3-D strided view of blocks."""
+    if X_batch.ndim == 3:
+        gradient = gradient.reshape(*X_batch.shape[:2], -1)
+        return np.matmul(X_batch.transpose(0, 2, 1), gradient).sum(axis=0)
+    return np.asarray(X_batch.T @ gradient.reshape(X_batch.shape[0], -1))
+
+
+def gather_buffer(X, plan):
+    """A reused batch buffer for dense arrays that cannot be viewed (else None)."""
+    if sp.issparse(X) or X.flags.c_contiguous:
+        return None
+    return np.empty((plan.batch_size, X.shape[1]), X.dtype)
+
+
+def batch_gradients(X, Y, sample_weight, loss, state, plan, batches, buffer):
+    """For each batch: ``(X_batch, weighted per-sample gradient, weighted loss sums)``.
+
+    The gradient is taken at the current iterate, read when the batch is
+    reached (so the caller may step between batches). Losses see 2-D arrays
+    ``(n_rows, n_outputs)``; the gradient is :meth:`Loss.weighted_gradient`, the
+    loss sums are :meth:`Loss.weighted_sums` (one per column of the loss's values)
+    divided by their number, so that they add up to the weighted per-sample loss:
+    an element-scope loss (one value per output column, e.g. one-vs-rest) is
+    averaged over its columns, a sample-scope loss (one value per sample) is taken
+    as it is.
+    """
+    n_outputs = Y.shape[1]
+    for batch in batches:
+        X_batch = _take_batch(X, plan, batch, buffer)
+        Y_batch = plan.view(Y, batch).reshape(-1, n_outputs)
+        coef, intercept = state.preconditioner.coefficients(state.coef, state.intercept)
+        raw = X_batch @ coef
+        raw += intercept
+        raw = raw.reshape(-1, n_outputs)
+        weight = None if sample_weight is None else plan.view(sample_weight, batch).reshape(-1)
+        gradient = loss.weighted_gradient(Y_batch, raw, weight)
+        loss_sums = loss.weighted_sums(Y_batch, raw, weight)
+        yield X_batch, gradient, loss_sums / len(loss_sums)
+
+
+def parameter_gradient(X_batch, gradient, preconditioner):
+    """Chain rule through ``raw = ((x - center) * inverse_scale) @ u + c``:
+    the summed gradients of ``u`` and ``c``."""
+    n_outputs = gradient.shape[-1]
+    gradient_sum = gradient.reshape(-1, n_outputs).sum(axis=0)
+    center = preconditioner.center.astype(gradient.dtype, copy=False)
+    coef_gradient = _transposed_product(X_batch, gradient) - np.outer(center, gradient_sum)
+    coef_gradient *= preconditioner.inverse_scale.astype(gradient.dtype, copy=False)[:, None]
+    return coef_gradient, gradient_sum
+
+
+def full_gradient(X, Y, sample_weight, loss, state, *, batch_size):
+    """Sums over all rows of the weighted loss and of its gradients in ``u`` and ``c``.
+
+    Returns ``(loss_sums, coef_gradient, intercept_gradient)`` at the iterate of
+    ``state``, with the loss sums per column of the loss as
+    :func:`batch_gradients` gives them. Reads ``X`` once, ``batch_size`` rows
+    at a time.
+    """
+    plan = BatchPlan(X.shape[0], batch_size, row_bytes(X))
+    loss_sum = 0.0
+    coef_gradient = np.zeros(state.coef.shape)
+    intercept_gradient = np.zeros(state.intercept.shape)
+    batches = batch_gradients(
+        X, Y, sample_weight, loss, state, plan, plan.order(False, None), gather_buffer(X, plan)
+    )
+    for X_batch, gradient, batch_loss in batches:
+        batch_coef_gradient, batch_intercept_gradient = parameter_gradient(
+            X_batch, gradient, state.preconditioner
+        )
+        loss_sum += batch_loss
+        coef_gradient += batch_coef_gradient
+        intercept_gradient += batch_intercept_gradient
+    return loss_sum, coef_gradient, intercept_gradient

@@ -1,0 +1,74 @@
+"""The one configuration object of a training run, and the engine pieces it builds."""
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+from ._loop import LEARNING_RATES, Schedule, Stopping
+from ._penalty import PENALTIES, Penalty
+
+SOLVERS = ("auto", "sgd")
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    """Every setting of a training run, named and meant as the estimators' parameters.
+
+    ``alpha`` is a number, or ``"auto"`` (resolved at the start of training, see
+    :func:`~sklosses._engine._start.default_alpha`); ``average`` is ``"auto"``
+    (averaging from the second epoch under ``learning_rate="auto"``), a bool or
+    the number of samples after which to start; ``batch_size`` is an int or
+    ``"auto"`` (about 100 steps per epoch, 16 to 4096 rows). The class attributes
+    ``PENALTIES``, ``LEARNING_RATES`` and ``SOLVERS`` list the valid choices.
+    """
+
+    PENALTIES = PENALTIES
+    LEARNING_RATES = LEARNING_RATES
+    SOLVERS = SOLVERS
+
+    penalty: str | None = "l2"
+    alpha: float | str = "auto"
+    l1_ratio: float = 0.15
+    fit_intercept: bool = True
+    max_iter: int = 1000
+    tol: float | None = 1e-3
+    n_iter_no_change: int = 5
+    shuffle: bool = True
+    learning_rate: str = "auto"
+    eta0: float = 0.01
+    power_t: float = 0.25
+    average: bool | int | str = "auto"
+    batch_size: int | str = "auto"
+    solver: str = "auto"
+    verbose: int = 0
+
+    @classmethod
+    def field_names(cls):
+        """The names of the settings (each an estimator parameter of the same name)."""
+        return [field.name for field in fields(cls)]
+
+    def penalty_of(self, alpha):
+        """The penalty with strength ``alpha`` (the resolved ``alpha``)."""
+        return Penalty(self.penalty, alpha, self.l1_ratio)
+
+    def schedule(self):
+        return Schedule(self.learning_rate, self.eta0, self.power_t)
+
+    def stopping(self):
+        return Stopping(self.max_iter, self.tol, self.n_iter_no_change)
+
+    def rows_per_batch(self, n_samples):
+        """``"auto"``: about 100 steps per epoch, with 16 to 4096 rows per batch."""
+        batch_size = self.batch_size
+        if batch_size == "auto":
+            batch_size = int(np.clip(n_samples // 100, 16, 4096))
+        return max(1, min(batch_size, n_samples))
+
+    def average_start(self, n_samples):
+        """``t`` from which steps are averaged: after one epoch under ``"auto"``;
+        ``True`` from the start, an int ``k > 0`` after ``k`` samples, ``False``/0 never."""
+        if isinstance(self.average, str):
+            return n_samples + 1 if self.learning_rate == "auto" else None
+        if isinstance(self.average, bool | np.bool_):
+            return 1 if self.average else None
+        return int(self.average) if self.average > 0 else None

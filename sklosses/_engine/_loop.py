@@ -1,0 +1,282 @@
+"""The step loop: mini-batch proximal SGD epochs, the schedule and the stopping rule.
+
+The engine minimises, over ``coef`` (``n_features x n_outputs``) and
+``intercept`` (``n_outputs``)::
+
+    sum_i s_i loss(y_i, x_i @ coef + intercept) / sum_i s_i + alpha R(coef)
+
+with ``R`` from :class:`~sklosses._engine._penalty.Penalty`. Each step takes one
+mini-batch (:mod:`~sklosses._engine._batching`) and a proximal gradient step in
+the preconditioned parameters of the state; with ``learning_rate="auto"`` the
+step size comes from the loss's smoothness and the data
+(:mod:`~sklosses._engine._step_size`). An epoch whose values blow up is retried
+with a ten times shorter automatic step, or raises :class:`DivergenceError`.
+"""
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._batching import BatchPlan, batch_gradients, gather_buffer, parameter_gradient, row_bytes
+from ._penalty import penalty_share
+
+LEARNING_RATES = ("auto", "constant", "invscaling", "adaptive")
+
+
+@dataclass
+class Schedule:
+    """Step sizes for the batch-mean gradient.
+
+    * ``"constant"``: ``eta0``.
+    * ``"invscaling"``: ``eta0 / t**power_t``, ``t`` the samples seen plus one.
+    * ``"adaptive"``: ``eta0``, divided by 5 each time the stopping criterion
+      would stop; training ends when it falls below 1e-6.
+    * ``"auto"``: ``eta0`` is set by :func:`automatic_step_size` from the
+      loss's smoothness; constant for smooth losses, ``eta0 / sqrt(epochs)``
+      for non-smooth ones. Meant to be used with averaging.
+    """
+
+    learning_rate: str = "auto"
+    eta0: float = 0.01
+    power_t: float = 0.25
+
+    def step_size(self, state, smooth):
+        if self.learning_rate == "invscaling":
+            return self.eta0 / state.t**self.power_t
+        if self.learning_rate == "auto" and not smooth:
+            return state.eta / np.sqrt(1 + state.epochs_seen)
+        return state.eta
+
+
+@dataclass
+class Stopping:
+    """When to stop: ``max_iter`` epochs, or ``n_iter_no_change`` epochs in a row
+    whose score does not beat the best by ``tol * max(1, |best|)``: absolute
+    like scikit-learn's for scores below 1 in magnitude, relative for larger
+    ones (a target in the thousands would otherwise never stop).
+    ``tol=None`` disables it. The score is minus the training objective, or a
+    validation score. :meth:`stalled` records one epoch's score."""
+
+    max_iter: int = 1000
+    tol: float | None = 1e-3
+    n_iter_no_change: int = 5
+    best_score: float = -np.inf
+    epochs_without_improvement: int = 0
+
+    def stalled(self, score):
+        """Record ``score``; whether ``n_iter_no_change`` epochs in a row failed to
+        improve (the count then restarts, for schedules that shrink the step and go on)."""
+        if self.tol is None:
+            return False
+        if self.best_score == -np.inf or (
+            score >= self.best_score + self.tol * max(1.0, abs(self.best_score))
+        ):
+            self.epochs_without_improvement = 0
+        else:
+            self.epochs_without_improvement += 1
+        self.best_score = max(self.best_score, score)
+        if self.epochs_without_improvement < self.n_iter_no_change:
+            return False
+        self.epochs_without_improvement = 0
+        return True
+
+
+def proximal_step(state, penalty, coef_gradient, intercept_gradient, step_size, fit_intercept):
+    """``u <- prox(u - step_size * coef_gradient)``, ``c <- c - step_size * ...``."""
+    inverse_scale = state.preconditioner.inverse_scale.astype(state.coef.dtype, copy=False)
+    penalty.shrink(state.coef, step_size, inverse_scale)
+    state.coef -= step_size * coef_gradient
+    penalty.proximal(state.coef, step_size, inverse_scale)
+    if fit_intercept:
+        state.intercept -= step_size * intercept_gradient
+
+
+def run_epoch(
+    X,
+    Y,
+    sample_weight,
+    loss,
+    penalty,
+    schedule,
+    state,
+    *,
+    plan,
+    fit_intercept,
+    shuffle,
+    rng,
+    average_start,
+    smooth,
+):
+    """One pass over the data; returns the weighted mean objective seen on the way.
+
+    For one-vs-rest outputs the objective is the mean of the per-class
+    objectives (loss and penalty), for a coupled multiclass loss the loss plus
+    the penalty of the whole coefficient matrix.
+
+    ``sample_weight`` must be scaled to mean 1 (or be None). Each step uses
+    the gradient summed over its batch divided by the nominal batch size, so
+    the shorter tail batch is not over-weighted. Averaging is on for steps
+    taken once ``state.t`` reaches ``average_start`` (None: off). ``smooth``
+    tells whether the loss has a smoothness constant.
+    """
+    weighted_loss_sum = 0.0
+    share = penalty_share(loss, Y.shape[1])
+    batches = batch_gradients(
+        X, Y, sample_weight, loss, state, plan, plan.order(shuffle, rng), gather_buffer(X, plan)
+    )
+    for X_batch, gradient, batch_loss in batches:
+        weighted_loss_sum += float(batch_loss.sum())
+        coef_gradient, intercept_gradient = parameter_gradient(
+            X_batch, gradient, state.preconditioner
+        )
+        step_size = schedule.step_size(state, smooth)
+        proximal_step(
+            state,
+            penalty,
+            coef_gradient / plan.batch_size,
+            intercept_gradient / plan.batch_size,
+            step_size,
+            fit_intercept,
+        )
+        state.t += gradient.size // gradient.shape[-1]
+        if average_start is not None and state.t >= average_start:
+            state.update_average()
+    coef, _ = state.preconditioner.coefficients(state.coef, state.intercept)
+    return weighted_loss_sum / X.shape[0] + share * penalty.value(coef)
+
+
+class DivergenceError(ValueError):
+    """Training produced non-finite values."""
+
+
+def _diverged(state, objective, reference_objective):
+    """Non-finite values, or an objective 1e8 times above the reference (and above 1)."""
+    if not (
+        np.isfinite(objective)
+        and np.isfinite(state.coef).all()
+        and np.isfinite(state.intercept).all()
+    ):
+        return True
+    return reference_objective is not None and objective > 1e8 * max(1.0, reference_objective)
+
+
+def run_sgd(
+    X,
+    Y,
+    sample_weight,
+    loss,
+    penalty,
+    schedule,
+    stopping,
+    state,
+    *,
+    batch_size,
+    fit_intercept=True,
+    shuffle=True,
+    rng,
+    average_start=None,
+    max_epochs=None,
+    validation_score=None,
+    verbose=0,
+):
+    """Run epochs until the stopping rule, ``max_epochs`` or ``stopping.max_iter``.
+
+    Parameters
+    ----------
+    X : ndarray or CSR matrix of shape (n_samples, n_features)
+    Y : ndarray of shape (n_samples, n_outputs)
+        Targets in the loss's encoding (regression values or 0/1 indicators).
+    sample_weight : ndarray of shape (n_samples,) with mean 1, or None
+    loss : Loss
+    penalty : Penalty
+    schedule : Schedule
+    stopping : Stopping
+    state : SGDState
+        Updated in place.
+    batch_size : int
+    validation_score : callable ``(coef, intercept) -> float`` or None
+        Higher is better; used instead of minus the training objective for the
+        stopping rule when given.
+    max_epochs : int or None
+        A hard cap below ``stopping.max_iter`` (``partial_fit`` uses 1).
+
+    Returns
+    -------
+    n_epochs : int
+        Epochs run.
+
+    Raises
+    ------
+    DivergenceError
+        When an epoch produces non-finite values or an objective 1e8 times
+        that of the starting model (``state.start_objective``; the first
+        epoch's when unknown) and above 1. With ``learning_rate="auto"``
+        the engine first retries the epoch with a step ten times smaller, up to
+        ten times.
+    """
+    reference_objective = state.start_objective
+    if reference_objective is None and state.loss_curve:
+        reference_objective = state.loss_curve[0]
+    plan = BatchPlan(X.shape[0], batch_size, row_bytes(X))
+    smooth = loss.smoothness is not None
+    epochs = stopping.max_iter if max_epochs is None else min(max_epochs, stopping.max_iter)
+    start_time = time.perf_counter()
+    for epoch in range(epochs):
+        saved = state.copy_iterate()
+        for _ in range(11):
+            with np.errstate(all="ignore"):
+                objective = run_epoch(
+                    X,
+                    Y,
+                    sample_weight,
+                    loss,
+                    penalty,
+                    schedule,
+                    state,
+                    plan=plan,
+                    fit_intercept=fit_intercept,
+                    shuffle=shuffle,
+                    rng=rng,
+                    average_start=average_start,
+                    smooth=smooth,
+                )
+            if not _diverged(state, objective, reference_objective):
+                break
+            if schedule.learning_rate != "auto":
+                raise DivergenceError(
+                    f"Training diverged at epoch {state.epochs_seen + 1}: the coefficients "
+                    f"blew up with learning_rate={schedule.learning_rate!r} and "
+                    f"eta0={schedule.eta0}. Scale the features (e.g. StandardScaler) or "
+                    "lower eta0 (or use learning_rate='auto')."
+                )
+            state.restore_iterate(saved)
+            saved = state.copy_iterate()
+            state.eta /= 10
+        else:
+            raise DivergenceError(
+                "Training diverged even with a step size 1e10 times below the automatic "
+                "one. Scale the features (e.g. StandardScaler) and check the targets."
+            )
+        state.epochs_seen += 1
+        state.loss_curve.append(objective)
+        score = -objective
+        if validation_score is not None:
+            score = validation_score(*state.model())
+            state.validation_scores.append(score)
+        if verbose:
+            message = f"-- Epoch {state.epochs_seen}: objective {objective:.6g}"
+            if validation_score is not None:
+                message += f", validation score {score:.6g}"
+            step_size = schedule.step_size(state, smooth)
+            print(
+                f"{message}, step size {step_size:.3g}, "
+                f"elapsed {time.perf_counter() - start_time:.2f} s",
+                flush=True,
+            )
+        if stopping.stalled(score):
+            if schedule.learning_rate == "adaptive" and state.eta > 1e-6:
+                state.eta /= 5
+            else:
+                return epoch + 1
+    return epochs

@@ -1,0 +1,119 @@
+"""The training objective over all the data: of a constant model, of any model, and as a
+function of a flat parameter vector (for the full-batch solvers)."""
+
+import numpy as np
+
+from ._batching import full_gradient
+from ._penalty import penalty_share
+from ._preconditioner import Preconditioner
+from ._state import SGDState
+
+CHUNK_ROWS = 65536
+"""Rows per chunk of a full pass (bounds the memory of the raw predictions)."""
+
+
+def constant_objective(Y, sample_weight, loss, intercept):
+    """The objective of the model with zero coefficients and ``intercept`` (no pass over X)."""
+    raw = np.broadcast_to(np.asarray(intercept, dtype=Y.dtype), Y.shape)
+    total_weight = len(Y) if sample_weight is None else float(sample_weight.sum())
+    return float(loss.weighted_sums(Y, raw, sample_weight).mean()) / total_weight
+
+
+def objective_of_model(X, Y, sample_weight, loss, penalty, model, *, batch_size):
+    """The objective of the model ``(coef, intercept)``, from one pass over the data."""
+    coef, intercept = model
+    state = SGDState(coef, intercept, 0.0, Preconditioner.identity(X.shape[1]))
+    loss_sums, _, _ = full_gradient(X, Y, sample_weight, loss, state, batch_size=batch_size)
+    return float(loss_sums.sum()) / X.shape[0] + penalty_share(loss, Y.shape[1]) * penalty.value(
+        coef
+    )
+
+
+class FlatObjective:
+    """The training objective as a function of a flat vector of parameters.
+
+    ``x`` holds ``u`` (``u+`` and ``u-`` with an L1 part of the penalty) and,
+    with an intercept, ``c``. The value is the engine's objective (the one
+    :func:`~sklosses._engine._loop.run_epoch` reports) divided by ``scale``.
+    """
+
+    def __init__(self, X, Y, sample_weight, penalty, state, fit_intercept):
+        self.X, self.Y, self.sample_weight = X, Y, sample_weight
+        self.penalty, self.state, self.fit_intercept = penalty, state, fit_intercept
+        self.split = penalty.l1 > 0
+        self.n_coef = state.coef.size
+        self.inverse_scale = state.preconditioner.inverse_scale[:, None]
+        self.scale, self.length = 1.0, 1.0
+        # outputs whose exact minimiser is known: Newton leaves them alone
+        self.frozen = np.zeros(state.coef.shape[1], dtype=bool)
+
+    def normalise(self, value, curvature):
+        """Measure the objective in units of ``value`` and the parameters in units of
+        ``sqrt(value / curvature)``: where the Hessian is near ``curvature`` times the
+        identity (the preconditioned coordinates), the normalised Hessian is near the
+        identity and half the squared norm of the normalised gradient estimates the
+        relative excess of the objective."""
+        self.scale = max(abs(value), np.finfo(np.float64).tiny)
+        self.length = np.sqrt(self.scale / curvature)
+
+    def start(self):
+        """The state's iterate as a vector, and the bounds of L-BFGS-B."""
+        u = self.state.coef.astype(np.float64).ravel()
+        parts = [np.maximum(u, 0), np.maximum(-u, 0)] if self.split else [u]
+        if self.fit_intercept:
+            parts.append(self.state.intercept.astype(np.float64))
+        bounds = None
+        if self.split:
+            bounds = [(0, None)] * (2 * self.n_coef) + [(None, None)] * (
+                len(self.state.intercept) * self.fit_intercept
+            )
+        return np.concatenate(parts) / self.length, bounds
+
+    def load(self, x):
+        """Set the state's iterate to the normalised parameters ``x``."""
+        x = x * self.length
+        u = x[: self.n_coef]
+        if self.split:
+            u = u - x[self.n_coef : 2 * self.n_coef]
+        self.state.coef[...] = u.reshape(self.state.coef.shape)
+        if self.fit_intercept:
+            self.state.intercept[...] = x[-len(self.state.intercept) :]
+
+    def share(self, loss):
+        """The penalty's weight, and the loss's per output column (see ``penalty_share``)."""
+        return penalty_share(loss, self.Y.shape[1])
+
+    def __call__(self, x, loss):
+        """``(value, gradient)`` at ``x`` for ``loss``; ``values`` keeps the value's parts,
+        one per column of the loss (per output for an element-scope loss)."""
+        self.load(x)
+        n_samples = self.Y.shape[0]
+        share = self.share(loss)
+        loss_sums, coef_gradient, intercept_gradient = full_gradient(
+            self.X, self.Y, self.sample_weight, loss, self.state, batch_size=CHUNK_ROWS
+        )
+        u = self.state.coef.astype(np.float64)
+        coef = u * self.inverse_scale
+        penalties = 0.5 * self.penalty.l2 * np.einsum(
+            "ij,ij->j", coef, coef
+        ) + self.penalty.l1 * np.abs(coef).sum(axis=0)
+        if len(loss_sums) < len(penalties):  # a coupled loss: one value for all outputs
+            penalties = penalties.sum(keepdims=True)
+        self.values = (loss_sums / n_samples + share * penalties) / self.scale
+        value = float(self.values.sum()) * self.scale
+        # the loss sum is averaged over one-vs-rest columns (share = 1 / columns), and so
+        # are its gradients; a coupled loss has one column (share = 1)
+        coef_gradient = coef_gradient * (share / n_samples)
+        coef_gradient += share * self.penalty.l2 * coef * self.inverse_scale
+        parts = [coef_gradient.ravel()]
+        if self.split:
+            l1_gradient = (
+                share * self.penalty.l1 * np.broadcast_to(self.inverse_scale, u.shape)
+            ).ravel()
+            parts = [parts[0] + l1_gradient, -parts[0] + l1_gradient]
+        if self.fit_intercept:
+            parts.append(intercept_gradient * (share / n_samples))
+        return value / self.scale, np.concatenate(parts) * (self.length / self.scale)
+
+    def value(self, x, loss):
+        return self(x, loss)[0] * self.scale

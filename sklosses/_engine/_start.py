@@ -1,0 +1,92 @@
+"""Start-up: the state training starts from.
+
+Zero coefficients and the best constant intercept (:mod:`~sklosses._engine._intercept`),
+the resolved penalty strength, the implicit standardisation
+(:mod:`~sklosses._engine._preconditioner`) and the automatic step size
+(:mod:`~sklosses._engine._step_size`); for ``partial_fit``, their update on each chunk.
+"""
+
+import numpy as np
+
+from ._intercept import best_constant
+from ._objective import constant_objective
+from ._preconditioner import Preconditioner
+from ._state import SGDState
+from ._step_size import automatic_step_size, loss_curvature
+
+DEFAULT_ALPHA = 1e-4
+
+
+def default_alpha(loss, Y, sample_weight, start_objective):
+    """The penalty strength of ``alpha="auto"``: ``DEFAULT_ALPHA`` scaled so that the
+    penalty weighs as much against every loss as scikit-learn's default weighs against
+    the squared loss.
+
+    The squared loss grows with the square of the target's scale, like the L2
+    penalty of coefficients in target units; the absolute, pinball, Huber and
+    epsilon-insensitive losses grow only linearly, so a fixed ``alpha`` is
+    negligible for a target in units and dominant for one in dollars. For a
+    regression loss without a link (its raw prediction in target units),
+    ``alpha = DEFAULT_ALPHA * L0 / var(y)``, with ``L0`` the mean loss of the best
+    constant (``start_objective``): exactly ``DEFAULT_ALPHA`` for the squared loss,
+    and the same relative weight at any scale of the target for the others.
+    Classification losses and losses with a link (Poisson: coefficients on the log
+    scale) get ``DEFAULT_ALPHA``.
+    """
+    if loss.task != "regression" or loss.link is not None:
+        return DEFAULT_ALPHA
+    mean = np.average(Y, axis=0, weights=sample_weight)
+    variance = float(np.mean(np.average((Y - mean) ** 2, axis=0, weights=sample_weight)))
+    if not (variance > 0 and start_objective > 0):
+        return DEFAULT_ALPHA
+    return DEFAULT_ALPHA * start_objective / variance
+
+
+def initial_state(X, Y, sample_weight, loss, config, batch_size, rng):
+    """Zero coefficients and the best constant intercept, with the resolved penalty
+    strength, the preconditioner and the step size of the schedule."""
+    n_outputs = Y.shape[1]
+    intercept = np.zeros(n_outputs)
+    if config.fit_intercept:
+        intercept = best_constant(Y, sample_weight, loss, rng=rng)
+    start_objective = constant_objective(Y, sample_weight, loss, intercept)
+    alpha = config.alpha
+    if alpha == "auto":
+        alpha = default_alpha(loss, Y, sample_weight, start_objective)
+    eta, preconditioner = config.eta0, Preconditioner.identity(X.shape[1])
+    curvature = loss_curvature(loss, Y, sample_weight, intercept, rng=rng)
+    if config.learning_rate == "auto":
+        preconditioner = Preconditioner.from_data(X, config.fit_intercept, rng)
+        eta = automatic_step_size(
+            X,
+            sample_weight,
+            curvature,
+            config.penalty_of(alpha),
+            batch_size,
+            preconditioner,
+            config.fit_intercept,
+            rng,
+        )
+    state = SGDState.zeros(X.shape[1], n_outputs, X.dtype, eta, preconditioner)
+    state.intercept[...] = intercept
+    state.curvature = curvature
+    state.start_objective = start_objective
+    state.alpha = float(alpha)
+    return state
+
+
+def adapt_to_chunk(X, sample_weight, config, state, batch_size, rng):
+    """``partial_fit`` under ``"auto"``: merge the chunk into the column statistics and
+    size the step for this chunk (a first chunk of a few rows says little about the
+    rest of a stream)."""
+    state.change_preconditioner(state.preconditioner.updated(X, config.fit_intercept, rng))
+    state.eta = automatic_step_size(
+        X,
+        sample_weight,
+        state.curvature,
+        config.penalty_of(state.alpha),
+        batch_size,
+        state.preconditioner,
+        config.fit_intercept,
+        rng,
+    )

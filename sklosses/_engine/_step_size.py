@@ -1,0 +1,197 @@
+"""The step size of ``learning_rate="auto"``: the loss's curvature times the largest
+eigenvalue of the preconditioned second-moment matrix of the data.
+
+Preconditioned rows are centred before they are squared (a float32 column of 1e30
+would overflow otherwise), and every statistic is accumulated in float64.
+"""
+
+import numpy as np
+import scipy.sparse as sp
+
+from ._preconditioner import sample_rows, vector_product
+
+MIN_CURVATURE_SHARE = 0.01
+"""The mean curvature of a loss with a ``hessian`` counts as at least this share of
+its smoothness: the automatic step grows at most 100x over the smoothness step."""
+
+
+def _squared_row_norms(X_sample, center, inverse_scale, chunk_bytes=262144):
+    """``||(x_i - center) * inverse_scale||^2`` of every row, in float64.
+
+    Dense rows are centred and scaled before they are squared (chunk by chunk),
+    so an offset column does not cancel and a huge float32 column does not
+    overflow. Sparse rows are scaled without densifying: the stored values give
+    ``sum (x_ij s_j - c_j s_j)^2`` and the absent ones ``sum (c_j s_j)^2``.
+    """
+    n_rows, n_features = X_sample.shape
+    if sp.issparse(X_sample):
+        X_sample = sp.csr_matrix(X_sample)
+        shifted = center * inverse_scale
+        indices = X_sample.indices[: X_sample.indptr[-1]]
+        rows = np.repeat(np.arange(n_rows), np.diff(X_sample.indptr))
+        scaled = (
+            X_sample.data[: len(indices)].astype(np.float64) * inverse_scale[indices]
+            - shifted[indices]
+        )
+        present = np.bincount(rows, weights=scaled**2, minlength=n_rows)
+        absent = vector_product(shifted, shifted) - np.bincount(
+            rows, weights=shifted[indices] ** 2, minlength=n_rows
+        )
+        return present + np.maximum(absent, 0)
+    norms = np.empty(n_rows)
+    chunk_rows = max(1, chunk_bytes // (n_features * 8))
+    for start in range(0, n_rows, chunk_rows):
+        chunk = np.array(X_sample[start : start + chunk_rows], dtype=np.float64)
+        chunk -= center
+        chunk *= inverse_scale
+        norms[start : start + chunk_rows] = np.einsum("ij,ij->i", chunk, chunk)
+    return norms
+
+
+def _preconditioned_spectrum(X_sample, weight, preconditioner, fit_intercept, rng, n_power_iter=30):
+    """Largest eigenvalue of ``mean_i s_i z_i z_i^T`` and largest ``s_i ||z_i||^2``.
+
+    ``z_i`` is the preconditioned row ``(x_i - center) * inverse_scale``,
+    augmented with a constant 1 when an intercept is fitted; the matrix is
+    only applied to vectors (power iteration), so sparse rows stay sparse.
+    Everything is computed in float64 and on scaled vectors (``x @ (v *
+    inverse_scale)``, never ``x**2``), so no column overflows or cancels.
+    """
+    center, inverse_scale = preconditioner.center, preconditioner.inverse_scale
+    squared_norms = _squared_row_norms(X_sample, center, inverse_scale) + fit_intercept
+    max_norm = float(np.max(weight * squared_norms))
+    vector, bias = rng.standard_normal(X_sample.shape[1]), float(fit_intercept)
+    eigenvalue = 0.0
+    for _ in range(n_power_iter):
+        scaled = vector * inverse_scale
+        projection = weight * (
+            np.asarray(X_sample @ scaled, dtype=np.float64).ravel()
+            - vector_product(center, scaled)
+            + bias
+        )
+        new_vector = (
+            np.asarray(X_sample.T @ projection, dtype=np.float64).ravel()
+            - center * projection.sum()
+        ) * inverse_scale
+        new_vector /= len(weight)
+        new_bias = projection.mean() if fit_intercept else 0.0
+        norm = np.sqrt(vector_product(new_vector, new_vector) + new_bias**2)
+        if norm == 0:
+            break
+        eigenvalue = norm / np.sqrt(vector_product(vector, vector) + bias**2)
+        vector, bias = new_vector / norm, new_bias / norm
+    return eigenvalue, max_norm
+
+
+def _weighted_means(loss, targets, raw, weight):
+    """The weighted means over rows of the loss and of its absolute gradient, each
+    averaged over the columns (:meth:`Loss.weighted_sums`, :meth:`Loss.weighted_gradient`:
+    any scope of loss)."""
+    total_weight = len(targets) if weight is None else float(np.sum(weight))
+    mean_loss = loss.weighted_sums(targets, raw, weight).mean() / total_weight
+    gradient = loss.weighted_gradient(targets, raw, weight)
+    return mean_loss, np.abs(gradient).sum(axis=0).mean() / total_weight
+
+
+def _mean_gradient(loss, targets, raw, weight):
+    """The weighted mean over rows and columns of the gradient."""
+    total_weight = len(targets) if weight is None else float(np.sum(weight))
+    return loss.weighted_gradient(targets, raw, weight).sum(axis=0).mean() / total_weight
+
+
+def loss_curvature(loss, Y, sample_weight, constant, n_sample_rows=10000, rng=None):
+    """The curvature of the loss that the automatic step size is built on.
+
+    A smooth loss gives its ``smoothness``, or, when it has a ``hessian``,
+    the mean of that curvature at the best constant ``constant``, at least
+    ``MIN_CURVATURE_SHARE`` of the smoothness. For the Huber loss with a
+    ``delta`` far below the spread of the target (say 1 against residuals of
+    100), the smoothness 1 holds only for the few residuals inside the band:
+    the step it gives is ~100x too short; the mean curvature (the share of
+    residuals in the band) sizes the step for the residuals the loss actually
+    sees. A constant of zero
+    loss (say squared-hinge targets of one class, whose best constant is the
+    edge -1 of the flat part, where the curvature is 0) gives the smoothness.
+
+    A loss without a ``smoothness`` has no global bound. Its curvature is
+    taken as one over its length scale at the best constant ``constant``,
+    ``mean |gradient| / mean loss`` (for the absolute loss, one over the mean
+    absolute deviation of the target; for the hinge loss, about 1), so that
+    steps scale with the spread of the target, as they must for a loss whose
+    gradient does not -- or as its mean curvature over that length, if
+    larger: the mean ``hessian`` when the loss has one, else the secant
+    ``(g(c + l/2) - g(c - l/2)) / l`` of the mean gradient ``g`` across one
+    length scale ``l``. The secant stays below ``1 / l`` for a loss with
+    kinks (hinge: at most ``1 / 2l`` with the kink at ``c``; absolute loss:
+    about ``0.6 / l``), and is the curvature of a smooth loss whose
+    curvature grows with the target: ``2 mean(y)`` for the Poisson deviance,
+    whose length scale alone would give steps ~``mean(y)`` times too long. A
+    constant of zero loss (say hinge targets of one class, whose best constant
+    is the edge -1 of the search interval) carries no scale: the curvature is then 1.
+    """
+    smoothness = loss.smoothness
+    hessian = loss.hessian
+    if smoothness is not None and hessian is None:
+        return smoothness
+    rows = sample_rows(Y.shape[0], n_sample_rows, rng)
+    targets = np.asarray(Y[rows], dtype=np.float64)
+    raw = np.broadcast_to(np.asarray(constant, dtype=np.float64), targets.shape)
+    weight = None if sample_weight is None else sample_weight[rows]
+    mean_loss, mean_gradient = _weighted_means(loss, targets, raw, weight)
+    if smoothness is not None:
+        if not mean_loss > 0:  # e.g. the edge of a flat part: its curvature says nothing
+            return smoothness
+        mean_hessian = np.average(hessian(targets, raw).mean(axis=1), weights=weight)
+        return float(max(mean_hessian, MIN_CURVATURE_SHARE * smoothness))
+    if not (mean_loss > 0 and mean_gradient > 0):
+        return 1.0
+    length = mean_loss / mean_gradient
+    with np.errstate(all="ignore"):
+        if hessian is not None:
+            mean_curvature = np.average(hessian(targets, raw).mean(axis=1), weights=weight)
+        else:
+            mean_curvature = (
+                _mean_gradient(loss, targets, raw + length / 2, weight)
+                - _mean_gradient(loss, targets, raw - length / 2, weight)
+            ) / length
+    if not np.isfinite(mean_curvature):
+        mean_curvature = 0.0
+    return float(max(1 / length, mean_curvature))
+
+
+def automatic_step_size(
+    X,
+    sample_weight,
+    curvature,
+    penalty,
+    batch_size,
+    preconditioner,
+    fit_intercept,
+    rng,
+    n_sample_rows=1000,
+):
+    """Step size ``1 / (L(b) + l2)`` from the loss smoothness and the data.
+
+    ``L(b) = L_loss (c_1 lambda_max + c_2 R^2)`` is the expected smoothness of a
+    ``b``-sample mini-batch gradient (Gower et al., 2019) in the
+    preconditioned parameters: ``lambda_max`` is the largest eigenvalue of the
+    weighted second moment of the preconditioned rows and ``R^2`` their
+    largest weighted squared norm, both estimated on a random sample of rows;
+    ``c_1 = n (b - 1) / (b (n - 1))``, ``c_2 = (n - b) / (b (n - 1))``;
+    ``L_loss`` is the ``curvature`` of :func:`loss_curvature`.
+    """
+    n_samples = X.shape[0]
+    rows = np.sort(rng.choice(n_samples, size=min(n_samples, n_sample_rows), replace=False))
+    weight = np.ones(len(rows)) if sample_weight is None else sample_weight[rows]
+    eigenvalue, max_norm = _preconditioned_spectrum(
+        X[rows], weight, preconditioner, fit_intercept, rng
+    )
+    if n_samples > 1:
+        full_batch_part = n_samples * (batch_size - 1) / (batch_size * (n_samples - 1))
+        single_part = (n_samples - batch_size) / (batch_size * (n_samples - 1))
+    else:
+        full_batch_part, single_part = 0.0, 1.0
+    smoothness = curvature * (full_batch_part * eigenvalue + single_part * max_norm)
+    return 1.0 / (
+        smoothness + penalty.l2 * float(np.max(preconditioner.inverse_scale)) ** 2 + 1e-12
+    )

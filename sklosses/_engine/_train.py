@@ -1,0 +1,223 @@
+"""The engine's door: train a linear model on data in memory, from scratch or from a state.
+
+A run starts from the best constant model (:mod:`~sklosses._engine._intercept`),
+resolves ``alpha="auto"``, runs mini-batch SGD epochs (:mod:`~sklosses._engine._loop`)
+and, for ``fit`` with ``solver="auto"``, finishes with the full-batch phase
+(:mod:`~sklosses._engine._full_batch`), which ends at the minimiser of the objective
+within ``tol``. ``partial_fit`` runs one SGD epoch from the previous state.
+"""
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+
+from ._full_batch import minimise_full_batch
+from ._loop import DivergenceError, run_sgd
+from ._objective import objective_of_model
+from ._sparse_average import sparse_average
+from ._start import adapt_to_chunk, initial_state
+from ._state import SGDState
+
+SGD_ABOVE_ROWS = 10_000
+SGD_FROM_FEATURES = 32
+SGD_EPOCHS_BEFORE = 3
+"""Epochs of SGD before the full-batch phase, on more than ``SGD_ABOVE_ROWS`` rows of at
+least ``SGD_FROM_FEATURES`` columns. On fewer rows an epoch (a hundred steps in Python)
+costs more than the full-batch iterations it saves, and on few columns a Newton step is
+cheap (measured in ``benchmarks/time_to_optimum.py``)."""
+
+
+@dataclass
+class Training:
+    """What a training run returns: the state to continue from, the model to predict
+    with, the epochs plus full-batch iterations run (``n_iter``), and, for ``fit``, the
+    objective of the model, the optimality measure of the full-batch phase (None
+    without it) and its iterations."""
+
+    state: SGDState
+    coef: np.ndarray
+    intercept: np.ndarray
+    n_iter: int
+    objective: float | None = None
+    optimality: float | None = None
+    n_full_batch_iter: int = 0
+
+
+def sgd_epochs_before(n_samples, n_features):
+    """How many SGD epochs ``fit`` runs before its full-batch phase."""
+    if n_samples > SGD_ABOVE_ROWS and n_features >= SGD_FROM_FEATURES:
+        return SGD_EPOCHS_BEFORE
+    return 0
+
+
+def _normalised_weight(sample_weight, n_samples):
+    """Sample weights scaled to mean 1 (the engine's convention), or None."""
+    if sample_weight is None:
+        return None
+    total = sample_weight.sum()
+    if not total > 0:
+        raise ValueError("sample_weight sums to zero: there is nothing to train on.")
+    return sample_weight * (n_samples / total)
+
+
+def train(
+    X, Y, sample_weight, loss, config, *, rng, previous=None, partial=False, validation_score=None
+):
+    """Train on ``(X, Y)``; the engine's only entry point.
+
+    Parameters
+    ----------
+    X : ndarray or CSR matrix of shape (n_samples, n_features)
+    Y : ndarray of shape (n_samples, n_outputs)
+        Targets in the loss's encoding (regression values, 0/1 indicators or class
+        probabilities), in the dtype of ``X``.
+    sample_weight : ndarray of shape (n_samples,) or None
+        Non-negative weights (scaled here to mean 1); rows of weight 0 do not count.
+    loss : Loss
+    config : TrainingConfig
+    rng : numpy.random.Generator
+    previous : SGDState or None
+        The state of the previous run: ``partial_fit`` continues it; ``fit`` starts
+        from its model (warm start). None starts from the best constant model.
+    partial : bool
+        One epoch of SGD, no full-batch phase (``partial_fit``).
+    validation_score : callable ``(coef, intercept) -> float`` or None
+        Early stopping: stop on this score (higher is better) instead of the
+        training objective; no full-batch phase.
+
+    Returns
+    -------
+    Training
+
+    Raises
+    ------
+    DivergenceError
+        When training blows up with a step the user chose, or ends worse than the
+        constant model it started from with such a step.
+    """
+    sample_weight = _normalised_weight(sample_weight, X.shape[0])
+    batch_size = config.rows_per_batch(X.shape[0])
+    if partial and previous is not None:
+        state = previous
+        if config.learning_rate == "auto":
+            adapt_to_chunk(X, sample_weight, config, state, batch_size, rng)
+    else:
+        state = initial_state(X, Y, sample_weight, loss, config, batch_size, rng)
+        if previous is not None:
+            state.start_from(*previous.model())
+    penalty = config.penalty_of(state.alpha)
+    full_batch = (
+        not partial
+        and validation_score is None
+        and config.solver == "auto"
+        and config.learning_rate == "auto"
+        and config.tol is not None
+        and loss.scope != "batch"
+    )
+    max_epochs = 1 if partial else None
+    if full_batch:
+        max_epochs = sgd_epochs_before(*X.shape)
+    n_epochs = run_sgd(
+        X,
+        Y,
+        sample_weight,
+        loss,
+        penalty,
+        config.schedule(),
+        config.stopping(),
+        state,
+        batch_size=batch_size,
+        fit_intercept=config.fit_intercept,
+        shuffle=config.shuffle,
+        rng=rng,
+        average_start=config.average_start(X.shape[0]),
+        max_epochs=max_epochs,
+        validation_score=validation_score,
+        verbose=config.verbose,
+    )
+    if full_batch:
+        return _finish_with_full_batch(X, Y, sample_weight, loss, penalty, config, state, n_epochs)
+    model = state.model()
+    if penalty.l1 and state.n_averaged:
+        model = sparse_average(
+            X,
+            Y,
+            sample_weight,
+            loss,
+            penalty,
+            state,
+            batch_size=batch_size,
+            fit_intercept=config.fit_intercept,
+        )
+    if partial:
+        return Training(state, *model, n_epochs)
+    objective = objective_of_model(X, Y, sample_weight, loss, penalty, model, batch_size=batch_size)
+    _check_not_worse_than_start(objective, state.start_objective, config)
+    if config.tol is not None and n_epochs == config.max_iter:
+        warnings.warn(
+            f"Maximum number of iterations ({config.max_iter}) reached before the "
+            "stopping criterion; consider increasing max_iter.",
+            ConvergenceWarning,
+            stacklevel=4,
+        )
+    return Training(state, *model, n_epochs, objective=objective)
+
+
+def _finish_with_full_batch(X, Y, sample_weight, loss, penalty, config, state, n_epochs):
+    """The full-batch phase from the averaged SGD iterate, to the optimum within ``tol``."""
+    state.adopt_average()
+    result = minimise_full_batch(
+        X,
+        Y,
+        sample_weight,
+        loss,
+        penalty,
+        state,
+        fit_intercept=config.fit_intercept,
+        tol=config.tol,
+        max_iter=config.max_iter,
+    )
+    if config.verbose:
+        print(
+            f"-- Full batch: {result.n_iter} iterations, objective "
+            f"{result.objective:.8g}, optimality {result.optimality:.3g}",
+            flush=True,
+        )
+    state.loss_curve.append(result.objective)
+    if not result.converged:
+        warnings.warn(
+            f"The full-batch phase stopped before reaching tol={config.tol} "
+            f"(optimality {result.optimality:.3g}, smoothing gap "
+            f"{result.smoothing_gap:.3g} after {result.n_iter} iterations); increase "
+            "max_iter, or scale the features if they span many orders of magnitude.",
+            ConvergenceWarning,
+            stacklevel=5,
+        )
+    return Training(
+        state,
+        *state.model(),
+        n_epochs + result.n_iter,
+        objective=result.objective,
+        optimality=result.optimality,
+        n_full_batch_iter=result.n_iter,
+    )
+
+
+def _check_not_worse_than_start(objective, start_objective, config):
+    """A model whose objective exceeds that of the constant it started from is garbage:
+    an error for the fixed schedules, whose step the user chose, else a warning."""
+    if start_objective is None or objective <= start_objective * (1 + 1e-12) + 1e-12:
+        return
+    message = (
+        f"Training ended with an objective of {objective:.6g}, worse than the "
+        f"{start_objective:.6g} of the constant model it started from"
+    )
+    if config.learning_rate != "auto":
+        raise DivergenceError(
+            f"{message}: the step is too long with learning_rate={config.learning_rate!r} "
+            f"and eta0={config.eta0}. Lower eta0, scale the features (e.g. StandardScaler) "
+            "or use learning_rate='auto'."
+        )
+    warnings.warn(f"{message}; use solver='auto' and tol > 0.", ConvergenceWarning, stacklevel=5)

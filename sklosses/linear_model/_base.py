@@ -1,0 +1,327 @@
+"""The base class of the SGD estimators: parameters, validation, the call to the engine.
+
+Nothing here knows a loss by name: what an estimator needs to know about a loss is
+an attribute of the loss (``task``, ``scope``, ``inverse_link``, ...).
+"""
+
+import copy
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted, check_scalar, validate_data
+
+from .._engine import TrainingConfig, train
+from .._validation import check_sample_weight
+from ..losses import get_loss
+from ..parallel import mix_states
+
+DTYPES = [np.float64, np.float32]
+
+
+def refuses_negative_targets(loss):
+    """Whether the loss's ``check_target`` refuses a negative target (tags never raise)."""
+    try:
+        loss = get_loss(loss)
+    except ValueError:
+        return False
+    try:
+        loss.check_target(np.array([[-1.0]]))
+    except ValueError:
+        return True
+    return False
+
+
+class BaseSGD(BaseEstimator):
+    """Shared parameters, validation and training of the SGD estimators.
+
+    A subclass declares the loss tasks it trains (``_loss_tasks``) and fills in the
+    three hooks below: how targets are encoded for the loss, how class weights
+    enter the sample weights, and how the engine's ``(coef, intercept)`` become the
+    fitted ``coef_`` and ``intercept_``. Training itself is one call to the engine
+    (:func:`sklosses._engine.train`) with a :class:`~sklosses._engine.TrainingConfig`
+    built from the parameters.
+    """
+
+    _loss_tasks = ()
+    """The ``task`` values of the losses this estimator trains."""
+
+    def __init__(
+        self,
+        *,
+        penalty,
+        alpha,
+        l1_ratio,
+        fit_intercept,
+        max_iter,
+        tol,
+        shuffle,
+        verbose,
+        random_state,
+        learning_rate,
+        eta0,
+        power_t,
+        early_stopping,
+        validation_fraction,
+        n_iter_no_change,
+        warm_start,
+        average,
+        batch_size,
+        scoring,
+        solver,
+    ):
+        self.penalty = penalty
+        self.alpha = alpha
+        self.l1_ratio = l1_ratio
+        self.fit_intercept = fit_intercept
+        self.max_iter = max_iter
+        self.tol = tol
+        self.shuffle = shuffle
+        self.verbose = verbose
+        self.random_state = random_state
+        self.learning_rate = learning_rate
+        self.eta0 = eta0
+        self.power_t = power_t
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.warm_start = warm_start
+        self.average = average
+        self.batch_size = batch_size
+        self.scoring = scoring
+        self.solver = solver
+
+    # -- validation ---------------------------------------------------------
+    def _validated_loss(self):
+        loss = get_loss(self.loss).validate()
+        if loss.task not in self._loss_tasks:
+            raise ValueError(
+                f"{type(self).__name__} needs a loss for the task(s) {self._loss_tasks}; "
+                f"{type(loss).__name__} is a {loss.task!r} loss."
+            )
+        return loss
+
+    def _validate_params(self):
+        for name, choices in (
+            ("penalty", TrainingConfig.PENALTIES),
+            ("solver", TrainingConfig.SOLVERS),
+            ("learning_rate", TrainingConfig.LEARNING_RATES),
+        ):
+            if getattr(self, name) not in choices:
+                raise ValueError(f"{name} must be one of {choices}, got {getattr(self, name)!r}.")
+        if self.alpha != "auto":
+            check_scalar(self.alpha, "alpha", Real, min_val=0)
+        check_scalar(self.l1_ratio, "l1_ratio", Real, min_val=0, max_val=1)
+        check_scalar(self.max_iter, "max_iter", Integral, min_val=1)
+        if self.tol is not None:
+            check_scalar(self.tol, "tol", Real)
+        check_scalar(self.eta0, "eta0", Real, min_val=0, include_boundaries="neither")
+        check_scalar(self.power_t, "power_t", Real)
+        check_scalar(
+            self.validation_fraction,
+            "validation_fraction",
+            Real,
+            min_val=0,
+            max_val=1,
+            include_boundaries="neither",
+        )
+        check_scalar(self.n_iter_no_change, "n_iter_no_change", Integral, min_val=1)
+        if self.batch_size != "auto":
+            check_scalar(self.batch_size, "batch_size", Integral, min_val=1)
+        if not (
+            self.average in ("auto", True, False)
+            or (isinstance(self.average, Integral) and self.average >= 0)
+        ):
+            raise ValueError(
+                f"average must be 'auto', a bool or a non-negative int, got {self.average!r}."
+            )
+        return self._validated_loss()
+
+    def _validate_data_for_fit(self, X, y, reset):
+        return validate_data(
+            self,
+            X,
+            y,
+            reset=reset,
+            accept_sparse="csr",
+            dtype=DTYPES,
+            y_numeric=self._loss_tasks == ("regression",),
+        )
+
+    def _validate_data_for_predict(self, X):
+        check_is_fitted(self)
+        return validate_data(self, X, reset=False, accept_sparse="csr", dtype=DTYPES)
+
+    # -- training -----------------------------------------------------------
+    def _validation_split(self, y, rng_seed):
+        """Indices held out for early stopping (stratified for class labels)."""
+        splitter_class = ShuffleSplit
+        if self._loss_tasks != ("regression",) and y.ndim == 1:
+            _, counts = np.unique(y, return_counts=True)
+            if counts.min() >= 2:
+                splitter_class = StratifiedShuffleSplit
+        splitter = splitter_class(
+            n_splits=1, test_size=self.validation_fraction, random_state=rng_seed
+        )
+        train, validation = next(splitter.split(np.zeros((len(y), 1)), y))
+        if len(validation) == 0 or len(train) == 0:
+            raise ValueError(
+                f"validation_fraction={self.validation_fraction} leaves an empty training "
+                f"or validation set with {len(y)} samples."
+            )
+        return validation
+
+    def _fit(self, X, y, sample_weight, *, partial, classes=None):
+        loss = self._validate_params()
+        first_call = not (partial and hasattr(self, "_state"))
+        X, y = self._validate_data_for_fit(X, y, reset=first_call)
+        Y = self._encode_targets(y, classes, first_call, loss).astype(X.dtype, copy=False)
+        loss.check_target(Y)
+        sample_weight = check_sample_weight(sample_weight, X.shape[0], X.dtype)
+        sample_weight = self._apply_class_weight(y, sample_weight, partial)
+        random_state = check_random_state(self.random_state)
+        rng = np.random.default_rng(random_state.randint(np.iinfo(np.int32).max))
+
+        validation_score = None
+        if self.early_stopping and not partial:
+            validation = self._validation_split(y, rng.integers(2**31))
+            if sample_weight is None:
+                sample_weight = np.ones(X.shape[0], dtype=X.dtype)
+            else:
+                sample_weight = sample_weight.copy()
+            validation_weight = sample_weight[validation].copy()
+            sample_weight[validation] = 0
+            validation_score = self._make_validation_score(
+                loss, X[validation], y[validation], Y[validation], validation_weight
+            )
+        config = TrainingConfig(
+            **{name: getattr(self, name) for name in TrainingConfig.field_names()}
+        )
+        previous = getattr(self, "_state", None) if (partial or self.warm_start) else None
+        self._loss = loss
+        training = train(
+            X,
+            Y,
+            sample_weight,
+            loss,
+            config,
+            rng=rng,
+            previous=previous,
+            partial=partial,
+            validation_score=validation_score,
+        )
+        self._state = training.state
+        self.alpha_ = training.state.alpha
+        self._store_fitted_attributes((training.coef, training.intercept), training.n_iter, partial)
+        if not partial:
+            self.objective_ = training.objective
+            self.optimality_ = training.optimality
+            self.n_full_batch_iter_ = training.n_full_batch_iter
+        return self
+
+    def _store_fitted_attributes(self, model, n_epochs, partial):
+        state = self._state
+        self._set_coefficients(*model)
+        self.n_iter_ = n_epochs
+        self.t_ = state.t
+        self.loss_curve_ = list(state.loss_curve)
+        if self.early_stopping and not partial:
+            self.validation_scores_ = list(state.validation_scores)
+            self.best_validation_score_ = max(self.validation_scores_)
+
+    def _make_validation_score(self, loss, X_val, y_val, Y_val, weight_val):
+        """Callable ``(coef, intercept) -> score`` for early stopping.
+
+        ``scoring=None`` scores minus the weighted mean training loss on the
+        validation rows; otherwise the named or given sklearn scorer.
+        """
+        if self.scoring is None:
+
+            def score(coef, intercept):
+                raw = X_val @ coef + intercept
+                loss_sums = loss.weighted_sums(Y_val, raw, weight_val)
+                return -float(loss_sums.mean()) / float(weight_val.sum())
+
+            return score
+
+        from ..metrics import get_scorer
+
+        scorer = get_scorer(self.scoring) if isinstance(self.scoring, str) else self.scoring
+
+        def score(coef, intercept):
+            self._set_coefficients(coef, intercept)
+            return float(scorer(self, X_val, y_val, sample_weight=weight_val))
+
+        return score
+
+    # -- hooks of the subclasses ----------------------------------------------
+    def _encode_targets(self, y, classes, first_call, loss):
+        """The targets ``Y`` of shape ``(n_samples, n_outputs)`` in the loss's encoding
+        (regression values, 0/1 indicators, class probabilities); sets ``classes_``
+        on the first call of a classifier."""
+        raise NotImplementedError
+
+    def _apply_class_weight(self, y, sample_weight, partial):
+        """The sample weights with any class weights folded in (None: all ones)."""
+        return sample_weight
+
+    def _set_coefficients(self, coef, intercept):
+        """Set ``coef_`` and ``intercept_`` from the engine's ``coef`` of shape
+        ``(n_features, n_outputs)`` and ``intercept`` of shape ``(n_outputs,)``."""
+        raise NotImplementedError
+
+    # -- parameter mixing ------------------------------------------------------
+    def mix(self, models, weights):
+        """The parameter mix of ``models``, copies of this estimator each trained
+        by ``partial_fit`` on its own share of the data.
+
+        Used by :func:`sklosses.parallel.fit_parameter_mixing` once per round: the
+        mixed iterate is the weighted mean of the models' iterates and the mixed
+        Polyak average the average over all their steps
+        (:func:`sklosses.parallel.mix_states`).
+
+        Parameters
+        ----------
+        models : sequence of estimators
+            Copies of this estimator (unfitted, or as it is now) after one
+            ``partial_fit`` each.
+        weights : sequence of float
+            The share of the data each model saw (e.g. its rows).
+
+        Returns
+        -------
+        mixed : estimator
+            A new fitted estimator; ``n_iter_`` counts the rounds mixed so far.
+        """
+        heaviest = models[int(np.argmax(weights))]
+        mixed = copy.copy(heaviest)
+        start = getattr(self, "_state", None)
+        mixed._state = mix_states(start, [model._state for model in models], weights)
+        rounds = 1 if start is None else self.n_iter_ + 1
+        mixed._store_fitted_attributes(mixed._state.model(), rounds, partial=True)
+        return mixed
+
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model by mini-batch SGD.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            float32 input is trained in float32; CSR input stays sparse.
+        y : array-like of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self
+        """
+        if not self.warm_start and hasattr(self, "_state"):
+            del self._state
+        return self._fit(X, y, sample_weight, partial=False)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
