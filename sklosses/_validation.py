@@ -26,3 +26,20 @@ def check_sample_weight(sample_weight, n_samples, dtype=np.float64, *, positive_
     if positive_sum and not sample_weight.sum() > 0:
         raise ValueError("sample_weight sums to zero: the weighted mean is undefined.")
     return sample_weight
+
+
+def check_probability_rows(Y, name="Soft labels"):
+    """Refuse a matrix of class probabilities (soft labels) whose rows are not distributions.
+
+    Each row must be non-negative and sum to 1 (to within ``1e-6``, what a CSV
+    or a float32 computation keeps of it).
+
+    Parameters
+    ----------
+    Y : ndarray of shape (n_samples, n_classes)
+        The class probabilities.
+    name : str, default="Soft labels"
+        What the error message calls them.
+    """
+    if (Y < 0).any() or not np.allclose(Y.sum(axis=1), 1, atol=1e-6):
+        raise ValueError(f"{name} must be non-negative rows that sum to 1.")

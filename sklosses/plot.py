@@ -9,29 +9,32 @@ install it with ``pip install "sklosses[plot]"``.
   (``validation_scores_``) when it was fitted with ``early_stopping=True``.
   It follows scikit-learn's Display conventions (see
   :class:`sklearn.metrics.RocCurveDisplay`).
-* :func:`plot_losses` draws elementwise losses and their gradients against the
-  residual (regression) or the margin (binary classification).
+* :func:`plot_losses` draws element-scope losses and their gradients against
+  the residual (regression) or the margin (binary classification).
+* :func:`plot_comparison` draws a heatmap of a comparison of losses under
+  several metrics (the ``--plot`` of ``python -m sklosses compare``).
 """
+
+import importlib
 
 import numpy as np
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
-from .losses import LOSSES, get_loss
+from .losses import LOSSES, Loss, get_loss
 
-__all__ = ["LossCurveDisplay", "plot_losses"]
+__all__ = ["LossCurveDisplay", "plot_comparison", "plot_losses"]
 
 
-def _import_pyplot():
-    """Return ``matplotlib.pyplot``, or raise an ImportError saying how to install it."""
+def _import_matplotlib(module="pyplot"):
+    """Return ``matplotlib.<module>``, or raise an ImportError saying how to install it."""
     try:
-        import matplotlib.pyplot as plt
+        return importlib.import_module(f"matplotlib.{module}")
     except ImportError as exc:
         raise ImportError(
             'Plotting needs matplotlib, which is not installed: pip install "sklosses[plot]" '
             '(or pip install "matplotlib>=3.6").'
         ) from exc
-    return plt
 
 
 class LossCurveDisplay:
@@ -103,7 +106,7 @@ class LossCurveDisplay:
             The display, with ``ax_``, ``figure_``, ``line_`` and
             ``validation_line_`` set.
         """
-        plt = _import_pyplot()
+        plt = _import_matplotlib()
         if ax is None:
             _, ax = plt.subplots()
         name = self.estimator_name if name is None else name
@@ -191,7 +194,7 @@ def _as_named_losses(losses):
     """Return ``[(label, loss instance)]`` for the ``losses`` argument of plot_losses."""
     if losses is None:
         losses = list(LOSSES)
-    if isinstance(losses, (str, dict)) or hasattr(losses, "loss"):
+    if isinstance(losses, (str, dict, Loss)):
         losses = [losses] if not isinstance(losses, dict) else list(losses.items())
     named = []
     for item in losses:
@@ -215,17 +218,18 @@ def plot_losses(losses=None, *, ax=None, gradients=True):
     not a function of the residual: it is drawn only when asked for, on the
     raw (log) scale at ``y = 0`` (the Poisson deviance is then ``2 exp(-r)``).
 
-    Non-elementwise losses (``elementwise = False``, e.g. the multinomial log
-    loss, one value per sample coupling all classes) have no curve against one
-    residual or margin and are skipped.
+    Losses whose values are not one per sample and output (``scope`` other
+    than ``"element"``: the multinomial log loss, one value per sample
+    coupling all classes; soft Dice, a statistic of the whole batch) have no
+    curve against one residual or margin and are skipped.
 
     Parameters
     ----------
     losses : str, Loss, list or dict, default=None
         Losses to draw: registry names or :class:`~sklosses.losses.Loss`
         instances, or a dict ``{label: loss}``. None: every loss in
-        :data:`~sklosses.losses.LOSSES`, with default parameters (the
-        non-elementwise ones and those with a ``link`` skipped).
+        :data:`~sklosses.losses.LOSSES`, with default parameters (those of
+        another scope than ``"element"`` and those with a ``link`` skipped).
     ax : array of matplotlib Axes, default=None
         Axes to draw on, of shape (2, 2) with ``gradients=True`` or (2,)
         (or (1, 2)) otherwise: column 0 regression, column 1 classification,
@@ -243,11 +247,11 @@ def plot_losses(losses=None, *, ax=None, gradients=True):
     >>> from sklosses.plot import plot_losses
     >>> fig = plot_losses(["squared_error", "huber", "hinge", "log_loss"])  # doctest: +SKIP
     """
-    plt = _import_pyplot()
+    plt = _import_matplotlib()
     named = [
         (label, loss)
         for label, loss in _as_named_losses(losses)
-        if loss.elementwise and (losses is not None or getattr(loss, "link", None) is None)
+        if loss.scope == "element" and (losses is not None or loss.link is None)
     ]
     n_rows = 2 if gradients else 1
     if ax is None:
@@ -309,4 +313,80 @@ def plot_losses(losses=None, *, ax=None, gradients=True):
                 bbox_to_anchor=(0.5, -0.15),
                 frameon=False,
             )
+    return fig
+
+
+def _column_goodness(values, higher_is_better):
+    """Each column scaled to [0, 1], 1 for its best value; NaN where there is no value."""
+    goodness = np.full_like(values, np.nan)
+    for j, higher in enumerate(higher_is_better):
+        column = values[:, j]
+        if np.all(np.isnan(column)):
+            continue
+        low, high = np.nanmin(column), np.nanmax(column)
+        scaled = (column - low) / (high - low) if high > low else np.ones_like(column)
+        goodness[:, j] = scaled if higher else 1 - scaled
+    return goodness
+
+
+def plot_comparison(values, *, losses, metrics, higher_is_better=None, ax=None):
+    """Draw a heatmap of losses (rows) scored under metrics (columns).
+
+    Each column is scaled to [0, 1] on its own, 1 for its best value (the
+    lowest of a loss, the highest where ``higher_is_better``), so that columns
+    of different units share one colour scale; the cells are annotated with the
+    values themselves. This is the ``--plot`` figure of ``python -m sklosses
+    compare``.
+
+    Parameters
+    ----------
+    values : array-like of shape (n_losses, n_metrics)
+        The mean score of the model trained with each loss under each metric;
+        NaN where there is none (the cell stays blank).
+    losses : list of str
+        The row labels: the losses the models were trained with.
+    metrics : list of str
+        The column labels.
+    higher_is_better : list of bool, default=None
+        Per metric, whether a higher value is better; None: lower is better
+        for every metric (all are losses).
+    ax : matplotlib Axes, default=None
+        Axes to draw on; None creates a new figure, sized to the table, without
+        pyplot (so that nothing needs a display or is kept open).
+
+    Returns
+    -------
+    fig : matplotlib Figure
+        The figure holding the heatmap and its colour bar.
+
+    Examples
+    --------
+    >>> from sklosses.plot import plot_comparison
+    >>> fig = plot_comparison(
+    ...     [[1.0, 0.5], [1.2, 0.4]], losses=["huber", "squared_error"],
+    ...     metrics=["huber", "squared_error"],
+    ... )  # doctest: +SKIP
+    """
+    values = np.asarray(values, dtype=float)
+    if higher_is_better is None:
+        higher_is_better = [False] * len(metrics)
+    if ax is None:
+        fig = _import_matplotlib("figure").Figure(
+            figsize=(1.1 * len(metrics) + 3, 0.45 * len(losses) + 2), layout="constrained"
+        )
+        ax = fig.subplots()
+    else:
+        fig = ax.figure
+    goodness = _column_goodness(values, higher_is_better)
+    image = ax.imshow(goodness, cmap="viridis", vmin=0, vmax=1, aspect="auto")
+    ax.set_xticks(range(len(metrics)), labels=metrics, rotation=45, ha="right")
+    ax.set_yticks(range(len(losses)), labels=losses)
+    ax.set_xlabel("metric (mean over folds)")
+    ax.set_ylabel("loss trained with")
+    for (i, j), value in np.ndenumerate(values):
+        if not np.isnan(value):
+            colour = "black" if goodness[i, j] > 0.6 else "white"
+            ax.text(j, i, f"{value:.4g}", ha="center", va="center", fontsize=7, color=colour)
+    fig.colorbar(image, ax=ax, label="per-column score (1 = best)")
+    ax.set_title("sklosses compare: each column normalised, 1 = best")
     return fig

@@ -192,6 +192,21 @@ def test_plot_writes_png(tmp_path, capsys):
     assert out_png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_csv_empty_feature_column_beside_others_is_dropped(tmp_path, capsys):
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame({"x": rng.normal(size=40), "empty": np.nan})
+    frame["y"] = 2 * frame["x"] + rng.normal(size=40)
+    path = tmp_path / "empty_column.csv"
+    frame.to_csv(path, index=False)
+    out_json = tmp_path / "out.json"
+    argv = ["compare", str(path), "--target", "y", "--cv", "3", "--losses", "squared_error"]
+    assert main([*argv, "--json", str(out_json)]) == 0
+    description = json.loads(out_json.read_text())["data"]
+    assert description["empty_columns_dropped"] == ["empty"]
+    assert description["numeric_columns"] == ["x"] and description["n_features"] == 1
+    assert "n/a" not in capsys.readouterr().out
+
+
 def _write(tmp_path, name, text):
     path = tmp_path / name
     path.write_text(text)
@@ -211,9 +226,18 @@ def _write(tmp_path, name, text):
         ("too_few_rows", "fewer than --cv"),
         ("unknown_loss", "valid for regression: squared_error"),
         ("wrong_task_loss", "do not apply"),
+        ("infinite_value", "column 'b' of"),
+        ("empty_feature_column", "every feature column"),
+        ("rare_class", "class rare has only 2 row(s), fewer than --cv 3 folds"),
+        ("plot_extension", "cannot write .xyz files; use one of"),
+        ("json_directory", "no such directory"),
     ],
 )
 def test_error_paths(case, message, tmp_path, capsys):
+    """Every user error is one line on stderr and exit code 2, found before any work:
+    nothing on stdout and no progress line on stderr."""
+    if case == "plot_extension":
+        pytest.importorskip("matplotlib")
     good = _write(
         tmp_path, "good.csv", "a,b,y\n" + "".join(f"{i},{i % 3},{i * 1.5}\n" for i in range(12))
     )
@@ -242,6 +266,32 @@ def test_error_paths(case, message, tmp_path, capsys):
         "too_few_rows": ["compare", good, "--target", "y", "--cv", "20"],
         "unknown_loss": ["compare", "--losses", "squared_error", "nonsense"],
         "wrong_task_loss": ["compare", "--losses", "hinge"],
+        "infinite_value": [
+            "compare",
+            _write(tmp_path, "inf.csv", "a,b,y\n" + "1,2,3\n" * 5 + "1,inf,3\n" + "2,1,0\n" * 6),
+            "--target",
+            "y",
+        ],
+        "empty_feature_column": [
+            "compare",
+            _write(tmp_path, "nan.csv", "a,y\n" + "".join(f",{i * 1.5}\n" for i in range(12))),
+            "--target",
+            "y",
+        ],
+        "rare_class": [
+            "compare",
+            _write(
+                tmp_path,
+                "rare.csv",
+                "a,y\n" + "".join(f"{i},{'rare' if i < 2 else 'common'}\n" for i in range(30)),
+            ),
+            "--target",
+            "y",
+            "--cv",
+            "3",
+        ],
+        "plot_extension": ["compare", "--cv", "3", "--plot", str(tmp_path / "out.xyz")],
+        "json_directory": ["compare", "--json", str(tmp_path / "missing" / "out.json")],
     }[case]
     assert main(argv) == 2
     captured = capsys.readouterr()
@@ -303,10 +353,10 @@ class _FakeTTY:
 
 
 def test_progress_bar_on_tty_uses_carriage_returns():
-    from sklosses.cli import _Progress
+    from sklosses.cli._report import Progress
 
     stream = _FakeTTY()
-    progress = _Progress(4, stream=stream, width=8)
+    progress = Progress(4, stream=stream, width=8)
     for i, name in enumerate(["a", "b", "c", "huber"], start=1):
         progress.update(i, name)
     frames = stream.text.split("\r")[1:]

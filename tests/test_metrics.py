@@ -7,6 +7,7 @@ loss is tested without editing this file.
 import ast
 import pickle
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -43,9 +44,18 @@ from sklearn.model_selection import (
 )
 from sklearn.utils.validation import check_is_fitted
 
-import sklosses.metrics
+import sklosses
+import sklosses.losses
 from sklosses import SGDClassifier, SGDRegressor
-from sklosses.losses import LOSSES, HingeLoss, LogLoss, Loss, QuantileLoss, get_loss
+from sklosses.losses import (
+    LOSSES,
+    BatchLoss,
+    HingeLoss,
+    LogLoss,
+    Loss,
+    QuantileLoss,
+    get_loss,
+)
 from sklosses.metrics import (
     d2_loss_score,
     get_scorer,
@@ -247,6 +257,14 @@ def test_string_labels_match_integer_labels(name):
     assert mean_loss(name, y_binary, raw_binary) == mean_loss(name, y_binary == "yes", raw_binary)
 
 
+def mean_of_columns(loss, targets, raw, weight=None):
+    """Reference weighted mean loss of 2-D arrays, the columns averaged, for any scope:
+    from the loss's own weighted sums over the rows (a batch-level loss has no per-row
+    values; its sums are the total weight times its value)."""
+    total = len(targets) if weight is None else weight.sum()
+    return loss.weighted_sums(targets, raw, weight).mean() / total
+
+
 @pytest.mark.parametrize("name", BINARY_NAMES)
 def test_labels_with_a_class_missing_from_y_true(name):
     y_true, raw, weight = random_multiclass(4)
@@ -254,12 +272,7 @@ def test_labels_with_a_class_missing_from_y_true(name):
     keep = y_true != "bee"
     subset = mean_loss(name, y_true[keep], raw[keep], sample_weight=weight[keep], labels=classes)
     targets = (y_true[keep, None] == classes[None, :]).astype(float)
-    loss = get_loss(name)
-    # a batch-level loss (soft Dice) takes the weights inside its sums
-    weighting = {} if loss.per_sample else {"sample_weight": weight[keep, None]}
-    expected = np.average(
-        loss.loss(targets, raw[keep], **weighting).mean(axis=1), weights=weight[keep]
-    )
+    expected = mean_of_columns(get_loss(name), targets, raw[keep], weight[keep])
     assert_allclose(subset, expected, rtol=RTOL)
     with pytest.raises(ValueError, match="labels="):
         mean_loss(name, y_true[keep], raw[keep])
@@ -287,7 +300,7 @@ def test_pos_label_and_single_class(name):
         mean_loss(name, y_true == "no", raw),
         rtol=RTOL,
     )
-    if get_loss(name).per_sample:
+    if get_loss(name).scope != "batch":
         # per-sample binary losses treat the two classes alike (loss(1 - y, -raw) equals
         # loss(y, raw)); a batch-level loss (soft Dice) scores the positive class only
         assert_allclose(
@@ -297,12 +310,13 @@ def test_pos_label_and_single_class(name):
         mean_loss(name, y_true, raw, labels=["no", "yes"]), mean_loss(name, y_true, raw), rtol=RTOL
     )
     only_yes = y_true == "yes"
-    expected = get_loss(name).loss(np.ones(only_yes.sum()), raw[only_yes]).mean()
+    positive, negative = np.ones((only_yes.sum(), 1)), np.zeros((only_yes.sum(), 1))
+    expected = mean_of_columns(get_loss(name), positive, raw[only_yes, None])
     for kwargs in ({"labels": ["no", "yes"]}, {"pos_label": "yes"}):
         assert_allclose(
             mean_loss(name, y_true[only_yes], raw[only_yes], **kwargs), expected, rtol=RTOL
         )
-    expected = get_loss(name).loss(np.zeros(only_yes.sum()), raw[only_yes]).mean()
+    expected = mean_of_columns(get_loss(name), negative, raw[only_yes, None])
     assert_allclose(
         mean_loss(name, y_true[only_yes], raw[only_yes], pos_label="no"), expected, rtol=RTOL
     )
@@ -812,22 +826,89 @@ def test_a_newly_registered_loss_gets_everything(monkeypatch):
         mean_loss(NoLinkLoss(), y, mu)
 
 
+class MeanBiasLoss(BatchLoss):
+    """Squared weighted mean residual of a batch: ``(sum s (raw - y) / sum s)**2``."""
+
+    def batch_loss(self, y_true, raw_prediction, sample_weight=None):
+        return np.average(raw_prediction - y_true, axis=0, weights=sample_weight) ** 2
+
+    def batch_gradient(self, y_true, raw_prediction, sample_weight=None):
+        weight = np.ones(len(raw_prediction)) if sample_weight is None else sample_weight
+        bias = np.average(raw_prediction - y_true, axis=0, weights=weight)
+        return 2 * bias * (weight / weight.sum())[:, None]
+
+
+def test_a_newly_registered_batch_level_loss_gets_a_metric_and_a_scorer(monkeypatch):
+    """A batch statistic is scored on the whole evaluation set, with the weights inside."""
+    monkeypatch.setitem(LOSSES, "mean_bias", MeanBiasLoss)
+    assert "neg_mean_mean_bias_loss" in get_scorer_names()
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(80, 3))
+    y = X @ [1.0, -1.0, 0.5] + rng.normal(size=80)
+    weight = rng.uniform(0, 2, size=len(y))
+    estimator = SGDRegressor(**FIT_PARAMS).fit(X, y)
+    prediction = estimator.predict(X)
+    assert_allclose(
+        mean_loss("mean_bias", y, prediction, sample_weight=weight),
+        np.average(prediction - y, weights=weight) ** 2,
+        rtol=1e-12,
+    )
+    two_outputs = np.column_stack([y, 2 * y]), np.column_stack([prediction, prediction])
+    assert_allclose(
+        mean_loss("mean_bias", *two_outputs),
+        np.mean(np.mean(two_outputs[1] - two_outputs[0], axis=0) ** 2),
+        rtol=1e-12,
+    )
+    scorer = get_scorer("neg_mean_mean_bias_loss")
+    assert scorer(estimator, X, y, sample_weight=weight) == pytest.approx(
+        -mean_loss("mean_bias", y, prediction, sample_weight=weight), rel=RTOL
+    )
+
+
 def test_colliding_scorer_names_are_refused(monkeypatch):
     monkeypatch.setitem(LOSSES, "hinge_loss", HingeLoss)
     with pytest.raises(ValueError, match="same scorer name 'neg_mean_hinge_loss'"):
         get_scorer_names()
 
 
-def test_metrics_never_test_a_loss_by_name_or_class():
-    """Outside docstrings, metrics.py names no registered loss and no loss class."""
-    tree = ast.parse(open(sklosses.metrics.__file__).read())
-    docstrings = {
+PACKAGE_DIR = Path(sklosses.__file__).parent
+METRICS_AND_PLOTS = sorted((PACKAGE_DIR / "metrics").glob("*.py")) + [PACKAGE_DIR / "plot.py"]
+
+
+def module_id(path):
+    return str(path.relative_to(PACKAGE_DIR))
+
+
+def parse(path):
+    return ast.parse(path.read_text(encoding="utf-8"))
+
+
+def docstring_nodes(tree):
+    return {
         id(node.body[0].value)
         for node in ast.walk(tree)
         if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef))
         and node.body
         and isinstance(node.body[0], ast.Expr)
     }
+
+
+def loss_class_names():
+    """The registered loss classes and every concrete loss class of sklosses.losses."""
+    concrete = {
+        name
+        for name, value in vars(sklosses.losses).items()
+        if isinstance(value, type) and issubclass(value, Loss)
+    }
+    return ({cls.__name__ for cls in LOSSES.values()} | concrete) - {"Loss", "BatchLoss"}
+
+
+@pytest.mark.parametrize("path", METRICS_AND_PLOTS, ids=module_id)
+def test_metrics_never_name_a_loss(path):
+    """Outside docstrings, the metrics and the plots name no registered loss and no loss
+    class: they are driven by the registry and the losses' attributes alone."""
+    tree = parse(path)
+    docstrings = docstring_nodes(tree)
     strings = {
         node.value
         for node in ast.walk(tree)
@@ -844,7 +925,7 @@ def test_metrics_never_test_a_loss_by_name_or_class():
         for alias in node.names
     }
     assert not strings & set(LOSSES)
-    assert not names & {cls.__name__ for cls in LOSSES.values()}
+    assert not names & loss_class_names()
 
 
 def test_no_warnings_from_scoring(fitted, multiclass_data):

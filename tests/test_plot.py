@@ -9,8 +9,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from sklosses import SGDClassifier, SGDRegressor
-from sklosses.losses import LOSSES, HuberLoss, get_loss
-from sklosses.plot import LossCurveDisplay, plot_losses
+from sklosses.losses import LOSSES, HuberLoss, Loss, get_loss
+from sklosses.plot import LossCurveDisplay, plot_comparison, plot_losses
 
 matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg")
@@ -119,7 +119,7 @@ def _lines_by_label(ax):
 def test_plot_losses_default():
     fig = plot_losses()
     loss_reg, loss_clf, grad_reg, grad_clf = fig.axes[:4]
-    elementwise = {name: cls() for name, cls in LOSSES.items() if cls().elementwise}
+    elementwise = {name: cls() for name, cls in LOSSES.items() if cls().scope == "element"}
     # a regression loss with a link (Poisson) is not a function of the residual
     regression = {
         n for n, loss in elementwise.items() if loss.task == "regression" and loss.link is None
@@ -131,7 +131,7 @@ def test_plot_losses_default():
     assert set(_lines_by_label(grad_reg)) == regression
     assert set(_lines_by_label(loss_clf)) == binary
     assert set(_lines_by_label(grad_clf)) == binary
-    # non-elementwise losses are skipped
+    # losses of another scope (one value per sample, or per batch) are skipped
     assert "multinomial_log_loss" not in _lines_by_label(loss_clf)
 
     squared = _lines_by_label(loss_reg)["squared_error"]
@@ -146,6 +146,29 @@ def test_plot_losses_default():
     hinge = _lines_by_label(loss_clf)["hinge"]
     m = hinge.get_xdata()
     np.testing.assert_allclose(hinge.get_ydata(), np.maximum(0, 1 - m))
+
+
+class CauchyLoss(Loss):
+    """Cauchy (Lorentzian) loss ``log(1 + (raw - y)**2)``: robust and not convex."""
+
+    convex = False
+    smoothness = 2.0
+
+    def loss(self, y_true, raw_prediction):
+        return np.log1p((raw_prediction - y_true) ** 2)
+
+    def gradient(self, y_true, raw_prediction):
+        residual = raw_prediction - y_true
+        return 2 * residual / (1 + residual**2)
+
+
+def test_plot_losses_draws_a_loss_registered_at_run_time(monkeypatch):
+    monkeypatch.setitem(LOSSES, "cauchy", CauchyLoss)
+    loss_reg, _, grad_reg, _ = plot_losses().axes[:4]
+    line = _lines_by_label(loss_reg)["cauchy"]
+    r = line.get_xdata()
+    np.testing.assert_allclose(line.get_ydata(), np.log1p(r**2))
+    np.testing.assert_allclose(_lines_by_label(grad_reg)["cauchy"].get_ydata(), -2 * r / (1 + r**2))
 
 
 def test_plot_losses_selection_without_gradients():
@@ -172,6 +195,30 @@ def test_plot_losses_on_given_axes():
     assert list(_lines_by_label(axes[1, 1])) == ["hinge"]
 
 
+def test_plot_comparison_scales_each_column_to_its_best():
+    values = np.array([[1.0, 0.2, 0.5], [3.0, np.nan, 0.7], [2.0, 0.4, 0.6]])
+    fig = plot_comparison(
+        values,
+        losses=["a", "b", "c"],
+        metrics=["m1", "m2", "score"],
+        higher_is_better=[False, False, True],
+    )
+    ax = fig.axes[0]
+    goodness = ax.images[0].get_array()
+    np.testing.assert_allclose(goodness[:, 0], [1.0, 0.0, 0.5])  # lower is better
+    np.testing.assert_allclose(goodness[:, 2], [0.0, 1.0, 0.5])  # higher is better
+    assert goodness.mask[1, 1] or np.isnan(goodness[1, 1])  # no value: a blank cell
+    assert [t.get_text() for t in ax.texts] == ["1", "0.2", "0.5", "3", "0.7", "2", "0.4", "0.6"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["a", "b", "c"]
+    assert len(fig.axes) == 2  # the heatmap and its colour bar
+
+
+def test_plot_comparison_on_given_ax():
+    fig, ax = plt.subplots()
+    assert plot_comparison([[1.0, 2.0]], losses=["a"], metrics=["m1", "m2"], ax=ax) is fig
+    assert ax.images and ax.get_xlabel() == "metric (mean over folds)"
+
+
 def test_missing_matplotlib_message(monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
@@ -179,3 +226,6 @@ def test_missing_matplotlib_message(monkeypatch):
         plot_losses()
     with pytest.raises(ImportError, match=r'pip install "sklosses\[plot\]"'):
         LossCurveDisplay(loss_curve=[1.0]).plot()
+    monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
+    with pytest.raises(ImportError, match=r'pip install "sklosses\[plot\]"'):
+        plot_comparison([[1.0]], losses=["a"], metrics=["m"])

@@ -1,0 +1,98 @@
+"""The ``compare`` command from start to end, and :func:`main`."""
+
+import sys
+import time
+
+from ._advice import recommend
+from ._compare import applicable_losses, best, run
+from ._data import check_folds, csv_data, default_data
+from ._errors import PROG, CLIError
+from ._parser import build_parser, check_arguments
+from ._report import Progress, table, write_heatmap, write_json
+
+
+def _load(args):
+    """The data, checked against the arguments, and the losses to compare."""
+    if args.data is None:
+        data = default_data(args.task)
+    else:
+        data = csv_data(args.data, args.target, args.task)
+    check_folds(data, args.cv)
+    losses = applicable_losses(data.task, args.losses, data.y)
+    if not losses:
+        raise CLIError("no applicable loss for this target")
+    return data, losses
+
+
+def _compare(args):
+    check_arguments(args)
+    data, losses = _load(args)  # every user error is raised by now, before the work
+
+    start = time.perf_counter()
+    progress = Progress(len(losses))
+    results, metrics, n_convergence = run(data, losses, args.cv, args.random_state, progress)
+    winners = best(results, metrics, data.task)
+    recommendation, facts = recommend(data, results, metrics, winners, args.cv, args.random_state)
+    elapsed = time.perf_counter() - start
+
+    print(
+        f"Task: {data.task}; data: {data.description['source']} "
+        f"({data.description['n_samples']} rows, {data.description['n_features']} "
+        f"features); {args.cv}-fold cross-validation."
+    )
+    print("Losses: lower is better; r2/accuracy: higher is better; * = best in its column.\n")
+    print(table(results, metrics, winners, data.task))
+    print()
+    for line in recommendation:
+        print(line)
+    if n_convergence:
+        print(
+            f"Note: {n_convergence} fit(s) stopped at max_iter before converging "
+            f"(ConvergenceWarning, suppressed)."
+        )
+    print(f"Total time: {elapsed:.1f} s.")
+
+    if args.json:
+        payload = {
+            "task": data.task,
+            "data": data.description,
+            "cv": args.cv,
+            "random_state": args.random_state,
+            "metrics": metrics,
+            "higher_is_better": {m: m in ("r2", "accuracy") for m in metrics},
+            "results": results,
+            "best": winners,
+            "recommendation": recommendation,
+            "diagnostics": facts,
+            "convergence_warnings": n_convergence,
+        }
+        write_json(args.json, payload)
+    if args.plot:
+        write_heatmap(args.plot, results, metrics, data.task)
+    return 0
+
+
+def main(argv=None):
+    """Run the command line interface.
+
+    Parameters
+    ----------
+    argv : list of str or None, default=None
+        The arguments (without the program name); ``sys.argv[1:]`` when None.
+
+    Returns
+    -------
+    int
+        The exit code: 0 on success, 2 on a usage or input error (reported as
+        one line on stderr).
+    """
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse already printed its message
+        return int(exc.code or 0)
+    try:
+        return _compare(args)
+    except CLIError as exc:
+        print(f"{PROG} compare: error: {exc}", file=sys.stderr)
+        return 2

@@ -1,0 +1,102 @@
+"""Parsing of the command line, and the checks of its arguments that need no data."""
+
+import argparse
+import os
+
+from ._errors import PROG, CLIError
+
+
+def build_parser():
+    """The parser of ``python -m sklosses``, with its ``compare`` command.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+    """
+    parser = argparse.ArgumentParser(
+        prog=PROG, description="Compare the losses of sklosses on a data set."
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.required = True
+    compare = commands.add_parser(
+        "compare",
+        help="cross-validate one SGD model per applicable loss",
+        description="Cross-validate one SGD model per applicable loss and print a table of "
+        "every applicable metric (mean +/- std over folds). Without DATA.csv an "
+        "embedded scikit-learn data set is used (diabetes for regression, breast "
+        "cancer for classification).",
+    )
+    compare.add_argument("data", nargs="?", metavar="DATA.csv", help="a CSV file (optional)")
+    compare.add_argument("--target", help="name of the target column of DATA.csv")
+    compare.add_argument(
+        "--task",
+        choices=["regression", "classification"],
+        help="detected from the target when not given",
+    )
+    compare.add_argument(
+        "--losses",
+        nargs="+",
+        metavar="NAME",
+        help="restrict to these losses (default: every applicable loss)",
+    )
+    compare.add_argument("--cv", type=int, default=5, help="number of folds (default: 5)")
+    compare.add_argument("--plot", metavar="OUT.png", help="write a heatmap of the results")
+    compare.add_argument("--json", metavar="OUT.json", help="write the results as JSON")
+    compare.add_argument(
+        "--random-state",
+        type=int,
+        default=0,
+        help="seed of the folds and the estimators (default: 0)",
+    )
+    return parser
+
+
+def _check_output_directory(path, option):
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise CLIError(f"cannot write {option} {path}: no such directory {directory}")
+
+
+def _check_plot_path(path):
+    """Refuse ``--plot`` without matplotlib, or with a file type matplotlib cannot write.
+
+    A path without an extension is written as matplotlib's default type (PNG).
+    """
+    try:
+        from matplotlib.figure import Figure  # what the heatmap is drawn on
+    except ImportError:
+        raise CLIError(
+            "--plot needs matplotlib, which is not installed: "
+            "pip install 'sklosses[plot]' (the plot extra)"
+        ) from None
+    extension = os.path.splitext(path)[1][1:].lower()
+    supported = Figure().canvas.get_supported_filetypes()
+    if extension and extension not in supported:
+        raise CLIError(
+            f"--plot {path}: cannot write .{extension} files; use one of "
+            f"{', '.join('.' + name for name in sorted(supported))}"
+        )
+    _check_output_directory(path, "--plot")
+
+
+def check_arguments(args):
+    """Check the arguments that can be judged without the data.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed arguments of ``compare``.
+
+    Raises
+    ------
+    CLIError
+        For a user error.
+    """
+    if args.cv < 2:
+        raise CLIError(f"--cv must be at least 2, got {args.cv}")
+    if args.plot:
+        _check_plot_path(args.plot)
+    if args.data is None and args.target is not None:
+        raise CLIError("--target needs a CSV file (DATA.csv)")
+    if args.json:
+        _check_output_directory(args.json, "--json")
