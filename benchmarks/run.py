@@ -34,16 +34,12 @@ import scipy
 import scipy.sparse as sp
 import sklearn
 import sklearn.linear_model as sk
+from exact_solvers import exact_solution
+from exact_solvers import standardised_problem as _standardised_problem
 from sklearn.exceptions import ConvergenceWarning
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
-
-from exact_solvers import exact_solution  # noqa: E402
-from exact_solvers import standardised_problem as _standardised_problem  # noqa: E402
-
-from sklosses import SGDClassifier, SGDRegressor  # noqa: E402
-from sklosses.losses import (  # noqa: E402
+from sklosses import SGDClassifier, SGDRegressor
+from sklosses.losses import (
     AbsoluteLoss,
     FocalLoss,
     HingeLoss,
@@ -52,6 +48,8 @@ from sklosses.losses import (  # noqa: E402
     QuantileLoss,
     SquaredLoss,
 )
+
+ROOT = Path(__file__).resolve().parents[1]
 
 try:
     import statsmodels.api as statsmodels
@@ -332,7 +330,7 @@ def sparse_problem(n_samples, n_features, nnz_per_row, seed):
 
 
 standardised_problem = cache(_standardised_problem)
-"""The test problems of ``tests/exact_solvers.py``, built once per run."""
+"""The test problems of ``exact_solvers.py``, built once per run."""
 
 
 @cache

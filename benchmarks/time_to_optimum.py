@@ -9,7 +9,7 @@ For every (data set, loss) pair it fits sklosses with default settings
 (``random_state=0``) and each peer with its own defaults (mapped to the same
 objective where the peer can express it), and reports each one's fit time (median of
 repeats, implementations interleaved) and its **training-objective gap** to the
-certified exact minimiser of the sklosses objective (``tests/real_data.py``:
+certified exact minimiser of the sklosses objective (``benchmarks/real_data.py``:
 L-BFGS / Newton / continuation with a Fenchel duality-gap certificate), then the
 ratio of sklosses' time to the fastest exact peer's. The objective is
 ``mean loss + alpha_/2 ||w||^2`` with the ``alpha_`` the sklosses model used (1e-4,
@@ -28,21 +28,16 @@ import statistics
 import sys
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
+import real_data
 import sklearn.linear_model as sk
+from exact_solvers import standardised_problem
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.svm import LinearSVC
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
-
-import real_data  # noqa: E402
-from exact_solvers import standardised_problem  # noqa: E402
-
-from sklosses import SGDClassifier, SGDRegressor  # noqa: E402
-from sklosses.losses import (  # noqa: E402
+from sklosses import SGDClassifier, SGDRegressor
+from sklosses.losses import (
     HingeLoss,
     HuberLoss,
     LogLoss,

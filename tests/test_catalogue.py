@@ -78,26 +78,30 @@ def check_against_reference(loss, data, reference, rtol, objective_slack=1e-7, m
 
 
 @pytest.fixture(scope="module")
-def regression_data():
+def regression_problem():
     return standardised_problem(N_SAMPLES, N_FEATURES, "regression", seed=0)
 
 
 @pytest.fixture(scope="module")
-def binary_data():
+def binary_problem():
     return standardised_problem(N_SAMPLES, N_FEATURES, "binary", seed=0)
 
 
 @pytest.fixture(scope="module")
-def count_data():
+def count_problem():
     return standardised_problem(N_SAMPLES, N_FEATURES, "counts", seed=0)
 
 
-def test_poisson_matches_poisson_regressor(count_data):
-    X, y, X_test, y_test = count_data
+def test_poisson_matches_poisson_regressor(count_problem):
+    X, y, X_test, y_test = count_problem
     reference = PoissonRegressor(alpha=ALPHA / 2, tol=1e-12, max_iter=10000).fit(X, y)
     model = SGDRegressor(loss="poisson", random_state=0).fit(X, y)
     check_against_reference(
-        PoissonLoss(), count_data, (reference.coef_, reference.intercept_), rtol=0.01, model=model
+        PoissonLoss(),
+        count_problem,
+        (reference.coef_, reference.intercept_),
+        rtol=0.01,
+        model=model,
     )
     # the same comparison with scikit-learn's metric, on the predicted means
     achieved = mean_poisson_deviance(y_test, model.predict(X_test))
@@ -120,9 +124,9 @@ def test_poisson_with_widely_spread_means_on_correlated_features():
     assert achieved <= 1.001 * mean_poisson_deviance(y_test, reference.predict(X_test))
 
 
-def test_epsilon_insensitive_matches_linear_svr(regression_data):
+def test_epsilon_insensitive_matches_linear_svr(regression_problem):
     """2% tolerance: liblinear's dual solver may stop short of the primal optimum."""
-    X, y, _, _ = regression_data
+    X, y, _, _ = regression_problem
     loss = EpsilonInsensitiveLoss(epsilon=0.1)
     reference = LinearSVR(
         loss="epsilon_insensitive",
@@ -136,15 +140,15 @@ def test_epsilon_insensitive_matches_linear_svr(regression_data):
     ).fit(X, y)
     check_against_reference(
         loss,
-        regression_data,
+        regression_problem,
         (reference.coef_, reference.intercept_[0]),
         rtol=0.02,
         objective_slack=1e-3,
     )
 
 
-def test_squared_hinge_matches_linear_svc(binary_data):
-    X, y, _, _ = binary_data
+def test_squared_hinge_matches_linear_svc(binary_problem):
+    X, y, _, _ = binary_problem
     reference = LinearSVC(
         loss="squared_hinge",
         C=1 / (len(y) * ALPHA),
@@ -155,7 +159,7 @@ def test_squared_hinge_matches_linear_svc(binary_data):
     ).fit(X, y)
     check_against_reference(
         SquaredHingeLoss(),
-        binary_data,
+        binary_problem,
         (reference.coef_.ravel(), reference.intercept_[0]),
         rtol=0.01,
         objective_slack=1e-6,
@@ -173,8 +177,8 @@ LBFGS_CASES = [
 
 
 @pytest.mark.parametrize("loss", LBFGS_CASES, ids=repr)
-def test_smooth_losses_match_lbfgs(loss, regression_data, binary_data):
-    data = regression_data if loss.task == "regression" else binary_data
+def test_smooth_losses_match_lbfgs(loss, regression_problem, binary_problem):
+    data = regression_problem if loss.task == "regression" else binary_problem
     X, y, _, _ = data
     check_against_reference(loss, data, exact_solution(loss, X, y, alpha=ALPHA), rtol=0.01)
 

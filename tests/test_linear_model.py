@@ -15,7 +15,6 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 from sklearn.base import clone
-from sklearn.datasets import make_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import log_loss, r2_score, recall_score, roc_auc_score
 
@@ -25,38 +24,20 @@ from sklosses.losses import FocalLoss, HuberLoss, QuantileLoss
 ESTIMATORS = [SGDRegressor, SGDClassifier]
 
 
-# -- data -----------------------------------------------------------------------------
+# -- data: the factories of conftest.py at their defaults ---------------------------------
 
 
-def regression_data(n_samples=500, n_features=5, noise=0.1, seed=0):
-    """Standardised features, a linear target with intercept 1.5 and Gaussian noise."""
-    rng = np.random.default_rng(seed)
-    X = rng.normal(size=(n_samples, n_features))
-    coef = rng.uniform(1, 3, n_features) * rng.choice([-1, 1], n_features)
-    y = X @ coef + 1.5 + noise * rng.normal(size=n_samples)
-    return X, y
+@pytest.fixture(scope="module")
+def data_for(make_regression_data, make_classification_data):
+    """``data_for(Estimator, **kwargs)``: regression data for a regressor, classification
+    data for a classifier."""
 
+    def data_for(Estimator, **kwargs):
+        if Estimator is SGDRegressor:
+            return make_regression_data(**kwargs)
+        return make_classification_data(**kwargs)
 
-def classification_data(n_samples=600, n_classes=2, seed=0, **kwargs):
-    """A nearly linearly separable problem (one cluster per class)."""
-    params = dict(
-        n_features=6,
-        n_informative=4,
-        n_redundant=0,
-        n_clusters_per_class=1,
-        class_sep=1.5,
-        flip_y=0.0,
-    )
-    params.update(kwargs)
-    return make_classification(
-        n_samples=n_samples, n_classes=n_classes, random_state=seed, **params
-    )
-
-
-def data_for(Estimator, **kwargs):
-    if Estimator is SGDRegressor:
-        return regression_data(**kwargs)
-    return classification_data(**kwargs)
+    return data_for
 
 
 def sparsify(X, threshold=0.7):
@@ -86,7 +67,7 @@ def partial_fit_once(estimator, X, y):
         ("y", np.inf, "infinity"),
     ],
 )
-def test_non_finite_input_is_rejected(Estimator, where, value, match):
+def test_non_finite_input_is_rejected(Estimator, where, value, match, data_for):
     X, y = data_for(Estimator, n_samples=100)
     X, y = X.copy(), y.astype(float)
     if where == "X":
@@ -98,7 +79,7 @@ def test_non_finite_input_is_rejected(Estimator, where, value, match):
 
 
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
-def test_wrong_number_of_features(Estimator):
+def test_wrong_number_of_features(Estimator, data_for):
     X, y = data_for(Estimator, n_samples=100)
     estimator = Estimator(random_state=0).fit(X, y)
     methods = ["predict"] if Estimator is SGDRegressor else ["predict", "decision_function"]
@@ -112,7 +93,7 @@ def test_wrong_number_of_features(Estimator):
 
 
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
-def test_unknown_loss_name_lists_valid_names(Estimator):
+def test_unknown_loss_name_lists_valid_names(Estimator, data_for):
     X, y = data_for(Estimator, n_samples=100)
     with pytest.raises(ValueError, match="squared_error") as info:
         Estimator(loss="bogus").fit(X, y)
@@ -130,7 +111,7 @@ def test_unknown_loss_name_lists_valid_names(Estimator):
         (SGDClassifier, QuantileLoss(quantile=0.3), "binary", "regression"),
     ],
 )
-def test_loss_of_the_wrong_task(Estimator, loss, needed, given):
+def test_loss_of_the_wrong_task(Estimator, loss, needed, given, data_for):
     X, y = data_for(Estimator, n_samples=100)
     with pytest.raises(ValueError) as info:
         Estimator(loss=loss).fit(X, y)
@@ -138,8 +119,8 @@ def test_loss_of_the_wrong_task(Estimator, loss, needed, given):
     assert needed in message and given in message, message
 
 
-def test_single_class_is_rejected():
-    X, _ = classification_data(n_samples=50)
+def test_single_class_is_rejected(make_classification_data):
+    X, _ = make_classification_data(n_samples=50)
     with pytest.raises(ValueError, match="class"):
         SGDClassifier().fit(X, np.ones(len(X)))
     with pytest.raises(ValueError, match="class"):
@@ -169,7 +150,7 @@ BAD_ESTIMATOR_PARAMS = [
     BAD_ESTIMATOR_PARAMS,
     ids=[name + "-" + str(i) for i, (_, name) in enumerate(BAD_ESTIMATOR_PARAMS)],
 )
-def test_bad_parameter_is_named(Estimator, params, name):
+def test_bad_parameter_is_named(Estimator, params, name, data_for):
     X, y = data_for(Estimator, n_samples=100)
     with pytest.raises(ValueError, match=name):
         Estimator(**params).fit(X, y)
@@ -185,7 +166,7 @@ def test_bad_parameter_is_named(Estimator, params, name):
         (SGDClassifier, FocalLoss(alpha=2), "alpha"),
     ],
 )
-def test_bad_loss_parameter_is_named_at_fit(Estimator, loss, name):
+def test_bad_loss_parameter_is_named_at_fit(Estimator, loss, name, data_for):
     X, y = data_for(Estimator, n_samples=100)
     estimator = Estimator(loss=loss)  # __init__ stores, fit validates
     with pytest.raises(ValueError, match=name):
@@ -195,7 +176,7 @@ def test_bad_loss_parameter_is_named_at_fit(Estimator, loss, name):
 
 
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
-def test_bad_sample_weight(Estimator):
+def test_bad_sample_weight(Estimator, data_for):
     X, y = data_for(Estimator, n_samples=100)
     weight = np.ones(len(y))
     weight[5] = -1
@@ -211,14 +192,14 @@ def test_bad_sample_weight(Estimator):
         Estimator().fit(X, y, sample_weight=weight)
 
 
-def test_partial_fit_needs_classes_on_first_call():
-    X, y = classification_data(n_samples=100)
+def test_partial_fit_needs_classes_on_first_call(make_classification_data):
+    X, y = make_classification_data(n_samples=100)
     with pytest.raises(ValueError, match="classes"):
         SGDClassifier().partial_fit(X, y)
 
 
-def test_partial_fit_rejects_label_outside_classes():
-    X, y = classification_data(n_samples=100)
+def test_partial_fit_rejects_label_outside_classes(make_classification_data):
+    X, y = make_classification_data(n_samples=100)
     classifier = SGDClassifier(random_state=0).partial_fit(X, y, classes=[0, 1])
     y_new = y.copy()
     y_new[0] = 7
@@ -228,8 +209,8 @@ def test_partial_fit_rejects_label_outside_classes():
         SGDClassifier().partial_fit(X, y_new, classes=[0, 1])
 
 
-def test_partial_fit_rejects_balanced_class_weight_with_advice():
-    X, y = classification_data(n_samples=100)
+def test_partial_fit_rejects_balanced_class_weight_with_advice(make_classification_data):
+    X, y = make_classification_data(n_samples=100)
     with pytest.raises(ValueError, match="balanced") as info:
         SGDClassifier(class_weight="balanced").partial_fit(X, y, classes=[0, 1])
     assert "dict" in str(info.value)  # says what to do instead
@@ -238,15 +219,21 @@ def test_partial_fit_rejects_balanced_class_weight_with_advice():
 # -- 2. divergence is never silent ----------------------------------------------------
 
 
-def badly_scaled_regression(factor):
-    X, y = regression_data(n_samples=600, noise=0.01, seed=1)
-    X = X.copy()
-    X[:, :2] *= factor
-    return X, y
+@pytest.fixture(scope="module")
+def badly_scaled_regression(make_regression_data):
+    """``badly_scaled_regression(factor)``: regression data whose first two columns are
+    multiplied by ``factor``."""
+
+    def badly_scaled_regression(factor):
+        X, y = make_regression_data(n_samples=600, noise=0.01, seed=1)
+        X[:, :2] *= factor
+        return X, y
+
+    return badly_scaled_regression
 
 
 @pytest.mark.parametrize("learning_rate", ["constant", "invscaling", "adaptive"])
-def test_divergence_raises_with_advice(learning_rate):
+def test_divergence_raises_with_advice(learning_rate, badly_scaled_regression):
     X, y = badly_scaled_regression(1e3)
     regressor = SGDRegressor(learning_rate=learning_rate, eta0=1e6, random_state=0)
     with pytest.raises(ValueError, match="eta0") as info:
@@ -255,7 +242,7 @@ def test_divergence_raises_with_advice(learning_rate):
     assert not hasattr(regressor, "coef_") or np.isfinite(regressor.coef_).all()
 
 
-def test_auto_learning_rate_handles_badly_scaled_columns():
+def test_auto_learning_rate_handles_badly_scaled_columns(badly_scaled_regression):
     X, y = badly_scaled_regression(1e6)
     regressor = SGDRegressor(random_state=0).fit(X, y)
     prediction = regressor.predict(X)
@@ -264,8 +251,8 @@ def test_auto_learning_rate_handles_badly_scaled_columns():
     assert r2_score(y, prediction) > 0.9
 
 
-def test_auto_learning_rate_handles_badly_scaled_columns_classifier():
-    X, y = classification_data(n_samples=600)
+def test_auto_learning_rate_handles_badly_scaled_columns_classifier(make_classification_data):
+    X, y = make_classification_data(n_samples=600)
     X = X.copy()
     X[:, :3] *= 1e6
     X[:, 3] += 1e4
@@ -280,7 +267,7 @@ def test_auto_learning_rate_handles_badly_scaled_columns_classifier():
 
 @pytest.mark.parametrize("sparse", [False, True], ids=["dense", "csr"])
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
-def test_dtype_is_preserved(Estimator, sparse):
+def test_dtype_is_preserved(Estimator, sparse, data_for):
     X, y = data_for(Estimator, n_samples=400)
     as_input = sp.csr_matrix if sparse else np.asarray
     fit32 = Estimator(random_state=0).fit(as_input(X.astype(np.float32)), y)
@@ -310,7 +297,7 @@ def test_dtype_is_preserved(Estimator, sparse):
         (SGDClassifier, "log_loss", 3),
     ],
 )
-def test_csr_matches_dense(Estimator, loss, n_classes):
+def test_csr_matches_dense(Estimator, loss, n_classes, data_for):
     kwargs = {} if n_classes is None else {"n_classes": n_classes}
     X, y = data_for(Estimator, n_samples=500, **kwargs)
     X = sparsify(X)
@@ -328,7 +315,7 @@ def test_csr_matches_dense(Estimator, loss, n_classes):
 
 
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
-def test_other_dense_layouts_match_c_order(Estimator):
+def test_other_dense_layouts_match_c_order(Estimator, data_for):
     """Fortran order and strided views go through the gathering path of the engine."""
     X, y = data_for(Estimator, n_samples=500)
     reference = Estimator(random_state=0).fit(X, y)
@@ -344,7 +331,7 @@ def test_other_dense_layouts_match_c_order(Estimator):
 
 
 @pytest.mark.parametrize("loss", ["squared_error", "huber", "hinge", "log_loss"])
-def test_same_random_state_is_bit_identical(loss):
+def test_same_random_state_is_bit_identical(loss, data_for):
     Estimator = SGDRegressor if loss in ("squared_error", "huber") else SGDClassifier
     X, y = data_for(Estimator, n_samples=400)
     estimator = Estimator(loss=loss, random_state=42)
@@ -373,7 +360,7 @@ def test_same_random_state_is_bit_identical(loss):
         (SGDClassifier, {"early_stopping": True, "class_weight": {0: 2.0}}),
     ],
 )
-def test_inputs_are_not_mutated(Estimator, params, sparse):
+def test_inputs_are_not_mutated(Estimator, params, sparse, data_for):
     X, y = data_for(Estimator, n_samples=300)
     X = sparsify(X)
     weight = np.random.default_rng(0).uniform(0.5, 2, len(y))
@@ -398,8 +385,8 @@ def test_inputs_are_not_mutated(Estimator, params, sparse):
 
 
 @pytest.mark.parametrize("n_classes", [2, 3])
-def test_string_labels(n_classes):
-    X, y = classification_data(n_samples=600, n_classes=n_classes)
+def test_string_labels(n_classes, make_classification_data):
+    X, y = make_classification_data(n_samples=600, n_classes=n_classes)
     names = np.array(["cat", "dog", "emu"])[:n_classes]
     labels = names[y]
     classifier = SGDClassifier(random_state=0).fit(X, labels)
@@ -415,8 +402,8 @@ def test_string_labels(n_classes):
 
 
 @pytest.mark.parametrize("n_classes", [2, 3])
-def test_shapes_and_accuracy(n_classes):
-    X, y = classification_data(n_samples=600, n_classes=n_classes)
+def test_shapes_and_accuracy(n_classes, make_classification_data):
+    X, y = make_classification_data(n_samples=600, n_classes=n_classes)
     classifier = SGDClassifier(random_state=0).fit(X, y)
     n_outputs = 1 if n_classes == 2 else n_classes
     assert classifier.coef_.shape == (n_outputs, X.shape[1])
@@ -430,8 +417,8 @@ def test_shapes_and_accuracy(n_classes):
 
 @pytest.mark.parametrize("loss", ["log_loss", "focal", FocalLoss(gamma=1.0, alpha=0.25)], ids=str)
 @pytest.mark.parametrize("n_classes", [2, 3])
-def test_predict_proba(loss, n_classes):
-    X, y = classification_data(n_samples=600, n_classes=n_classes)
+def test_predict_proba(loss, n_classes, make_classification_data):
+    X, y = make_classification_data(n_samples=600, n_classes=n_classes)
     classifier = SGDClassifier(loss=loss, random_state=0).fit(X, y)
     assert hasattr(classifier, "predict_proba")
     proba = classifier.predict_proba(X)
@@ -449,8 +436,8 @@ def test_predict_proba(loss, n_classes):
     assert np.mean(proba.max(axis=1)) > 0.6
 
 
-def test_no_predict_proba_for_hinge():
-    X, y = classification_data(n_samples=200)
+def test_no_predict_proba_for_hinge(make_classification_data):
+    X, y = make_classification_data(n_samples=200)
     assert not hasattr(SGDClassifier(loss="hinge"), "predict_proba")
     classifier = SGDClassifier(loss="hinge", random_state=0).fit(X, y)
     assert not hasattr(classifier, "predict_proba")
@@ -465,8 +452,8 @@ def test_no_predict_proba_for_hinge():
 
 @pytest.mark.parametrize("loss", ["hinge", "log_loss"])
 @pytest.mark.parametrize("class_weight", ["balanced", {1: 9.0}, {0: 1.0, 1: 9.0}], ids=str)
-def test_class_weight_favours_the_upweighted_class(loss, class_weight):
-    X, y = classification_data(n_samples=2000, weights=[0.9], class_sep=0.8)
+def test_class_weight_favours_the_upweighted_class(loss, class_weight, make_classification_data):
+    X, y = make_classification_data(n_samples=2000, weights=[0.9], class_sep=0.8)
     plain = SGDClassifier(loss=loss, random_state=0).fit(X, y)
     weighted = SGDClassifier(loss=loss, class_weight=class_weight, random_state=0).fit(X, y)
     plain_recall = recall_score(y, plain.predict(X))
@@ -475,8 +462,8 @@ def test_class_weight_favours_the_upweighted_class(loss, class_weight):
     assert np.mean(weighted.predict(X) == 1) > np.mean(plain.predict(X) == 1)
 
 
-def test_class_weight_dict_equals_sample_weight():
-    X, y = classification_data(n_samples=500, weights=[0.8])
+def test_class_weight_dict_equals_sample_weight(make_classification_data):
+    X, y = make_classification_data(n_samples=500, weights=[0.8])
     by_class = SGDClassifier(loss="log_loss", class_weight={1: 4.0}, random_state=0).fit(X, y)
     by_sample = SGDClassifier(loss="log_loss", random_state=0).fit(
         X, y, sample_weight=np.where(y == 1, 4.0, 1.0)
@@ -484,9 +471,9 @@ def test_class_weight_dict_equals_sample_weight():
     np.testing.assert_allclose(by_class.coef_, by_sample.coef_, rtol=1e-10)
 
 
-def test_partial_fit_class_weight_dict_with_a_chunk_missing_a_class():
+def test_partial_fit_class_weight_dict_with_a_chunk_missing_a_class(make_classification_data):
     """A dict naming only the minority class (the usual spelling) must work on any chunk."""
-    X, y = classification_data(n_samples=600, weights=[0.8])
+    X, y = make_classification_data(n_samples=600, weights=[0.8])
     classifier = SGDClassifier(loss="log_loss", class_weight={1: 4.0}, random_state=0)
     order = np.argsort(y, kind="stable")  # first chunks have class 0 only
     for start in range(0, len(y), 100):
@@ -498,13 +485,8 @@ def test_partial_fit_class_weight_dict_with_a_chunk_missing_a_class():
 # -- 7. penalties ---------------------------------------------------------------------
 
 
-def sparse_truth_data(n_samples=1000):
-    """20 standardised features of which only the first 3 matter."""
-    rng = np.random.default_rng(0)
-    X = rng.normal(size=(n_samples, 20))
-    coef = np.zeros(20)
-    coef[:3] = [2.0, -3.0, 1.5]
-    return X, X @ coef + 0.5 + 0.1 * rng.normal(size=n_samples)
+# 20 standard normal features of which only the first 3 matter
+SPARSE_COEF = np.r_[2.0, -3.0, 1.5, np.zeros(17)]
 
 
 @pytest.mark.parametrize(
@@ -522,18 +504,18 @@ def sparse_truth_data(n_samples=1000):
         "elasticnet-large-batch-no-average",
     ],
 )
-def test_l1_penalties_give_exact_zeros(params):
+def test_l1_penalties_give_exact_zeros(params, make_regression_data):
     """The lasso solution of this problem has all 17 irrelevant coefficients at zero
     (scikit-learn's ``SGDRegressor(penalty='l1', alpha=0.05)`` finds all 17)."""
-    X, y = sparse_truth_data()
+    X, y = make_regression_data(1000, coef=SPARSE_COEF, intercept=0.5)
     regressor = SGDRegressor(alpha=0.05, random_state=0, **params).fit(X, y)
     assert np.all(regressor.coef_[:3] != 0)
     n_zeros = int(np.sum(regressor.coef_[3:] == 0))
     assert n_zeros >= 14, f"only {n_zeros} of 17 irrelevant coefficients are exactly 0"
 
 
-def test_penalty_none_and_alpha_shrinkage():
-    X, y = sparse_truth_data(n_samples=500)
+def test_penalty_none_and_alpha_shrinkage(make_regression_data):
+    X, y = make_regression_data(500, coef=SPARSE_COEF, intercept=0.5)
     free = SGDRegressor(penalty=None, random_state=0).fit(X, y)
     assert free.score(X, y) > 0.99
     # alpha has no effect without a penalty
@@ -553,7 +535,7 @@ def test_penalty_none_and_alpha_shrinkage():
 
 @pytest.mark.parametrize("learning_rate", ["auto", "constant", "invscaling", "adaptive"])
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
-def test_every_learning_rate_fits(Estimator, learning_rate):
+def test_every_learning_rate_fits(Estimator, learning_rate, data_for):
     X, y = data_for(Estimator, n_samples=500)
     estimator = Estimator(learning_rate=learning_rate, eta0=0.1, random_state=0).fit(X, y)
     if Estimator is SGDRegressor:
@@ -562,8 +544,8 @@ def test_every_learning_rate_fits(Estimator, learning_rate):
         assert estimator.score(X, y) > 0.85
 
 
-def test_eta0_is_used_by_constant_schedule():
-    X, y = regression_data(n_samples=500)
+def test_eta0_is_used_by_constant_schedule(make_regression_data):
+    X, y = make_regression_data(n_samples=500)
     tiny = SGDRegressor(
         learning_rate="constant", eta0=1e-5, max_iter=3, tol=None, random_state=0
     ).fit(X, y)
@@ -576,7 +558,7 @@ def test_eta0_is_used_by_constant_schedule():
 @pytest.mark.parametrize("average", [True, False, 10, "auto"], ids=str)
 @pytest.mark.parametrize("learning_rate", ["auto", "invscaling"])
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
-def test_average_options(Estimator, learning_rate, average):
+def test_average_options(Estimator, learning_rate, average, data_for):
     X, y = data_for(Estimator, n_samples=400)
     estimator = Estimator(
         average=average, learning_rate=learning_rate, eta0=0.1, random_state=0
@@ -585,17 +567,17 @@ def test_average_options(Estimator, learning_rate, average):
     assert estimator.score(X, y) > 0.85
 
 
-def test_average_changes_the_model():
-    X, y = regression_data(n_samples=400, noise=1.0)
+def test_average_changes_the_model(make_regression_data):
+    X, y = make_regression_data(n_samples=400, noise=1.0)
     params = dict(learning_rate="constant", eta0=0.05, max_iter=5, tol=None, random_state=0)
     averaged = SGDRegressor(average=True, **params).fit(X, y)
     last = SGDRegressor(average=False, **params).fit(X, y)
     assert not np.allclose(averaged.coef_, last.coef_)
 
 
-def test_average_numpy_false_means_no_averaging():
+def test_average_numpy_false_means_no_averaging(make_regression_data):
     """``np.False_`` (e.g. from a grid built with numpy) must mean ``False``."""
-    X, y = regression_data(n_samples=300, noise=1.0)
+    X, y = make_regression_data(n_samples=300, noise=1.0)
     off = SGDRegressor(average=False, random_state=0).fit(X, y)
     numpy_off = SGDRegressor(average=np.False_, random_state=0).fit(X, y)
     np.testing.assert_array_equal(numpy_off.coef_, off.coef_)
@@ -604,8 +586,8 @@ def test_average_numpy_false_means_no_averaging():
 # -- 9. partial_fit and warm start ----------------------------------------------------
 
 
-def test_partial_fit_regressor_over_chunks():
-    X, y = regression_data(n_samples=1000)
+def test_partial_fit_regressor_over_chunks(make_regression_data):
+    X, y = make_regression_data(n_samples=1000)
     regressor = SGDRegressor(random_state=0)
     n_iter, t = [], []
     for _ in range(2):
@@ -619,8 +601,8 @@ def test_partial_fit_regressor_over_chunks():
     assert len(regressor.loss_curve_) == 10
 
 
-def test_partial_fit_classifier_over_chunks():
-    X, y = classification_data(n_samples=1000, n_classes=3)
+def test_partial_fit_classifier_over_chunks(make_classification_data):
+    X, y = make_classification_data(n_samples=1000, n_classes=3)
     classifier = SGDClassifier(loss="log_loss", random_state=0)
     t = []
     for _ in range(2):
@@ -635,8 +617,8 @@ def test_partial_fit_classifier_over_chunks():
     np.testing.assert_array_equal(classifier.classes_, [0, 1, 2])
 
 
-def test_partial_fit_classes_may_be_absent_from_first_chunk():
-    X, y = classification_data(n_samples=600, n_classes=3)
+def test_partial_fit_classes_may_be_absent_from_first_chunk(make_classification_data):
+    X, y = make_classification_data(n_samples=600, n_classes=3)
     classifier = SGDClassifier(loss="log_loss", random_state=0)
     classifier.partial_fit(X[y != 2], y[y != 2], classes=[0, 1, 2])
     assert classifier.coef_.shape == (3, X.shape[1])
@@ -646,9 +628,9 @@ def test_partial_fit_classes_may_be_absent_from_first_chunk():
 
 
 @pytest.mark.parametrize("chunk_size", [1, 2, 10])
-def test_partial_fit_small_chunks(chunk_size):
+def test_partial_fit_small_chunks(chunk_size, make_regression_data):
     """Online learning on standardised data, a few rows at a time."""
-    X, y = regression_data(n_samples=1000, n_features=4)
+    X, y = make_regression_data(n_samples=1000, n_features=4)
     regressor = SGDRegressor(random_state=0)
     for start in range(0, len(y), chunk_size):
         regressor.partial_fit(X[start : start + chunk_size], y[start : start + chunk_size])
@@ -656,10 +638,10 @@ def test_partial_fit_small_chunks(chunk_size):
     assert regressor.score(X, y) > 0.9
 
 
-def test_partial_fit_stream_sorted_by_a_feature():
+def test_partial_fit_stream_sorted_by_a_feature(make_regression_data):
     """Chunks that are not alike (a stream drifting along one feature) still converge
     on standardised data, or fail loudly -- never finite garbage."""
-    X, y = regression_data(n_samples=2000, n_features=4)
+    X, y = make_regression_data(n_samples=2000, n_features=4)
     order = np.argsort(X[:, 0])
     X, y = X[order], y[order]
     regressor = SGDRegressor(random_state=0)
@@ -669,8 +651,8 @@ def test_partial_fit_stream_sorted_by_a_feature():
     assert regressor.score(X, y) > 0.9
 
 
-def test_partial_fit_after_fit_continues():
-    X, y = regression_data(n_samples=500)
+def test_partial_fit_after_fit_continues(make_regression_data, make_classification_data):
+    X, y = make_regression_data(n_samples=500)
     regressor = SGDRegressor(random_state=0).fit(X, y)
     coef, n_iter, t = regressor.coef_.copy(), regressor.n_iter_, regressor.t_
     regressor.partial_fit(X, y)
@@ -679,14 +661,14 @@ def test_partial_fit_after_fit_continues():
     np.testing.assert_allclose(regressor.coef_, coef, rtol=0.02)
     assert regressor.score(X, y) > 0.99
     # partial_fit after fit on a classifier keeps the classes of fit
-    Xc, yc = classification_data(n_samples=300)
+    Xc, yc = make_classification_data(n_samples=300)
     classifier = SGDClassifier(random_state=0).fit(Xc, yc)
     classifier.partial_fit(Xc[yc == 0], yc[yc == 0])
     np.testing.assert_array_equal(classifier.classes_, [0, 1])
 
 
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
-def test_warm_start(Estimator):
+def test_warm_start(Estimator, data_for):
     X, y = data_for(Estimator, n_samples=500)
     loss = "squared_error" if Estimator is SGDRegressor else "log_loss"
     # the SGD epochs show where a fit starts (the full-batch phase ends at the optimum
@@ -716,7 +698,7 @@ def test_warm_start(Estimator):
         (SGDClassifier, "log_loss"),
     ],
 )
-def test_early_stopping_default_score(Estimator, loss):
+def test_early_stopping_default_score(Estimator, loss, data_for):
     X, y = data_for(Estimator, n_samples=600)
     estimator = Estimator(loss=loss, early_stopping=True, random_state=0).fit(X, y)
     scores = estimator.validation_scores_
@@ -737,7 +719,7 @@ def test_early_stopping_default_score(Estimator, loss):
         (SGDClassifier, "neg_mean_hinge_loss", -1.0, 0.0),
     ],
 )
-def test_early_stopping_with_scoring(Estimator, scoring, low, high):
+def test_early_stopping_with_scoring(Estimator, scoring, low, high, data_for):
     X, y = data_for(Estimator, n_samples=600)
     estimator = Estimator(early_stopping=True, scoring=scoring, random_state=0).fit(X, y)
     scores = estimator.validation_scores_
@@ -749,8 +731,8 @@ def test_early_stopping_with_scoring(Estimator, scoring, low, high):
     assert estimator.score(X, y) > 0.85
 
 
-def test_early_stopping_unknown_scoring():
-    X, y = regression_data(n_samples=200)
+def test_early_stopping_unknown_scoring(make_regression_data):
+    X, y = make_regression_data(n_samples=200)
     with pytest.raises(ValueError, match="bogus"):
         SGDRegressor(early_stopping=True, scoring="bogus").fit(X, y)
 
@@ -762,7 +744,7 @@ def test_early_stopping_unknown_scoring():
     "Estimator, loss",
     [(SGDRegressor, "squared_error"), (SGDRegressor, "huber"), (SGDClassifier, "log_loss")],
 )
-def test_loss_curve_and_n_features(Estimator, loss):
+def test_loss_curve_and_n_features(Estimator, loss, data_for):
     X, y = data_for(Estimator, n_samples=500)
     estimator = Estimator(loss=loss, random_state=0, solver="sgd").fit(X, y)
     assert estimator.n_features_in_ == X.shape[1]
@@ -781,7 +763,7 @@ def test_loss_curve_and_n_features(Estimator, loss):
 
 
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
-def test_feature_names_from_dataframe(Estimator):
+def test_feature_names_from_dataframe(Estimator, data_for):
     X, y = data_for(Estimator, n_samples=200)
     columns = [f"feature_{i}" for i in range(X.shape[1])]
     frame = pd.DataFrame(X, columns=columns)
@@ -799,7 +781,7 @@ def test_feature_names_from_dataframe(Estimator):
 
 
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
-def test_tol_none_runs_max_iter_epochs(Estimator):
+def test_tol_none_runs_max_iter_epochs(Estimator, data_for):
     X, y = data_for(Estimator, n_samples=300)
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
@@ -809,7 +791,7 @@ def test_tol_none_runs_max_iter_epochs(Estimator):
 
 
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
-def test_convergence_warning_when_max_iter_is_reached(Estimator):
+def test_convergence_warning_when_max_iter_is_reached(Estimator, data_for):
     X, y = data_for(Estimator, n_samples=300)
     with pytest.warns(ConvergenceWarning, match="max_iter"):
         estimator = Estimator(max_iter=2, random_state=0, solver="sgd").fit(X, y)
@@ -829,8 +811,8 @@ def test_convergence_warning_when_max_iter_is_reached(Estimator):
 
 
 @pytest.mark.parametrize("loss", ["hinge", "log_loss"])
-def test_data_sorted_by_class_trains_as_well(loss):
-    X, y = classification_data(n_samples=1000, class_sep=1.0)
+def test_data_sorted_by_class_trains_as_well(loss, make_classification_data):
+    X, y = make_classification_data(n_samples=1000, class_sep=1.0)
     order = np.argsort(y, kind="stable")
     assert np.all(np.diff(y[order]) >= 0)
     shuffled = SGDClassifier(loss=loss, random_state=0).fit(X, y).score(X, y)
@@ -843,8 +825,8 @@ def test_data_sorted_by_class_trains_as_well(loss):
     assert in_order >= shuffled - 0.02
 
 
-def test_regression_data_sorted_by_target():
-    X, y = regression_data(n_samples=1000)
+def test_regression_data_sorted_by_target(make_regression_data):
+    X, y = make_regression_data(n_samples=1000)
     order = np.argsort(y)
     for shuffle in (True, False):
         regressor = SGDRegressor(shuffle=shuffle, random_state=0).fit(X[order], y[order])
@@ -855,9 +837,9 @@ def test_regression_data_sorted_by_target():
 
 
 @pytest.mark.parametrize("loss", ["squared_error", "huber", "absolute_error"])
-def test_integer_weights_are_like_repeated_rows(loss):
+def test_integer_weights_are_like_repeated_rows(loss, make_regression_data):
     rng = np.random.default_rng(3)
-    X, y = regression_data(n_samples=400, noise=0.3, seed=3)
+    X, y = make_regression_data(n_samples=400, noise=0.3, seed=3)
     weight = rng.integers(0, 4, size=len(y))
     y = np.where(weight == 0, y + 5.0, y)  # rows of weight 0 are corrupted
     weighted = SGDRegressor(loss=loss, random_state=0).fit(X, y, sample_weight=weight)
@@ -873,8 +855,8 @@ def test_integer_weights_are_like_repeated_rows(loss):
     assert abs(unweighted.intercept_[0] - weighted.intercept_[0]) > 0.1
 
 
-def test_integer_weights_classifier():
-    X, y = classification_data(n_samples=400, class_sep=0.8)
+def test_integer_weights_classifier(make_classification_data):
+    X, y = make_classification_data(n_samples=400, class_sep=0.8)
     weight = np.random.default_rng(0).integers(0, 4, size=len(y))
     weighted = SGDClassifier(loss="log_loss", random_state=0).fit(X, y, sample_weight=weight)
     repeated = SGDClassifier(loss="log_loss", random_state=0).fit(
@@ -913,8 +895,8 @@ def test_tiny_weight_on_half_is_like_fitting_the_other_half():
     np.testing.assert_allclose(scaled.coef_, weighted.coef_, rtol=1e-6, atol=1e-9)
 
 
-def test_unit_weights_equal_no_weights():
-    X, y = regression_data(n_samples=300)
+def test_unit_weights_equal_no_weights(make_regression_data):
+    X, y = make_regression_data(n_samples=300)
     plain = SGDRegressor(random_state=0).fit(X, y)
     ones = SGDRegressor(random_state=0).fit(X, y, sample_weight=np.ones(len(y)))
     np.testing.assert_allclose(ones.coef_, plain.coef_, rtol=1e-12)
@@ -923,8 +905,8 @@ def test_unit_weights_equal_no_weights():
 # -- 14. focal loss on imbalanced data ------------------------------------------------
 
 
-def test_focal_loss_on_imbalanced_classes():
-    X, y = classification_data(n_samples=2100, weights=[20 / 21])
+def test_focal_loss_on_imbalanced_classes(make_classification_data):
+    X, y = make_classification_data(n_samples=2100, weights=[20 / 21])
     assert 0.03 < y.mean() < 0.07
     classifier = SGDClassifier(loss=FocalLoss(gamma=2.0, alpha=0.75), random_state=0)
     classifier.fit(X, y)

@@ -20,15 +20,16 @@ from sklosses.metrics import get_scorer, make_loss_scorer, mean_loss
 
 
 @pytest.fixture(scope="module")
-def regression_data():
+def heavy_tailed_regression():
+    """Student-t(2) noise on top of ``make_regression``'s Gaussian noise: outliers."""
     X, y = make_regression(n_samples=600, n_features=5, noise=5.0, random_state=0)
     y = y + np.random.default_rng(0).standard_t(2, size=len(y)) * 5
     return X, y
 
 
-def test_search_over_quantile_scored_by_fixed_pinball_picks_that_quantile(regression_data):
+def test_search_over_quantile_scored_by_fixed_pinball_picks_that_quantile(heavy_tailed_regression):
     """Tuning loss__quantile with the pinball loss at 0.9 selects the quantile 0.9."""
-    X, y = regression_data
+    X, y = heavy_tailed_regression
     pipeline = make_pipeline(StandardScaler(), SGDRegressor(loss=QuantileLoss(), random_state=0))
     search = GridSearchCV(
         pipeline,
@@ -46,8 +47,8 @@ def test_search_over_quantile_scored_by_fixed_pinball_picks_that_quantile(regres
     assert fitted_loss.quantile == 0.9 and fitted_loss is not pipeline[-1].loss  # cloned
 
 
-def test_randomized_search_over_huber_delta_and_alpha(regression_data):
-    X, y = regression_data
+def test_randomized_search_over_huber_delta_and_alpha(heavy_tailed_regression):
+    X, y = heavy_tailed_regression
     pipeline = make_pipeline(StandardScaler(), SGDRegressor(loss=HuberLoss(), random_state=0))
     search = RandomizedSearchCV(
         pipeline,
@@ -93,8 +94,8 @@ def _accepts_targets(loss, y):
     return True
 
 
-def test_cross_validate_reports_every_regression_loss_at_once(regression_data):
-    X, y = regression_data
+def test_cross_validate_reports_every_regression_loss_at_once(heavy_tailed_regression):
+    X, y = heavy_tailed_regression
     names = [
         name
         for name, loss in LOSSES.items()
@@ -117,8 +118,8 @@ def test_cross_validate_reports_every_regression_loss_at_once(regression_data):
             )
 
 
-def test_sample_weight_routed_to_fit_and_scorer(regression_data):
-    X, y = regression_data
+def test_sample_weight_routed_to_fit_and_scorer(heavy_tailed_regression):
+    X, y = heavy_tailed_regression
     weight = np.random.default_rng(1).uniform(0.1, 3.0, size=len(y))
     cv = KFold(3)
     with sklearn.config_context(enable_metadata_routing=True):

@@ -1,6 +1,7 @@
 """Real data sets that ship with scikit-learn and statsmodels, and certified exact
 minimisers of the sklosses training objective on them (a helper of
-``test_real_data.py`` and ``test_hard_cases.py``, not a test module).
+``tests/test_real_data.py``, ``tests/test_hard_cases.py`` and
+``benchmarks/time_to_optimum.py``, not a test module).
 
 The objective (default ``penalty='l2'``, intercept unpenalised, no sample weights)::
 
@@ -947,7 +948,7 @@ def spec(loss):
     if kind is SoftmaxFocalLoss and loss.alpha is None:
         return _Softmax(loss.gamma)
     raise NotImplementedError(
-        f"tests/real_data.py has no independent formulas (value, "
+        f"benchmarks/real_data.py has no independent formulas (value, "
         f"derivatives, conjugate) for {loss!r}: add them to spec()."
     )
 

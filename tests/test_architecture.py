@@ -1,0 +1,133 @@
+"""The shape of the package (docs/architecture.md): small modules, the engine behind one
+door, the loss protocol read as attributes, and no loss special-cased outside the loss
+package."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+import sklosses
+import sklosses.losses
+from sklosses.losses import LOSSES, BatchLoss, Loss
+
+PACKAGE = Path(sklosses.__file__).parent
+MODULES = sorted(PACKAGE.rglob("*.py"))
+OUTSIDE_LOSSES = [path for path in MODULES if "losses" not in path.relative_to(PACKAGE).parts]
+MAX_MODULE_LINES = 400
+MAX_ENGINE_LINES = 300
+MAX_ENGINE_NAMES_IN_ESTIMATOR_BASE = 3
+
+
+def relative(path):
+    return str(path.relative_to(PACKAGE.parent))
+
+
+def parse(path):
+    return ast.parse(path.read_text(), filename=str(path))
+
+
+def engine_imports(tree):
+    """``(module, name)`` of every name imported from the engine package."""
+    return [
+        (node.module, alias.name)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module and "_engine" in node.module
+        for alias in node.names
+    ]
+
+
+@pytest.mark.parametrize("path", MODULES, ids=relative)
+def test_modules_are_small(path):
+    limit = MAX_ENGINE_LINES if "_engine" in path.parts else MAX_MODULE_LINES
+    n_lines = len(path.read_text().splitlines())
+    assert n_lines <= limit, f"{relative(path)} has {n_lines} lines (limit {limit})"
+
+
+def test_the_estimator_base_reaches_the_engine_through_its_door():
+    """At most three names from the engine, all from the package itself (its door),
+    and no estimator module reaches past the door."""
+    base = parse(PACKAGE / "linear_model" / "_base.py")
+    names = engine_imports(base)
+    assert 0 < len(names) <= MAX_ENGINE_NAMES_IN_ESTIMATOR_BASE, names
+    estimators = [*sorted((PACKAGE / "linear_model").glob("*.py")), PACKAGE / "intervals.py"]
+    for path in estimators:
+        for module, name in engine_imports(parse(path)):
+            assert module.endswith("_engine"), f"{relative(path)} imports {name} from {module}"
+
+
+def test_the_engine_imports_no_estimator():
+    for path in sorted((PACKAGE / "_engine").glob("*.py")):
+        for node in ast.walk(parse(path)):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                assert not {"linear_model", "intervals", "metrics", "parallel", "cli"} & set(
+                    node.module.split(".")
+                ), f"{relative(path)} imports {node.module}"
+
+
+PROTOCOL_ATTRIBUTES = set(Loss.__annotations__) | {
+    name for name in vars(Loss) if not name.startswith("__")
+}
+
+
+@pytest.mark.parametrize("path", MODULES, ids=relative)
+def test_protocol_attributes_are_read_directly(path):
+    """Every loss is a ``Loss`` with typed defaults on the base class, so nobody needs
+    ``getattr(loss, "task", default)`` (whose fallbacks used to disagree)."""
+    if path.name == "_base.py" and path.parent.name == "losses":
+        return
+    for node in ast.walk(parse(path)):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in {"getattr", "hasattr"}
+            and len(node.args) >= 2
+            and isinstance(node.args[1], ast.Constant)
+        ):
+            assert node.args[1].value not in PROTOCOL_ATTRIBUTES, (
+                f"{relative(path)}:{node.lineno} reads {node.args[1].value!r} with "
+                f"{node.func.id}: read loss.{node.args[1].value} directly"
+            )
+
+
+CONCRETE_LOSS_NAMES = {cls.__name__ for cls in LOSSES.values()} | {
+    name
+    for name, value in vars(sklosses.losses).items()
+    if isinstance(value, type) and issubclass(value, Loss) and value not in (Loss, BatchLoss)
+}
+
+
+def _called_name(node):
+    function = node.func
+    return function.id if isinstance(function, ast.Name) else getattr(function, "attr", None)
+
+
+def _identifier(node):
+    if isinstance(node, ast.Name):
+        return node.id
+    return node.attr if isinstance(node, ast.Attribute) else ""
+
+
+@pytest.mark.parametrize("path", OUTSIDE_LOSSES, ids=relative)
+def test_no_loss_special_cases_outside_the_loss_package(path):
+    """Outside the loss package, no code compares with a loss name or tests an instance
+    of a concrete loss class: what code needs to know about a loss is an attribute of
+    the loss."""
+    problems = []
+    for node in ast.walk(parse(path)):
+        if isinstance(node, ast.Compare):
+            sides = [node.left, *node.comparators]
+            named = [s.value for s in sides if isinstance(s, ast.Constant) and s.value in LOSSES]
+            if named:
+                problems.append(f"line {node.lineno}: compares with the loss name {named[0]!r}")
+        if (
+            isinstance(node, ast.Call)
+            and _called_name(node) in ("isinstance", "issubclass")
+            and len(node.args) == 2
+        ):
+            classes = node.args[1]
+            members = classes.elts if isinstance(classes, ast.Tuple) else [classes]
+            tested = {_identifier(member) for member in members} & CONCRETE_LOSS_NAMES
+            if tested:
+                problems.append(f"line {node.lineno}: {_called_name(node)} on {sorted(tested)}")
+    assert not problems, f"{relative(path)}: " + "; ".join(problems)
