@@ -20,8 +20,8 @@ from sklearn.model_selection import train_test_split
 from sklosses import SGDClassifier
 from sklosses._engine import SGDState
 from sklosses._engine._batching import BatchPlan, batch_gradients, parameter_gradient
-from sklosses._engine._intercept import best_constant
 from sklosses._engine._preconditioner import Preconditioner
+from sklosses._engine._start import starting_intercept
 from sklosses.losses import LOSSES, DiceLoss, get_loss
 from sklosses.metrics import get_scorer, mean_loss
 
@@ -205,12 +205,12 @@ def test_training_starts_from_the_log_odds_of_the_positive_rate():
     Y = np.zeros((1000, 2))
     Y[:50, 0] = 1.0
     Y[:300, 1] = 1.0
-    assert_allclose(best_constant(Y, None, DiceLoss()), logit([0.05, 0.3]), rtol=1e-12)
+    assert_allclose(starting_intercept(Y, None, DiceLoss()), logit([0.05, 0.3]), rtol=1e-12)
     weight = np.where(Y[:, 0] == 1, 3.0, 1.0)
     rate = 150 / (150 + 950)
-    assert best_constant(Y[:, :1], weight, DiceLoss())[0] == pytest.approx(logit(rate))
+    assert starting_intercept(Y[:, :1], weight, DiceLoss())[0] == pytest.approx(logit(rate))
     # clipped: a column without positives does not start saturated
-    assert best_constant(np.zeros((100, 1)), None, DiceLoss())[0] == pytest.approx(logit(1e-3))
+    assert starting_intercept(np.zeros((100, 1)), None, DiceLoss())[0] == pytest.approx(logit(1e-3))
 
 
 def test_the_constant_minimising_dice_would_saturate_the_sigmoid():
@@ -223,7 +223,7 @@ def test_the_constant_minimising_dice_would_saturate_the_sigmoid():
 
     Y = np.zeros((1000, 1))
     Y[:50] = 1.0
-    constant = best_constant(Y, None, SearchedStart())[0]
+    constant = starting_intercept(Y, None, SearchedStart())[0]
     # the end of the searched interval: logit((n + 0.5) / (n + 1))
     assert constant == pytest.approx(np.log(2 * len(Y) + 1))
     gradient = DiceLoss().weighted_gradient(Y, np.full_like(Y, constant))

@@ -29,11 +29,18 @@ from sklearn.linear_model import SGDClassifier as SklearnSGDClassifier
 from sklearn.metrics import r2_score
 
 from sklosses import SGDClassifier, SGDRegressor
-from sklosses._engine._intercept import best_constant
 from sklosses._engine._penalty import Penalty
 from sklosses._engine._preconditioner import Preconditioner
 from sklosses._engine._step_size import automatic_step_size, loss_curvature
-from sklosses.losses import HingeLoss, LogLoss, MultinomialLogLoss, PoissonLoss, SquaredLoss
+from sklosses.losses import (
+    HingeLoss,
+    LogLoss,
+    MultinomialLogLoss,
+    PoissonLoss,
+    QuantileLoss,
+    SquaredLoss,
+    best_constant,
+)
 
 COEF = np.array([1.0, 2.0, -1.0])
 
@@ -210,7 +217,7 @@ def test_poisson_best_constant_is_the_log_of_the_mean(scale):
     ``log(mean(y))`` to the precision of the search (the old one was 4.5 for a log-mean of
     18.5 and -1118 for 23.1)."""
     y = np.random.default_rng(0).poisson(scale * np.exp(np.linspace(-1, 1, 2000)))
-    constant = best_constant(y.astype(float)[:, None], None, PoissonLoss())[0]
+    constant = best_constant(PoissonLoss(), y.astype(float)[:, None])[0]
     assert constant == pytest.approx(np.log(y.mean()), abs=1e-6)
 
 
@@ -234,7 +241,7 @@ def test_poisson_curvature_grows_with_the_counts():
     start, ``2 mean(y)`` (the length scale alone gave a curvature of ~4 at any scale: steps
     1e10 times too long, saved only by ten divergence retries)."""
     y = np.random.default_rng(0).poisson(1e10 * np.exp(np.linspace(-1, 1, 2000)))[:, None]
-    constant = best_constant(y.astype(float), None, PoissonLoss())
+    constant = best_constant(PoissonLoss(), y.astype(float))
     assert loss_curvature(PoissonLoss(), y.astype(float), None, constant) == pytest.approx(
         2 * y.mean(), rel=0.05
     )
@@ -248,19 +255,17 @@ def test_starting_constant_of_a_missing_class_stays_where_the_loss_has_a_gradien
     themselves, all-zero Poisson counts at the log of half a count among ``n + 1`` rows."""
     n = 200
     zeros = np.zeros((n, 1))
-    assert best_constant(zeros, None, LogLoss())[0] == pytest.approx(logit(0.5 / (n + 1)))
-    assert best_constant(np.ones((n, 1)), None, LogLoss())[0] == pytest.approx(
-        -logit(0.5 / (n + 1))
-    )
-    assert best_constant(zeros, None, HingeLoss())[0] == -1.0
+    assert best_constant(LogLoss(), zeros)[0] == pytest.approx(logit(0.5 / (n + 1)))
+    assert best_constant(LogLoss(), np.ones((n, 1)))[0] == pytest.approx(-logit(0.5 / (n + 1)))
+    assert best_constant(HingeLoss(), zeros)[0] == -1.0
     one_hot = np.zeros((n, 3))
     one_hot[: n // 2, 0] = one_hot[n // 2 :, 1] = 1.0
-    softmax = best_constant(one_hot, None, MultinomialLogLoss())
+    softmax = best_constant(MultinomialLogLoss(), one_hot)
     rates = np.exp(softmax) / np.exp(softmax).sum()
     assert rates[2] == pytest.approx(0.5 / (n + 1), rel=1e-6)
     assert_allclose(rates[:2], 0.5, atol=0.005)
-    assert best_constant(np.full((n, 1), 7.0), None, SquaredLoss())[0] == pytest.approx(7.0)
-    assert best_constant(zeros, None, PoissonLoss())[0] == pytest.approx(np.log(0.5 / (n + 1)))
+    assert best_constant(SquaredLoss(), np.full((n, 1), 7.0))[0] == pytest.approx(7.0)
+    assert best_constant(PoissonLoss(), zeros)[0] == pytest.approx(np.log(0.5 / (n + 1)))
 
 
 def two_chunks(seed):
@@ -309,3 +314,12 @@ def test_partial_fit_log_loss_after_a_one_class_first_chunk(seed):
         estimator.partial_fit(*first, classes=[0, 1])
         estimator.partial_fit(*second)
     assert model.score(*held_out) > reference.score(*held_out) - 0.1
+
+
+@pytest.mark.parametrize("quantile", [0.1, 0.5, 0.9])
+def test_best_constant_of_the_pinball_loss_is_exactly_a_sample_quantile(quantile):
+    """The search ends at a kink of the loss (a data point), not a tolerance away from it."""
+    y = np.random.default_rng(0).lognormal(size=(501, 1)) * 1e3
+    constant = best_constant(QuantileLoss(quantile), y)[0]
+    assert constant in y
+    assert constant == np.quantile(y, quantile, method="inverted_cdf")

@@ -13,9 +13,8 @@ Modules, one concern each:
 * ``_state`` -- the iterate, its average and what carries over between runs;
 * ``_penalty``, ``_loop`` -- the penalty's proximal steps; the epoch loop,
   schedules, stopping and divergence retries;
-* start-up: ``_start`` (the starting state), ``_preconditioner`` (implicit
-  standardisation), ``_intercept`` (the best constant), ``_step_size`` (the
-  automatic step);
+* start-up: ``_start`` (the starting state and intercept), ``_preconditioner``
+  (implicit standardisation), ``_step_size`` (the automatic step);
 * finish: ``_objective`` (the objective over all rows), ``_full_batch`` (L-BFGS-B
   or Newton, ``_newton``; smoothing with continuation, ``_smoothing``; the exact
   finish of piecewise-linear losses, ``_active_set``), ``_sparse_average``;

@@ -1,6 +1,6 @@
 """Start-up: the state training starts from.
 
-Zero coefficients and the best constant intercept (:mod:`~sklosses._engine._intercept`),
+Zero coefficients and the best constant intercept (:func:`starting_intercept`),
 the resolved penalty strength, the implicit standardisation
 (:mod:`~sklosses._engine._preconditioner`) and the automatic step size
 (:mod:`~sklosses._engine._step_size`); for ``partial_fit``, their update on each chunk.
@@ -8,9 +8,9 @@ the resolved penalty strength, the implicit standardisation
 
 import numpy as np
 
-from ._intercept import best_constant
+from ..losses import best_constant
 from ._objective import constant_objective
-from ._preconditioner import Preconditioner
+from ._preconditioner import Preconditioner, sample_rows
 from ._state import SGDState
 from ._step_size import automatic_step_size, loss_curvature
 
@@ -42,13 +42,26 @@ def default_alpha(loss, Y, sample_weight, start_objective):
     return DEFAULT_ALPHA * start_objective / variance
 
 
+def starting_intercept(Y, sample_weight, loss, n_sample_rows=10000, rng=None):
+    """The intercept training starts from, from up to ``n_sample_rows`` rows: the loss's
+    own choice (``initial_raw_prediction``, e.g. the soft Dice loss) or else its best
+    constant (:func:`~sklosses.losses.best_constant`)."""
+    rows = sample_rows(Y.shape[0], n_sample_rows, rng)
+    targets = np.asarray(Y[rows], dtype=np.float64)
+    weight = None if sample_weight is None else sample_weight[rows]
+    start = loss.initial_raw_prediction(targets, weight)
+    if start is None:
+        return best_constant(loss, targets, weight)
+    return np.asarray(start, dtype=np.float64).reshape(Y.shape[1])
+
+
 def initial_state(X, Y, sample_weight, loss, config, batch_size, rng):
     """Zero coefficients and the best constant intercept, with the resolved penalty
     strength, the preconditioner and the step size of the schedule."""
     n_outputs = Y.shape[1]
     intercept = np.zeros(n_outputs)
     if config.fit_intercept:
-        intercept = best_constant(Y, sample_weight, loss, rng=rng)
+        intercept = starting_intercept(Y, sample_weight, loss, rng=rng)
     start_objective = constant_objective(Y, sample_weight, loss, intercept)
     alpha = config.alpha
     if alpha == "auto":

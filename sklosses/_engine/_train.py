@@ -1,6 +1,6 @@
 """The engine's door: train a linear model on data in memory, from scratch or from a state.
 
-A run starts from the best constant model (:mod:`~sklosses._engine._intercept`),
+A run starts from the best constant model (:mod:`~sklosses._engine._start`),
 resolves ``alpha="auto"``, runs mini-batch SGD epochs (:mod:`~sklosses._engine._loop`)
 and, for ``fit`` with ``solver="auto"``, finishes with the full-batch phase
 (:mod:`~sklosses._engine._full_batch`), which ends at the minimiser of the objective

@@ -15,7 +15,7 @@ from sklearn.utils.validation import check_is_fitted, check_scalar, validate_dat
 
 from .._engine import TrainingConfig, train
 from .._validation import check_sample_weight
-from ..losses import get_loss
+from ..losses import get_loss, validated_loss
 from ..parallel import mix_states
 
 DTYPES = [np.float64, np.float32]
@@ -95,13 +95,7 @@ class BaseSGD(BaseEstimator):
 
     # -- validation ---------------------------------------------------------
     def _validated_loss(self):
-        loss = get_loss(self.loss).validate()
-        if loss.task not in self._loss_tasks:
-            raise ValueError(
-                f"{type(self).__name__} needs a loss for the task(s) {self._loss_tasks}; "
-                f"{type(loss).__name__} is a {loss.task!r} loss."
-            )
-        return loss
+        return validated_loss(self.loss, self._loss_tasks, type(self).__name__)
 
     def _validate_params(self):
         for name, choices in (

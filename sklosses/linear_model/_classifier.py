@@ -8,6 +8,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import validate_data
 
+from .._validation import check_probability_rows
 from ..losses import get_loss
 from ._base import DTYPES, BaseSGD
 
@@ -243,8 +244,7 @@ class SGDClassifier(ClassifierMixin, BaseSGD):
         if self.class_weight is not None:
             raise ValueError("class_weight is not supported with soft labels; use sample_weight.")
         Y = np.asarray(y, dtype=np.float64)
-        if (Y < 0).any() or not np.allclose(Y.sum(axis=1), 1, atol=1e-6):
-            raise ValueError("Soft labels must be non-negative rows that sum to 1.")
+        check_probability_rows(Y)
         labels = np.arange(Y.shape[1]) if classes is None else classes
         if len(labels) != Y.shape[1]:
             raise ValueError(

@@ -64,9 +64,10 @@ from ._binary import (
     SquaredHingeLoss,
 )
 from ._checks import check_gradient
+from ._constant import best_constant
 from ._multiclass import MultinomialLogLoss, SoftmaxFocalLoss
 from ._quantile import ExpectileLoss, MultiQuantileLoss, QuantileLoss
-from ._registry import LOSSES, get_loss, register_loss
+from ._registry import LOSSES, get_loss, register_loss, validated_loss
 from ._regression import (
     AbsoluteLoss,
     EpsilonInsensitiveLoss,
@@ -101,6 +102,8 @@ __all__ = [
     "SquaredHingeLoss",
     "SquaredLoss",
     "check_gradient",
+    "best_constant",
     "get_loss",
+    "validated_loss",
     "register_loss",
 ]

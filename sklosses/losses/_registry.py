@@ -81,6 +81,39 @@ def get_loss(loss):
     )
 
 
+def validated_loss(loss, tasks, user):
+    """The loss instance of ``loss``, its parameters validated, for one of ``tasks``.
+
+    The one check of a ``loss`` argument, shared by the estimators and the metrics.
+
+    Parameters
+    ----------
+    loss : str or Loss
+        A registry name or a loss instance.
+    tasks : collection of str
+        The ``task`` values ``user`` accepts.
+    user : str
+        Who asks (named in the error message), e.g. ``"SGDRegressor"``.
+
+    Returns
+    -------
+    Loss
+
+    Raises
+    ------
+    ValueError
+        For a name or instance :func:`get_loss` refuses, a parameter the loss's
+        ``validate`` refuses, or a loss of another task.
+    """
+    loss = get_loss(loss).validate()
+    if loss.task not in tasks:
+        raise ValueError(
+            f"{user} needs a loss for the task(s) {tuple(sorted(tasks))}; "
+            f"{type(loss).__name__} is a {loss.task!r} loss."
+        )
+    return loss
+
+
 def register_loss(name, loss_class):
     """Add a user-written loss class to :data:`LOSSES` under ``name``.
 

@@ -11,7 +11,7 @@ from sklearn.utils import check_array, check_consistent_length, column_or_1d
 from sklearn.utils.multiclass import check_classification_targets
 
 from .._validation import check_probability_rows, check_sample_weight
-from ..losses import get_loss
+from ..losses import validated_loss
 
 RESPONSE_METHODS = {
     "regression": "predict",
@@ -33,14 +33,7 @@ def checked_loss(loss):
     -------
     Loss
     """
-    loss = get_loss(loss)
-    loss.validate()
-    if loss.task not in RESPONSE_METHODS:
-        raise ValueError(
-            f"{loss!r} has task {loss.task!r}; sklosses.metrics supports the tasks "
-            f"{sorted(RESPONSE_METHODS)}."
-        )
-    return loss
+    return validated_loss(loss, RESPONSE_METHODS, "sklosses.metrics")
 
 
 def raw_prediction(loss, y_pred):

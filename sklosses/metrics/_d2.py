@@ -1,63 +1,14 @@
-"""The fraction of a regression loss explained, :math:`D^2`, and its best constant."""
+"""The fraction of a regression loss explained, :math:`D^2`."""
 
 import warnings
 
 import numpy as np
-from scipy.optimize import minimize_scalar
 from sklearn.exceptions import UndefinedMetricWarning
 
 from .._validation import check_sample_weight
-from ._arrays import checked_loss, raw_prediction, regression_arrays
+from ..losses import best_constant
+from ._arrays import checked_loss, regression_arrays
 from ._mean import weighted_mean_loss
-
-
-def best_constant_loss(loss, y_true, sample_weight):
-    """Minimum over constant predictions ``c`` of the weighted mean loss of one output.
-
-    The minimiser of a regression loss over constants is a location statistic
-    of ``y_true`` (mean, median, quantile, Huber's M-estimate, ...), so it lies
-    in ``[min(y_true), max(y_true)]``, in the units of the predictions (a
-    loss with a link gets ``link(c)``): a bounded Brent search to ``1e-12`` of
-    that range finds it. The losses whose kinks sit at the data (absolute,
-    pinball) attain their minimum at a data point, so the data points next to
-    Brent's answer are tried too, which makes the result exact for them.
-
-    This is the denominator of :math:`D^2`, so it is the minimum *value* on
-    all the rows; the engine's start-up search for the initial intercept
-    (``best_constant``) wants the minimising raw constant instead, on a sample
-    of the rows and to a looser tolerance.
-
-    Parameters
-    ----------
-    loss : Loss
-        A checked regression loss.
-    y_true : ndarray of shape (n_samples, 1)
-        The targets of one output.
-    sample_weight : ndarray of shape (n_samples,) or None
-        Non-negative, with a positive sum.
-
-    Returns
-    -------
-    float
-    """
-
-    def objective(constant):
-        prediction = np.full(y_true.shape, constant)
-        raw = raw_prediction(loss, prediction)
-        return weighted_mean_loss(loss, y_true, raw, sample_weight)
-
-    low, high = float(y_true.min()), float(y_true.max())
-    if low == high:
-        return objective(low)
-    result = minimize_scalar(
-        objective, bounds=(low, high), method="bounded", options={"xatol": 1e-12 * (high - low)}
-    )
-    points = np.unique(y_true)
-    position = np.searchsorted(points, result.x)
-    neighbours = points[np.clip(np.arange(position - 2, position + 2), 0, len(points) - 1)]
-    with np.errstate(all="ignore"):  # a data point may sit where the link is infinite
-        values = [objective(constant) for constant in np.unique(neighbours)]
-    return min([float(result.fun), *(value for value in values if np.isfinite(value))])
 
 
 def d2_loss_score(loss, y_true, y_pred, *, sample_weight=None):
@@ -69,8 +20,9 @@ def d2_loss_score(loss, y_true, y_pred, *, sample_weight=None):
                        {\min_c \mathrm{mean\_loss}(y, c)},
 
     with the weighted means of :func:`mean_loss` and the minimum over
-    constant predictions ``c`` found numerically (bounded Brent search over
-    the range of ``y_true``, refined at the nearest data points). It is
+    constant predictions ``c`` found numerically
+    (:func:`~sklosses.losses.best_constant`: a bounded Brent search, refined
+    at the loss's kinks next to its answer). It is
     :func:`sklearn.metrics.r2_score` for ``"squared_error"``,
     :func:`sklearn.metrics.d2_absolute_error_score` for ``"absolute_error"``
     and :func:`sklearn.metrics.d2_pinball_score` for ``QuantileLoss(q)``.
@@ -120,7 +72,8 @@ def d2_loss_score(loss, y_true, y_pred, *, sample_weight=None):
     for output in range(y_true_2d.shape[1]):
         column = y_true_2d[:, [output]]
         numerator = weighted_mean_loss(loss, column, raw[:, [output]], sample_weight)
-        denominator = best_constant_loss(loss, column, sample_weight)
+        constant = np.full(column.shape, best_constant(loss, column, sample_weight)[0])
+        denominator = weighted_mean_loss(loss, column, constant, sample_weight)
         if numerator == 0:
             scores.append(1.0)
         elif denominator == 0:

@@ -1,12 +1,12 @@
-"""The intercept training starts from: the best constant raw prediction of the loss.
+"""The best constant prediction of a loss: the raw constant per output minimising its
+weighted mean over the targets. Training starts its intercept here, and the D^2 score
+divides by the loss of this constant.
 
-Computed in float64 from the targets alone (no pass over ``X``).
+Computed in float64 from the targets alone.
 """
 
 import numpy as np
 from scipy.optimize import brentq, minimize_scalar
-
-from ._preconditioner import sample_rows
 
 
 def _increasing_inverse(function, value, limit=1e3):
@@ -84,20 +84,53 @@ def _search_interval(loss, targets, constants, output):
     return low - width, high + width
 
 
-def best_constant(Y, sample_weight, loss, n_sample_rows=10000, rng=None):
+def _refined_at_kinks(loss, targets, constants, output, mean_loss, middle, best):
+    """The constant of output ``output``, moved to a kink of the loss near Brent's answer
+    when that is lower: a piecewise-linear loss (absolute, pinball, hinge) attains its
+    minimum at a kink, which a search to a tolerance only approaches."""
+    if loss.scope != "element":
+        return constants[output]
+    kinks = np.unique(loss.kinks(targets[:, output]))
+    if not len(kinks):
+        return constants[output]
+    position = np.searchsorted(kinks, constants[output])
+    nearest = np.unique(kinks[np.clip(np.arange(position - 2, position + 2), 0, len(kinks) - 1)])
+    with np.errstate(all="ignore"):
+        values = np.array([mean_loss(kink - middle) for kink in nearest])
+    values[~np.isfinite(values)] = np.inf
+    index = int(np.argmin(values))
+    return float(nearest[index]) if values[index] < best else constants[output]
+
+
+def best_constant(loss, y_true, sample_weight=None):
     """The constant raw prediction per output minimising ``mean_i s_i loss(y_i, c)``.
 
+    Parameters
+    ----------
+    loss : Loss
+    y_true : ndarray of shape (n_samples, n_outputs) or (n_samples,)
+        Targets in the loss's encoding.
+    sample_weight : ndarray of shape (n_samples,), default=None
+        Non-negative weights with a positive sum.
+
+    Returns
+    -------
+    ndarray of shape (n_outputs,)
+
+    Notes
+    -----
     Found by bounded Brent search over one output at a time (the losses are
-    convex in a constant), on up to ``n_sample_rows`` rows, with the loss
-    evaluated on all outputs together; an element-scope loss needs one sweep
-    over the outputs, a coupled one (softmax, a batch statistic) a few. The search never
-    evaluates the ends of its interval, so the nearer end is taken when its
-    loss is not larger (a minimum on the edge, e.g. at the hinge's kink -1,
-    is then exact). Training starts its
-    intercept here, so a target far from zero (say a mean of 1e6, or Poisson
-    counts of 1e10) costs no epochs. A loss whose
-    ``initial_raw_prediction(targets, weight)`` returns constants (not None)
-    chooses its own start instead, on the same rows (e.g. the soft Dice loss).
+    convex in a constant), with the loss evaluated on all outputs together; an
+    element-scope loss needs one sweep over the outputs, a coupled one
+    (softmax, a batch statistic) a few. The search never evaluates the ends of
+    its interval, so the nearer end is taken when its loss is not larger (a
+    minimum on the edge, e.g. at the hinge's kink -1, is then exact); the
+    kinks of the loss (:meth:`Loss.kinks`) next to the answer are tried too,
+    which makes the minimum of a piecewise-linear loss (the median, a sample
+    quantile) exact. Training starts its intercept here (unless the loss
+    chooses its own start, ``initial_raw_prediction``), so a target far from
+    zero (say a mean of 1e6, or Poisson counts of 1e10) costs no epochs; the
+    :math:`D^2` score divides by the mean loss at this constant.
 
     The search interval, in raw units, is where the loss still has a useful
     gradient, so that a minimiser at infinity (a class absent from a first
@@ -130,17 +163,14 @@ def best_constant(Y, sample_weight, loss, n_sample_rows=10000, rng=None):
     ``1e-8`` of its width: a target of mean 1e9 and spread 1 is located to
     ~1e-8, not to the ~10 of a search on the constant itself.
     """
-    rows = sample_rows(Y.shape[0], n_sample_rows, rng)
-    targets = np.asarray(Y[rows], dtype=np.float64)
-    weight = None if sample_weight is None else sample_weight[rows]
-    start = loss.initial_raw_prediction(targets, weight)
-    if start is not None:
-        return np.asarray(start, dtype=np.float64).reshape(Y.shape[1])
-    constants = np.zeros(Y.shape[1])
+    targets = np.asarray(y_true, dtype=np.float64)
+    targets = targets.reshape(len(targets), -1)
+    weight = sample_weight
+    constants = np.zeros(targets.shape[1])
     total_weight = len(targets) if weight is None else float(np.sum(weight))
     sweeps = 1 if loss.scope == "element" else 3
     for _ in range(sweeps):
-        for output in range(Y.shape[1]):
+        for output in range(targets.shape[1]):
             lower, upper = _search_interval(loss, targets, constants, output)
             middle, half_width = (lower + upper) / 2, (upper - lower) / 2
             if not half_width > 0:
@@ -159,8 +189,12 @@ def best_constant(Y, sample_weight, loss, n_sample_rows=10000, rng=None):
                 options={"xatol": 2e-8 * half_width},
             )
             end = half_width if found.x > 0 else -half_width
-            if mean_loss(end) <= found.fun:
+            best = mean_loss(end)
+            if best <= found.fun:
                 constants[output] = upper if end > 0 else lower
             else:
-                constants[output] = middle + found.x
+                constants[output], best = middle + found.x, found.fun
+            constants[output] = _refined_at_kinks(
+                loss, targets, constants, output, mean_loss, middle, best
+            )
     return constants
