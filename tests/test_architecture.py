@@ -131,3 +131,46 @@ def test_no_loss_special_cases_outside_the_loss_package(path):
             if tested:
                 problems.append(f"line {node.lineno}: {_called_name(node)} on {sorted(tested)}")
     assert not problems, f"{relative(path)}: " + "; ".join(problems)
+
+
+ALLOWED_IMPORTS = {
+    "losses": set(),
+    "_validation": set(),
+    "_engine": {"losses"},
+    "metrics": {"losses", "_validation"},
+    "parallel": {"_engine"},
+    "linear_model": {"_engine", "losses", "metrics", "parallel", "_validation"},
+    "intervals": {"linear_model", "losses"},
+    "plot": {"losses", "metrics"},
+}
+"""The layers of docs/architecture.md: which parts of sklosses each part may import (the
+command line interface, ``cli``, may import any)."""
+
+
+def _part(path):
+    return path.relative_to(PACKAGE).parts[0].removesuffix(".py")
+
+
+def _imported_parts(path):
+    """The parts of sklosses a module imports (relative imports resolved)."""
+    depth = len(path.relative_to(PACKAGE).parts) - 1
+    parts = set()
+    for node in ast.walk(parse(path)):
+        if isinstance(node, ast.ImportFrom) and node.level:
+            target = (node.module or "").split(".")[0]
+            if node.level > depth and target:
+                parts.add(target)
+            elif node.level > depth:
+                parts.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("sklosses."):
+            parts.add(node.module.split(".")[1])
+    return parts
+
+
+@pytest.mark.parametrize("path", MODULES, ids=relative)
+def test_each_part_imports_only_the_layers_below(path):
+    part = _part(path)
+    if part not in ALLOWED_IMPORTS:
+        return
+    imported = _imported_parts(path) - {part}
+    assert imported <= ALLOWED_IMPORTS[part], f"{relative(path)} imports {imported}"
