@@ -137,30 +137,19 @@ def minimise_full_batch(X, Y, sample_weight, loss, penalty, state, *, fit_interc
     -------
     FullBatchResult
     """
-    if X.shape[0] * (X.shape[1] + 1) <= ONE_THREAD_BELOW:
-        with threadpool_limits(limits=1, user_api="blas"):
-            return _minimise_full_batch(
-                X,
-                Y,
-                sample_weight,
-                loss,
-                penalty,
-                state,
-                fit_intercept=fit_intercept,
-                tol=tol,
-                max_iter=max_iter,
-            )
-    return _minimise_full_batch(
-        X,
-        Y,
-        sample_weight,
-        loss,
-        penalty,
-        state,
-        fit_intercept=fit_intercept,
-        tol=tol,
-        max_iter=max_iter,
-    )
+    blas_threads = 1 if X.shape[0] * (X.shape[1] + 1) <= ONE_THREAD_BELOW else None
+    with threadpool_limits(limits=blas_threads, user_api="blas"):
+        return _minimise_full_batch(
+            X,
+            Y,
+            sample_weight,
+            loss,
+            penalty,
+            state,
+            fit_intercept=fit_intercept,
+            tol=tol,
+            max_iter=max_iter,
+        )
 
 
 def _minimise_full_batch(
