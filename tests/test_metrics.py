@@ -829,10 +829,10 @@ def test_a_newly_registered_loss_gets_everything(monkeypatch):
 class MeanBiasLoss(BatchLoss):
     """Squared weighted mean residual of a batch: ``(sum s (raw - y) / sum s)**2``."""
 
-    def batch_loss(self, y_true, raw_prediction, sample_weight=None):
+    def batch_loss(self, y_true, raw_prediction, sample_weight=None, groups=None):
         return np.average(raw_prediction - y_true, axis=0, weights=sample_weight) ** 2
 
-    def batch_gradient(self, y_true, raw_prediction, sample_weight=None):
+    def batch_gradient(self, y_true, raw_prediction, sample_weight=None, groups=None):
         weight = np.ones(len(raw_prediction)) if sample_weight is None else sample_weight
         bias = np.average(raw_prediction - y_true, axis=0, weights=weight)
         return 2 * bias * (weight / weight.sum())[:, None]

@@ -83,11 +83,11 @@ class SoftFBetaLoss(BatchLoss):
         denominator = self.beta**2 * (s * y_true).sum(axis=0) + (s * p).sum(axis=0) + k
         return p, s, numerator, denominator
 
-    def batch_loss(self, y_true, raw_prediction, sample_weight=None):
+    def batch_loss(self, y_true, raw_prediction, sample_weight=None, groups=None):
         _, _, numerator, denominator = self._sums(y_true, raw_prediction, sample_weight)
         return 1 - numerator / denominator
 
-    def batch_gradient(self, y_true, raw_prediction, sample_weight=None):
+    def batch_gradient(self, y_true, raw_prediction, sample_weight=None, groups=None):
         p, s, numerator, denominator = self._sums(y_true, raw_prediction, sample_weight)
         share = numerator - (1 + self.beta**2) * y_true * denominator
         return s * p * (1 - p) * share / denominator**2

@@ -13,7 +13,7 @@ rule of the gradient still lives in one place and any loss of the protocol works
 
 * A differentiable loss is minimised directly.
 * A non-differentiable convex loss is minimised through its Moreau envelope
-  (:class:`~sklosses._engine._smoothing.MoreauEnvelope`) with continuation: the width
+  (:meth:`~sklosses.losses.Loss.smoothed`) with continuation: the width
   starts at a tenth of the loss's length scale and shrinks tenfold, warm
   started, until the envelope lies within ``SMOOTHING_SHARE * tol`` of the
   loss at the solution, which bounds the excess of the returned objective; on
@@ -41,7 +41,6 @@ from threadpoolctl import threadpool_limits
 from ._active_set import exact_solution
 from ._newton import newton, newton_applies
 from ._objective import FlatObjective
-from ._smoothing import MoreauEnvelope
 from ._state import SGDState
 
 FTOL_SHARE = 1e-6
@@ -196,9 +195,7 @@ def _continuation(objective, loss, x, bounds, curvature, tol, max_iter):
     an output solved exactly is left alone by the later stages."""
     width, total_iter = 0.1 / curvature, 0
     n_outputs = objective.Y.shape[1] if loss.scope == "element" else 1
-    exact_applies = newton_applies(
-        MoreauEnvelope(loss, width), objective.penalty, objective.X.shape[1]
-    )
+    exact_applies = newton_applies(loss.smoothed(width), objective.penalty, objective.X.shape[1])
 
     def solve_exactly(envelope):
         for output in np.flatnonzero(~objective.frozen):
@@ -206,7 +203,7 @@ def _continuation(objective, loss, x, bounds, curvature, tol, max_iter):
         return objective.start()[0]
 
     for _ in range(MAX_SMOOTHING_STAGES):
-        envelope = MoreauEnvelope(loss, width)
+        envelope = loss.smoothed(width)
         if exact_applies:
             # the partition is right long before the envelope is solved to tol
             x, n_iter, _, _ = _minimise(objective, envelope, x, bounds, ROUGH_TOL, max_iter)

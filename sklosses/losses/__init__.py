@@ -77,6 +77,7 @@ from ._regression import (
     SquaredEpsilonInsensitiveLoss,
     SquaredLoss,
 )
+from ._smoothing import MoreauEnvelope
 
 __all__ = [
     "LOSSES",
@@ -92,6 +93,7 @@ __all__ = [
     "LogCoshLoss",
     "LogLoss",
     "Loss",
+    "MoreauEnvelope",
     "ModifiedHuberLoss",
     "MultiQuantileLoss",
     "MultinomialLogLoss",

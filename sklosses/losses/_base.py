@@ -53,7 +53,12 @@ class Loss(BaseEstimator):
         Whether the gradient is continuous; by default, whether there is a
         ``smoothness`` (the Poisson and exponential losses are differentiable
         without a global bound). ``fit``'s full-batch phase minimises a
-        non-differentiable loss through its Moreau envelope.
+        non-differentiable loss through :meth:`smoothed` stand-ins.
+    needs_groups : bool, default=False
+        Whether the loss compares rows of the same group (query) with each other
+        (ranking losses): the engine then builds batches of whole groups and
+        passes each row's group to :meth:`weighted_sums` and
+        :meth:`weighted_gradient`.
     """
 
     task: Literal["regression", "binary", "multiclass"] = "regression"
@@ -63,6 +68,7 @@ class Loss(BaseEstimator):
     link: Callable | None = None
     inverse_link: Callable | None = None
     hessian: Callable | None = None
+    needs_groups: bool = False
 
     def loss(self, y_true, raw_prediction):
         """Loss values: shaped like ``raw_prediction`` (scope ``"element"``) or
@@ -90,7 +96,7 @@ class Loss(BaseEstimator):
         raw = np.asarray(raw_prediction)
         return _finite_differences(lambda moved: self.loss(y_true, moved), raw, self.scope)
 
-    def weighted_sums(self, y_true, raw_prediction, sample_weight=None):
+    def weighted_sums(self, y_true, raw_prediction, sample_weight=None, groups=None):
         r"""Weighted sums of the loss values over the rows, one per column of values.
 
         .. math:: \Sigma_k = \sum_i s_i \, \ell_{ik}
@@ -103,6 +109,9 @@ class Loss(BaseEstimator):
         ----------
         y_true, raw_prediction : ndarray of shape (n_rows, n_outputs)
         sample_weight : ndarray of shape (n_rows,), default=None
+        groups : ndarray of shape (n_rows,), default=None
+            The group (query) of each row, for a loss that ``needs_groups``;
+            ignored by per-sample losses.
 
         Returns
         -------
@@ -113,7 +122,7 @@ class Loss(BaseEstimator):
             values *= _weight_column(sample_weight, raw_prediction)
         return _column_sums(values)
 
-    def weighted_gradient(self, y_true, raw_prediction, sample_weight=None):
+    def weighted_gradient(self, y_true, raw_prediction, sample_weight=None, groups=None):
         r"""Gradient of the weighted sums in the raw predictions: ``s_i * gradient_ik``.
 
         .. math:: \partial \Big(\sum_k \Sigma_k\Big) / \partial r_{ik} = s_i \, g_{ik}
@@ -182,6 +191,31 @@ class Loss(BaseEstimator):
             high = np.where(above, middle, high)
             low = np.where(above, low, middle)
         return 0.5 * (low + high)
+
+    def smoothed(self, width):
+        """A differentiable stand-in for this loss, within ``width`` of it.
+
+        The full-batch phase minimises a non-differentiable loss through
+        ``smoothed(width)`` with ``width`` driven down (continuation). This
+        default, for a convex element-scope loss, is the Moreau envelope
+        :class:`~sklosses.losses.MoreauEnvelope` of width ``width``; a loss of
+        another scope overrides it or has none.
+
+        Parameters
+        ----------
+        width : float
+            The smoothing width, > 0: the stand-in's gradient is
+            ``1 / width``-Lipschitz.
+
+        Returns
+        -------
+        Loss
+        """
+        if self.scope != "element" or not self.convex:
+            raise TypeError(f"{type(self).__name__} has no smoothed stand-in.")
+        from ._smoothing import MoreauEnvelope
+
+        return MoreauEnvelope(self, width)
 
     def __sklearn_is_fitted__(self):  # losses are stateless parameter objects
         return True

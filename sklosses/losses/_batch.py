@@ -37,14 +37,16 @@ class BatchLoss(Loss):
     all the rows of a batch (an evaluation set, a mini-batch) with their weights
     and returns one value per output column. A subclass implements
 
-    * ``batch_loss(y_true, raw_prediction, sample_weight=None)``: ``L`` of the
-      rows, shape ``(n_outputs,)``;
-    * ``batch_gradient(y_true, raw_prediction, sample_weight=None)``: its
-      gradient ``dL / draw_ik``, shaped like ``raw_prediction`` (no scaling by
-      the number of rows).
+    * ``batch_loss(y_true, raw_prediction, sample_weight=None, groups=None)``:
+      ``L`` of the rows, shape ``(n_outputs,)``;
+    * ``batch_gradient(y_true, raw_prediction, sample_weight=None,
+      groups=None)``: its gradient ``dL / draw_ik``, shaped like
+      ``raw_prediction`` (no scaling by the number of rows).
 
-    Both take ``y_true`` and ``raw_prediction`` of shape ``(n_rows, n_outputs)``
-    and ``sample_weight`` of shape ``(n_rows,)`` or None. A scaling of the
+    Both take ``y_true`` and ``raw_prediction`` of shape ``(n_rows, n_outputs)``,
+    ``sample_weight`` of shape ``(n_rows,)`` or None, and ``groups``, the group
+    (query) of each row, or None (a loss that ``needs_groups`` then sees one
+    group; others ignore it). A scaling of the
     weights should not change ``L``, so that weights of any total give the same
     value. The framework methods weight the batch value by the total weight
     ``S = sum_i s_i`` (the number of rows for None), as the sums of a
@@ -67,25 +69,25 @@ class BatchLoss(Loss):
 
     scope = "batch"
 
-    def batch_loss(self, y_true, raw_prediction, sample_weight=None):
+    def batch_loss(self, y_true, raw_prediction, sample_weight=None, groups=None):
         """The value of the loss on these rows, one per output column: ``(n_outputs,)``."""
         raise NotImplementedError
 
-    def batch_gradient(self, y_true, raw_prediction, sample_weight=None):
+    def batch_gradient(self, y_true, raw_prediction, sample_weight=None, groups=None):
         """The gradient of :meth:`batch_loss` in each raw prediction, shaped like it."""
         raise NotImplementedError
 
-    def weighted_sums(self, y_true, raw_prediction, sample_weight=None):
+    def weighted_sums(self, y_true, raw_prediction, sample_weight=None, groups=None):
         """``S * batch_loss``: the batch value weighted by the total weight ``S``."""
         raw = np.asarray(raw_prediction)
         total = _total_weight(sample_weight, raw)
-        return total * self.batch_loss(y_true, raw, sample_weight)
+        return total * self.batch_loss(y_true, raw, sample_weight, groups)
 
-    def weighted_gradient(self, y_true, raw_prediction, sample_weight=None):
+    def weighted_gradient(self, y_true, raw_prediction, sample_weight=None, groups=None):
         """``S * batch_gradient``: the gradient of :meth:`weighted_sums`."""
         raw = np.asarray(raw_prediction)
         total = _total_weight(sample_weight, raw)
-        return total * self.batch_gradient(y_true, raw, sample_weight)
+        return total * self.batch_gradient(y_true, raw, sample_weight, groups)
 
     def loss(self, y_true, raw_prediction):
         """Not defined: a batch statistic has no per-sample values."""
@@ -172,7 +174,7 @@ class DiceLoss(BatchLoss):
         denominator = _column_sums(weight * (probability + y_true)) + smoothing
         return probability, complement, y_true, weight, numerator, denominator
 
-    def batch_loss(self, y_true, raw_prediction, sample_weight=None):
+    def batch_loss(self, y_true, raw_prediction, sample_weight=None, groups=None):
         probability, complement, y_true, weight, _, denominator = self._parts(
             y_true, raw_prediction, sample_weight
         )
@@ -180,7 +182,7 @@ class DiceLoss(BatchLoss):
         wrong = _column_sums(weight * (probability * (1 - y_true) + complement * y_true))
         return np.divide(wrong, denominator, out=np.zeros_like(denominator), where=denominator > 0)
 
-    def batch_gradient(self, y_true, raw_prediction, sample_weight=None):
+    def batch_gradient(self, y_true, raw_prediction, sample_weight=None, groups=None):
         probability, complement, y_true, weight, numerator, denominator = self._parts(
             y_true, raw_prediction, sample_weight
         )

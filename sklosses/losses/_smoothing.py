@@ -1,6 +1,6 @@
 """Smooth stand-ins for non-differentiable losses: the Moreau envelope.
 
-The full-batch phase of ``fit`` (:mod:`sklosses._full_batch`) minimises with
+The full-batch phase of ``fit`` (:mod:`sklosses._engine._full_batch`) minimises with
 quasi-Newton steps, which need a continuous gradient. For a convex loss
 ``l`` without one (absolute, pinball, hinge, epsilon-insensitive) it minimises
 the Moreau envelope of width ``mu`` instead::
@@ -17,7 +17,7 @@ that gap plus the error of the smooth solve.
 
 import numpy as np
 
-from ..losses import Loss
+from ._base import Loss
 
 
 class MoreauEnvelope(Loss):
@@ -30,7 +30,7 @@ class MoreauEnvelope(Loss):
 
     >>> import numpy as np
     >>> from sklosses.losses import AbsoluteLoss
-    >>> MoreauEnvelope(AbsoluteLoss(), width=1.0).loss(np.zeros(2), np.array([0.5, 3.0]))
+    >>> AbsoluteLoss().smoothed(width=1.0).loss(np.zeros(2), np.array([0.5, 3.0]))
     array([0.125, 2.5  ])
     """
 
