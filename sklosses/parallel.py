@@ -269,6 +269,22 @@ def mix_states(start, states, weights):
 
     The mixed state keeps the preconditioner of the state of largest weight
     (any preconditioner represents the same model).
+
+    Parameters
+    ----------
+    start : SGDState or None
+        The state every one of ``states`` started from; None when they started
+        from scratch.
+    states : sequence of SGDState
+        The trained states, with coefficients of the same shape and dtype.
+    weights : array-like of shape (len(states),)
+        Non-negative, with a positive sum (normalised here): the share of the data
+        each state saw.
+
+    Returns
+    -------
+    SGDState
+        A new state; ``start`` and ``states`` are not modified.
     """
     weights = np.asarray(weights, dtype=float) / np.sum(weights)
     main = states[int(np.argmax(weights))]

@@ -70,31 +70,106 @@ class BatchLoss(Loss):
     scope = "batch"
 
     def batch_loss(self, y_true, raw_prediction, sample_weight=None, groups=None):
-        """The value of the loss on these rows, one per output column: ``(n_outputs,)``."""
+        """The value of the loss on these rows, one per output column.
+
+        Parameters
+        ----------
+        y_true, raw_prediction : ndarray of shape (n_rows, n_outputs)
+            The targets and raw predictions of the rows.
+        sample_weight : ndarray of shape (n_rows,), default=None
+            The weights ``s``; None weighs every row 1. Scaling them leaves the
+            value unchanged.
+        groups : ndarray of shape (n_rows,), default=None
+            The group (query) of each row, for a loss that ``needs_groups`` (None:
+            one group); ignored by the others.
+
+        Returns
+        -------
+        ndarray of shape (n_outputs,)
+        """
         raise NotImplementedError
 
     def batch_gradient(self, y_true, raw_prediction, sample_weight=None, groups=None):
-        """The gradient of :meth:`batch_loss` in each raw prediction, shaped like it."""
+        """The gradient of :meth:`batch_loss` in each raw prediction, shaped like it.
+
+        No scaling by the number of rows: ``dL / draw_ik`` itself.
+
+        Parameters
+        ----------
+        y_true, raw_prediction : ndarray of shape (n_rows, n_outputs)
+        sample_weight : ndarray of shape (n_rows,), default=None
+        groups : ndarray of shape (n_rows,), default=None
+            As for :meth:`batch_loss`.
+
+        Returns
+        -------
+        ndarray of shape (n_rows, n_outputs)
+        """
         raise NotImplementedError
 
     def weighted_sums(self, y_true, raw_prediction, sample_weight=None, groups=None):
-        """``S * batch_loss``: the batch value weighted by the total weight ``S``."""
+        """``S * batch_loss``: the batch value weighted by the total weight ``S``.
+
+        Parameters
+        ----------
+        y_true, raw_prediction : ndarray of shape (n_rows, n_outputs)
+        sample_weight : ndarray of shape (n_rows,), default=None
+            The weights; ``S`` is their sum (the number of rows for None).
+        groups : ndarray of shape (n_rows,), default=None
+            As for :meth:`batch_loss`.
+
+        Returns
+        -------
+        ndarray of shape (n_outputs,)
+        """
         raw = np.asarray(raw_prediction)
         total = _total_weight(sample_weight, raw)
         return total * self.batch_loss(y_true, raw, sample_weight, groups)
 
     def weighted_gradient(self, y_true, raw_prediction, sample_weight=None, groups=None):
-        """``S * batch_gradient``: the gradient of :meth:`weighted_sums`."""
+        """``S * batch_gradient``: the gradient of :meth:`weighted_sums`.
+
+        Parameters
+        ----------
+        y_true, raw_prediction : ndarray of shape (n_rows, n_outputs)
+        sample_weight : ndarray of shape (n_rows,), default=None
+        groups : ndarray of shape (n_rows,), default=None
+            As for :meth:`weighted_sums`.
+
+        Returns
+        -------
+        ndarray of shape (n_rows, n_outputs)
+        """
         raw = np.asarray(raw_prediction)
         total = _total_weight(sample_weight, raw)
         return total * self.batch_gradient(y_true, raw, sample_weight, groups)
 
     def loss(self, y_true, raw_prediction):
-        """Not defined: a batch statistic has no per-sample values."""
+        """Not defined: a batch statistic has no per-sample values.
+
+        Parameters
+        ----------
+        y_true, raw_prediction : ndarray of shape (n_rows, n_outputs)
+
+        Raises
+        ------
+        TypeError
+            Always: use :meth:`batch_loss` or :meth:`weighted_sums`.
+        """
         raise TypeError(_NO_PER_ROW_VALUES.format(type(self).__name__))
 
     def gradient(self, y_true, raw_prediction):
-        """Not defined: a batch statistic has no per-sample gradients."""
+        """Not defined: a batch statistic has no per-sample gradients.
+
+        Parameters
+        ----------
+        y_true, raw_prediction : ndarray of shape (n_rows, n_outputs)
+
+        Raises
+        ------
+        TypeError
+            Always: use :meth:`batch_gradient` or :meth:`weighted_gradient`.
+        """
         raise TypeError(_NO_PER_ROW_VALUES.format(type(self).__name__))
 
 

@@ -40,12 +40,32 @@ class HingeLoss(Loss):
         return np.where(sign * raw_prediction < 1, -sign, 0).astype(raw_prediction.dtype)
 
     def proximal(self, y_true, raw_prediction, step):
-        """``raw + step t clip((1 - t raw) / step, 0, 1)``: up to the margin, at most ``step``."""
+        """``raw + step t clip((1 - t raw) / step, 0, 1)``: up to the margin, at most ``step``.
+
+        Parameters
+        ----------
+        y_true, raw_prediction : ndarray of shape (n_rows, n_outputs)
+        step : float
+            The step, > 0.
+
+        Returns
+        -------
+        ndarray of shape (n_rows, n_outputs)
+        """
         sign = _signed(y_true, raw_prediction)
         return raw_prediction + step * sign * np.clip((1 - sign * raw_prediction) / step, 0, 1)
 
     def kinks(self, y_true):
-        """The margin ``t raw = 1``: ``raw = t``."""
+        """The margin ``t raw = 1``: ``raw = t``.
+
+        Parameters
+        ----------
+        y_true : ndarray of shape (n_rows, n_outputs)
+
+        Returns
+        -------
+        ndarray of shape ``y_true.shape + (1,)``
+        """
         return _margin_kinks(y_true, 1)
 
 
@@ -76,6 +96,16 @@ class LogLoss(Loss):
         return expit(raw_prediction) - y_true
 
     def hessian(self, y_true, raw_prediction):
+        """Second derivative in the raw prediction: ``p (1 - p)`` with ``p = expit(raw)``.
+
+        Parameters
+        ----------
+        y_true, raw_prediction : ndarray of shape (n_rows, n_outputs)
+
+        Returns
+        -------
+        ndarray of shape (n_rows, n_outputs)
+        """
         return expit(raw_prediction) * expit(-raw_prediction)
 
 
@@ -97,6 +127,17 @@ class FocalLoss(Loss):
     second derivative has no closed-form maximum). Inverse link ``expit``. Not
     convex for ``gamma > 0``.
 
+    Parameters
+    ----------
+    gamma : float, default=2.0
+        The focusing exponent, >= 0: how much the loss of well-classified
+        samples is scaled down. 0 gives the (``alpha``-weighted) log loss.
+    alpha : float or None, default=None
+        The weight of the positive class, in [0, 1] (``1 - alpha`` for the
+        negative class); None weighs both classes 1.
+
+    Examples
+    --------
     >>> import numpy as np
     >>> FocalLoss(gamma=2.0).loss(np.array([1.0]), np.array([0.0]))
     array([0.1732868])
@@ -181,11 +222,30 @@ class SquaredHingeLoss(Loss):
         return -2 * sign * np.maximum(0, 1 - sign * raw_prediction)
 
     def hessian(self, y_true, raw_prediction):
+        """Second derivative in the raw prediction: 2 inside the margin, ``t raw < 1``, else 0.
+
+        Parameters
+        ----------
+        y_true, raw_prediction : ndarray of shape (n_rows, n_outputs)
+
+        Returns
+        -------
+        ndarray of shape (n_rows, n_outputs)
+        """
         inside = _signed(y_true, raw_prediction) * raw_prediction < 1
         return 2 * inside.astype(raw_prediction.dtype)
 
     def kinks(self, y_true):
-        """The margin ``t raw = 1``, where the curvature jumps: ``raw = t``."""
+        """The margin ``t raw = 1``, where the curvature jumps: ``raw = t``.
+
+        Parameters
+        ----------
+        y_true : ndarray of shape (n_rows, n_outputs)
+
+        Returns
+        -------
+        ndarray of shape ``y_true.shape + (1,)``
+        """
         return _margin_kinks(y_true, 1)
 
 
@@ -207,6 +267,16 @@ class ModifiedHuberLoss(Loss):
 
     @staticmethod
     def inverse_link(raw_prediction):
+        """scikit-learn's probability estimate, ``(clip(raw, -1, 1) + 1) / 2``.
+
+        Parameters
+        ----------
+        raw_prediction : ndarray of shape (n_rows, n_outputs)
+
+        Returns
+        -------
+        ndarray of shape (n_rows, n_outputs)
+        """
         return (np.clip(raw_prediction, -1, 1) + 1) / 2
 
     def loss(self, y_true, raw_prediction):
@@ -219,11 +289,30 @@ class ModifiedHuberLoss(Loss):
         return np.where(margin >= -1, -2 * sign * np.maximum(0, 1 - margin), -4 * sign)
 
     def hessian(self, y_true, raw_prediction):
+        """Second derivative in the raw prediction: 2 for ``-1 <= t raw < 1``, else 0.
+
+        Parameters
+        ----------
+        y_true, raw_prediction : ndarray of shape (n_rows, n_outputs)
+
+        Returns
+        -------
+        ndarray of shape (n_rows, n_outputs)
+        """
         margin = _signed(y_true, raw_prediction) * raw_prediction
         return 2 * ((margin >= -1) & (margin < 1)).astype(raw_prediction.dtype)
 
     def kinks(self, y_true):
-        """The margins ``t raw = +-1``, where the curvature jumps: ``raw = +-t``."""
+        """The margins ``t raw = +-1``, where the curvature jumps: ``raw = +-t``.
+
+        Parameters
+        ----------
+        y_true : ndarray of shape (n_rows, n_outputs)
+
+        Returns
+        -------
+        ndarray of shape ``y_true.shape + (2,)``
+        """
         return _margin_kinks(y_true, 1, -1)
 
 
@@ -244,6 +333,16 @@ class ExponentialLoss(Loss):
 
     @staticmethod
     def inverse_link(raw_prediction):
+        """The probability estimate ``expit(2 raw)``.
+
+        Parameters
+        ----------
+        raw_prediction : ndarray of shape (n_rows, n_outputs)
+
+        Returns
+        -------
+        ndarray of shape (n_rows, n_outputs)
+        """
         return expit(2 * raw_prediction)
 
     differentiable = True
@@ -256,6 +355,16 @@ class ExponentialLoss(Loss):
         return -sign * np.exp(np.minimum(-sign * raw_prediction, _exp_cap(raw_prediction)))
 
     def hessian(self, y_true, raw_prediction):
+        """Second derivative in the raw prediction: ``exp(-t raw)`` (0 where exp turns linear).
+
+        Parameters
+        ----------
+        y_true, raw_prediction : ndarray of shape (n_rows, n_outputs)
+
+        Returns
+        -------
+        ndarray of shape (n_rows, n_outputs)
+        """
         exponent = -_signed(y_true, raw_prediction) * raw_prediction
         cap = _exp_cap(raw_prediction)
         return np.where(exponent <= cap, np.exp(np.minimum(exponent, cap)), 0)

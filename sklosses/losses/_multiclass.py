@@ -9,7 +9,20 @@ from ._checks import _check_parameter
 
 
 def _softmax(raw):
-    """Row-wise softmax over the last axis (the classes)."""
+    """Row-wise softmax over the last axis (the classes).
+
+    The inverse link of the multiclass losses.
+
+    Parameters
+    ----------
+    raw : ndarray of shape (n_rows, n_classes)
+        The class scores.
+
+    Returns
+    -------
+    ndarray of shape (n_rows, n_classes)
+        The class probabilities; each row sums to 1.
+    """
     return softmax(raw, axis=-1)
 
 
@@ -43,7 +56,18 @@ class MultinomialLogLoss(Loss):
     def initial_raw_prediction(self, y_true, sample_weight=None):
         """The log class frequencies, the minimising constant in closed form; a class
         rarer than ``h = 0.5 / (n + 1)`` (absent from ``y_true``) starts at the rate
-        ``h``, the others share the rest, so that every logit starts finite."""
+        ``h``, the others share the rest, so that every logit starts finite.
+
+        Parameters
+        ----------
+        y_true : ndarray of shape (n_samples, n_classes)
+            One-hot rows or class probabilities.
+        sample_weight : ndarray of shape (n_samples,), default=None
+
+        Returns
+        -------
+        ndarray of shape (n_classes,)
+        """
         frequencies = np.average(y_true, axis=0, weights=sample_weight)
         floor = 0.5 / (len(y_true) + 1)
         rare = frequencies < floor
@@ -64,6 +88,16 @@ class SoftmaxFocalLoss(Loss):
     loss is a function of ``raw_1 - raw_0``). Inverse link: softmax. Not convex
     for ``gamma > 0``.
 
+    Parameters
+    ----------
+    gamma : float, default=2.0
+        The focusing exponent, >= 0; 0 (with ``alpha=None``) gives the
+        multinomial log loss.
+    alpha : array-like of shape (n_classes,) or None, default=None
+        One weight in [0, 1] per class; None weighs every class 1.
+
+    Examples
+    --------
     >>> import numpy as np
     >>> SoftmaxFocalLoss(gamma=0.0).loss(np.array([[1.0, 0.0]]), np.zeros((1, 2)))
     array([[0.69314718]])

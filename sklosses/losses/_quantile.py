@@ -12,6 +12,14 @@ class QuantileLoss(Loss):
     ``q * max(y - raw, 0) + (1 - q) * max(raw - y, 0)``. Gradient
     ``1 - q`` above the target, ``-q`` below, ``1/2 - q`` at a tie; not smooth.
 
+    Parameters
+    ----------
+    quantile : float, default=0.5
+        The quantile ``q`` to estimate, in (0, 1); 0.5 is half the absolute error
+        (the median).
+
+    Examples
+    --------
     >>> import numpy as np
     >>> QuantileLoss(quantile=0.9).loss(np.array([1.0, 1.0]), np.array([0.0, 2.0]))
     array([0.9, 0.1])
@@ -36,14 +44,34 @@ class QuantileLoss(Loss):
         return 0.5 * np.sign(raw_prediction - y_true) + (0.5 - quantile)
 
     def proximal(self, y_true, raw_prediction, step):
-        """``raw - clip(raw - y, -step q, step (1 - q))``."""
+        """``raw - clip(raw - y, -step q, step (1 - q))``.
+
+        Parameters
+        ----------
+        y_true, raw_prediction : ndarray of shape (n_rows, n_outputs)
+        step : float
+            The step, > 0.
+
+        Returns
+        -------
+        ndarray of shape (n_rows, n_outputs)
+        """
         quantile = np.asarray(self.quantile, dtype=raw_prediction.dtype)
         return raw_prediction - np.clip(
             raw_prediction - y_true, -step * quantile, step * (1 - quantile)
         )
 
     def kinks(self, y_true):
-        """``raw = y``."""
+        """``raw = y``.
+
+        Parameters
+        ----------
+        y_true : ndarray of shape (n_rows, n_outputs)
+
+        Returns
+        -------
+        ndarray of shape ``y_true.shape + (1,)``
+        """
         return _kinks(y_true)
 
 
@@ -54,6 +82,13 @@ class ExpectileLoss(Loss):
     error (its minimiser is the mean). Gradient
     ``2 |tau - 1[y < raw]| (raw - y)``, smoothness ``2 max(tau, 1 - tau)``.
 
+    Parameters
+    ----------
+    expectile : float, default=0.5
+        The expectile ``tau`` to estimate, in (0, 1); 0.5 estimates the mean.
+
+    Examples
+    --------
     >>> import numpy as np
     >>> ExpectileLoss(expectile=0.9).loss(np.array([1.0, 1.0]), np.array([0.0, 2.0]))
     array([0.9, 0.1])
@@ -80,10 +115,29 @@ class ExpectileLoss(Loss):
         return 2 * weight * (raw_prediction - y_true)
 
     def hessian(self, y_true, raw_prediction):
+        """Second derivative in the raw prediction: ``2 |tau - 1[y < raw]|``.
+
+        Parameters
+        ----------
+        y_true, raw_prediction : ndarray of shape (n_rows, n_outputs)
+
+        Returns
+        -------
+        ndarray of shape (n_rows, n_outputs)
+        """
         return 2 * self._weight(y_true, raw_prediction).astype(raw_prediction.dtype)
 
     def kinks(self, y_true):
-        """``raw = y``, where the curvature jumps."""
+        """``raw = y``, where the curvature jumps.
+
+        Parameters
+        ----------
+        y_true : ndarray of shape (n_rows, n_outputs)
+
+        Returns
+        -------
+        ndarray of shape ``y_true.shape + (1,)``
+        """
         return _kinks(y_true)
 
     @property
@@ -99,6 +153,13 @@ class MultiQuantileLoss(QuantileLoss):
     output per quantile); not in the registry, since it needs
     ``len(quantiles)`` output columns.
 
+    Parameters
+    ----------
+    quantiles : sequence of float, default=(0.05, 0.5, 0.95)
+        The quantiles, one per output column: increasing, each in (0, 1).
+
+    Examples
+    --------
     >>> import numpy as np
     >>> MultiQuantileLoss(quantiles=(0.1, 0.9)).loss(np.ones((1, 2)), np.zeros((1, 2)))
     array([[0.1, 0.9]])

@@ -34,6 +34,16 @@ class SquaredLoss(Loss):
         return 2 * (raw_prediction - y_true)
 
     def hessian(self, y_true, raw_prediction):
+        """Second derivative in the raw prediction: ``2``.
+
+        Parameters
+        ----------
+        y_true, raw_prediction : ndarray of shape (n_rows, n_outputs)
+
+        Returns
+        -------
+        ndarray of shape (n_rows, n_outputs)
+        """
         return np.full_like(raw_prediction, 2.0)
 
 
@@ -54,11 +64,31 @@ class AbsoluteLoss(Loss):
         return np.sign(raw_prediction - y_true)
 
     def kinks(self, y_true):
-        """``raw = y``."""
+        """``raw = y``.
+
+        Parameters
+        ----------
+        y_true : ndarray of shape (n_rows, n_outputs)
+
+        Returns
+        -------
+        ndarray of shape ``y_true.shape + (1,)``
+        """
         return _kinks(y_true)
 
     def proximal(self, y_true, raw_prediction, step):
-        """Soft thresholding of the residual: ``raw - clip(raw - y, -step, step)``."""
+        """Soft thresholding of the residual: ``raw - clip(raw - y, -step, step)``.
+
+        Parameters
+        ----------
+        y_true, raw_prediction : ndarray of shape (n_rows, n_outputs)
+        step : float
+            The step, > 0.
+
+        Returns
+        -------
+        ndarray of shape (n_rows, n_outputs)
+        """
         return raw_prediction - np.clip(raw_prediction - y_true, -step, step)
 
 
@@ -69,6 +99,13 @@ class HuberLoss(Loss):
     (as ``torch.nn.HuberLoss``). Gradient ``clip(raw - y, -delta, delta)``,
     smoothness 1.
 
+    Parameters
+    ----------
+    delta : float, default=1.0
+        The threshold on ``|r|`` between the quadratic and the linear parts, > 0.
+
+    Examples
+    --------
     >>> import numpy as np
     >>> HuberLoss(delta=1.0).loss(np.array([0.0, 0.0]), np.array([0.5, 3.0]))
     array([0.125, 2.5  ])
@@ -92,12 +129,31 @@ class HuberLoss(Loss):
         return np.clip(raw_prediction - y_true, -self.delta, self.delta)
 
     def hessian(self, y_true, raw_prediction):
+        """Second derivative in the raw prediction: 1 where ``|raw - y| <= delta``, else 0.
+
+        Parameters
+        ----------
+        y_true, raw_prediction : ndarray of shape (n_rows, n_outputs)
+
+        Returns
+        -------
+        ndarray of shape (n_rows, n_outputs)
+        """
         return (np.abs(raw_prediction - y_true) <= self.delta).astype(
             np.asarray(raw_prediction).dtype
         )
 
     def kinks(self, y_true):
-        """``raw = y -+ delta``, where the curvature jumps."""
+        """``raw = y -+ delta``, where the curvature jumps.
+
+        Parameters
+        ----------
+        y_true : ndarray of shape (n_rows, n_outputs)
+
+        Returns
+        -------
+        ndarray of shape ``y_true.shape + (2,)``
+        """
         return _either_side(y_true, self.delta)
 
 
@@ -126,6 +182,16 @@ class LogCoshLoss(Loss):
         return np.tanh(raw_prediction - y_true)
 
     def hessian(self, y_true, raw_prediction):
+        """Second derivative in the raw prediction: ``1 - tanh(raw - y)**2``.
+
+        Parameters
+        ----------
+        y_true, raw_prediction : ndarray of shape (n_rows, n_outputs)
+
+        Returns
+        -------
+        ndarray of shape (n_rows, n_outputs)
+        """
         return 1 - np.tanh(raw_prediction - y_true) ** 2
 
 
@@ -150,6 +216,13 @@ class EpsilonInsensitiveLoss(_EpsilonTube):
     As scikit-learn's SGD ``"epsilon_insensitive"``. Gradient
     ``sign(raw - y)`` outside the tube, 0 inside; not smooth.
 
+    Parameters
+    ----------
+    epsilon : float, default=0.1
+        The half-width of the tube of residuals that cost nothing, >= 0.
+
+    Examples
+    --------
     >>> import numpy as np
     >>> EpsilonInsensitiveLoss(epsilon=0.5).loss(np.array([0.0, 0.0]), np.array([0.2, -2.0]))
     array([0. , 1.5])
@@ -165,7 +238,18 @@ class EpsilonInsensitiveLoss(_EpsilonTube):
         )
 
     def proximal(self, y_true, raw_prediction, step):
-        """Soft thresholding of the residual beyond the tube, by at most ``step``."""
+        """Soft thresholding of the residual beyond the tube, by at most ``step``.
+
+        Parameters
+        ----------
+        y_true, raw_prediction : ndarray of shape (n_rows, n_outputs)
+        step : float
+            The step, > 0.
+
+        Returns
+        -------
+        ndarray of shape (n_rows, n_outputs)
+        """
         residual = raw_prediction - y_true
         excess = np.clip(np.abs(residual) - self.epsilon, 0, step)
         return raw_prediction - np.sign(residual) * excess
@@ -177,6 +261,13 @@ class SquaredEpsilonInsensitiveLoss(_EpsilonTube):
     As scikit-learn's SGD ``"squared_epsilon_insensitive"``. Gradient
     ``2 sign(raw - y) max(0, |raw - y| - epsilon)``, smoothness 2.
 
+    Parameters
+    ----------
+    epsilon : float, default=0.1
+        The half-width of the tube of residuals that cost nothing, >= 0.
+
+    Examples
+    --------
     >>> import numpy as np
     >>> SquaredEpsilonInsensitiveLoss(epsilon=0.5).loss(np.array([0.0, 0.0]),
     ...                                                 np.array([0.2, -2.0]))
@@ -193,6 +284,16 @@ class SquaredEpsilonInsensitiveLoss(_EpsilonTube):
         return 2 * np.sign(residual) * np.maximum(np.abs(residual) - self.epsilon, 0)
 
     def hessian(self, y_true, raw_prediction):
+        """Second derivative in the raw prediction: 2 outside the tube, 0 inside.
+
+        Parameters
+        ----------
+        y_true, raw_prediction : ndarray of shape (n_rows, n_outputs)
+
+        Returns
+        -------
+        ndarray of shape (n_rows, n_outputs)
+        """
         outside = np.abs(raw_prediction - y_true) > self.epsilon
         return 2 * outside.astype(raw_prediction.dtype)
 
@@ -239,5 +340,15 @@ class PoissonLoss(Loss):
         return 2 * (np.exp(np.minimum(raw_prediction, _exp_cap(raw_prediction))) - y_true)
 
     def hessian(self, y_true, raw_prediction):
+        """Second derivative in the raw prediction: ``2 exp(raw)`` (0 where exp turns linear).
+
+        Parameters
+        ----------
+        y_true, raw_prediction : ndarray of shape (n_rows, n_outputs)
+
+        Returns
+        -------
+        ndarray of shape (n_rows, n_outputs)
+        """
         cap = _exp_cap(raw_prediction)
         return 2 * np.where(raw_prediction <= cap, np.exp(np.minimum(raw_prediction, cap)), 0)

@@ -28,6 +28,17 @@ class MoreauEnvelope(Loss):
     width)``; smoothness
     ``1 / width``; ``hessian`` from the derivative of the proximal point.
 
+    Parameters
+    ----------
+    base : Loss
+        A convex loss of scope ``"element"`` with a :meth:`~Loss.proximal`
+        operator.
+    width : float
+        The smoothing width ``mu``, > 0: the envelope lies below ``base`` by at
+        most ``width G**2 / 2`` (``G`` the largest slope of ``base``).
+
+    Examples
+    --------
     >>> import numpy as np
     >>> from sklosses.losses import AbsoluteLoss
     >>> AbsoluteLoss().smoothed(width=1.0).loss(np.zeros(2), np.array([0.5, 3.0]))
@@ -59,7 +70,17 @@ class MoreauEnvelope(Loss):
     def hessian(self, y_true, raw_prediction):
         """``(1 - d prox / d raw) / width``, the derivative of the proximal point taken by
         central differences (exact for the piecewise-linear proximal operators of the
-        non-smooth losses, away from their breakpoints)."""
+        non-smooth losses, away from their breakpoints).
+
+        Parameters
+        ----------
+        y_true, raw_prediction : ndarray of shape (n_rows, n_outputs)
+
+        Returns
+        -------
+        ndarray of shape (n_rows, n_outputs)
+            In [0, ``1 / width``].
+        """
         step = 1e-4 * self.width
         moved = self.base.proximal(y_true, raw_prediction + step, self.width) - self.base.proximal(
             y_true, raw_prediction - step, self.width
