@@ -8,7 +8,7 @@ registered loss, including one registered at run time with
 added to it by the user.
 """
 
-from .linear_model import SGDClassifier, SGDRegressor
+from .linear_model import SGDClassifier, SGDRanker, SGDRegressor
 
 __version__ = "0.1.0"
 
@@ -17,14 +17,15 @@ def _trusted_types():
     """The qualified names of every type a fitted sklosses estimator may hold, for
     ``trusted=`` of ``skops.io.load``/``loads``: the estimators, every loss in the
     registry when this is called (losses registered at run time with
-    :func:`~sklosses.losses.register_loss` included), the multi-quantile loss and the
-    engine's state."""
+    :func:`~sklosses.losses.register_loss` included), the multi-quantile and generic
+    pairwise losses, the composite losses and the engine's state."""
     from ._engine import SGDState
     from ._engine._preconditioner import Preconditioner
     from .intervals import MultiQuantileRegressor
-    from .losses import LOSSES, MultiQuantileLoss
+    from .losses import LOSSES, BatchCompositeLoss, CompositeLoss, MultiQuantileLoss, PairwiseLoss
 
-    types = [SGDClassifier, SGDRegressor, MultiQuantileRegressor, MultiQuantileLoss]
+    types = [SGDClassifier, SGDRegressor, SGDRanker, MultiQuantileRegressor]
+    types += [MultiQuantileLoss, PairwiseLoss, CompositeLoss, BatchCompositeLoss]
     types += [SGDState, Preconditioner, *LOSSES.values()]
     return sorted({f"{cls.__module__}.{cls.__qualname__}" for cls in types})
 
@@ -40,4 +41,4 @@ def __dir__():
     return sorted([*globals(), "TRUSTED_TYPES"])
 
 
-__all__ = ["TRUSTED_TYPES", "SGDClassifier", "SGDRegressor", "__version__"]
+__all__ = ["TRUSTED_TYPES", "SGDClassifier", "SGDRanker", "SGDRegressor", "__version__"]

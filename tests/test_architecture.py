@@ -174,3 +174,103 @@ def test_each_part_imports_only_the_layers_below(path):
         return
     imported = _imported_parts(path) - {part}
     assert imported <= ALLOWED_IMPORTS[part], f"{relative(path)} imports {imported}"
+
+
+PUBLIC_MODULES = [
+    "sklosses",
+    "sklosses.losses",
+    "sklosses.metrics",
+    "sklosses.linear_model",
+    "sklosses.intervals",
+    "sklosses.parallel",
+    "sklosses.plot",
+    "sklosses.cli",
+]
+"""The public modules: their public classes and functions (``__all__`` where there is one)
+and the public methods of those classes document their parameters."""
+
+
+def _in_sklosses(obj, package="sklosses"):
+    module = getattr(obj, "__module__", None) or ""
+    return module == package or module.startswith(package + ".")
+
+
+def _public_methods(cls):
+    """``(name, function, takes_self)`` of the public methods of ``cls`` defined in sklosses,
+    inherited ones included (properties, dunders and scikit-learn's methods are not)."""
+    import inspect
+
+    for name in dir(cls):
+        if name.startswith("_"):
+            continue
+        method = getattr(cls, name)  # through descriptors: available_if methods too
+        function = inspect.unwrap(getattr(method, "__func__", method))
+        if inspect.isfunction(function) and _in_sklosses(function):
+            takes_self = not isinstance(inspect.getattr_static(cls, name), staticmethod)
+            yield name, function, takes_self
+
+
+def _public_signatures():
+    """``(qualified name, docstring, parameter names)`` of every public class, function and
+    method of :data:`PUBLIC_MODULES` defined in the module or its private submodules (not
+    re-exported from elsewhere). A class stands for its ``__init__``, which numpydoc
+    documents in the class docstring; an ``__init__`` not defined in sklosses (that of
+    ``Exception`` for ``CLIError``) takes no parameters of sklosses'. Docstrings are read
+    with ``inspect.getdoc``, so a method without its own inherits that of its base."""
+    import importlib
+    import inspect
+
+    seen = set()
+    for module_name in PUBLIC_MODULES:
+        module = importlib.import_module(module_name)
+        names = getattr(module, "__all__", [name for name in vars(module) if name[0] != "_"])
+        for obj in (getattr(module, name) for name in names):
+            if not (inspect.isclass(obj) or inspect.isfunction(obj)) or obj in seen:
+                continue
+            if not _in_sklosses(obj, module_name):
+                continue
+            seen.add(obj)
+            qualname = f"{obj.__module__}.{obj.__qualname__}"
+            if inspect.isfunction(obj):
+                yield qualname, inspect.getdoc(obj), list(inspect.signature(obj).parameters)
+                continue
+            init = obj.__init__
+            parameters = list(inspect.signature(init).parameters)[1:] if _in_sklosses(init) else []
+            yield qualname, inspect.getdoc(obj), parameters
+            for name, function, takes_self in _public_methods(obj):
+                parameters = list(inspect.signature(function).parameters)[takes_self:]
+                yield f"{qualname}.{name}", inspect.getdoc(getattr(obj, name)), parameters
+
+
+def _documented_parameters(docstring):
+    """The names listed in the numpydoc ``Parameters`` section of ``docstring`` (``*`` and
+    ``**`` dropped), or None when it has none."""
+    import re
+
+    section = re.search(
+        r"^Parameters\n-{3,}\n(.*?)(?=^\S[^\n]*\n-{3,}$|\Z)", docstring or "", re.M | re.S
+    )
+    if section is None:
+        return None
+    return {
+        name.strip().lstrip("*")
+        for line in section.group(1).splitlines()
+        if line and not line[0].isspace()
+        for name in line.split(" : ")[0].split(",")
+    }
+
+
+def test_public_objects_document_their_parameters():
+    """Issue 16: every public class, function and method that takes parameters lists each
+    of them in a numpydoc ``Parameters`` section (a class its ``__init__``'s). New public
+    names are found by walking the public modules, so they are checked as they come."""
+    problems = []
+    for qualname, docstring, parameters in _public_signatures():
+        if not parameters:
+            continue
+        documented = _documented_parameters(docstring)
+        if documented is None:
+            problems.append(f"{qualname}: no Parameters section")
+        elif missing := [name for name in parameters if name not in documented]:
+            problems.append(f"{qualname}: {missing} missing from its Parameters section")
+    assert not problems, "\n".join(problems)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sklosses import SGDClassifier, SGDRegressor
+from sklosses import SGDClassifier, SGDRanker, SGDRegressor
 from sklosses.losses import LOSSES, QuantileLoss
 
 # Generic checks assume a mean regressor; the pinball loss at the median is the
@@ -12,10 +12,17 @@ from sklosses.losses import LOSSES, QuantileLoss
 _LOSS_INSTANCES = [QuantileLoss(0.5) if cls is QuantileLoss else cls() for cls in LOSSES.values()]
 
 
+ESTIMATOR_FOR_TASK = {
+    "regression": SGDRegressor,
+    "binary": SGDClassifier,
+    "multiclass": SGDClassifier,
+    "ranking": SGDRanker,
+}
+
+
 def _estimators():
     for loss in _LOSS_INSTANCES:
-        estimator = SGDRegressor if loss.task == "regression" else SGDClassifier
-        yield estimator(loss=loss, random_state=0)
+        yield ESTIMATOR_FOR_TASK[loss.task](loss=loss, random_state=0)
 
 
 _EXPECTED_FAILURES = {

@@ -22,7 +22,7 @@ from sklearn.base import clone
 from sklearn.metrics import accuracy_score, r2_score, recall_score
 
 import sklosses
-from sklosses import SGDClassifier, SGDRegressor
+from sklosses import SGDClassifier, SGDRanker, SGDRegressor
 from sklosses.intervals import MultiQuantileRegressor
 from sklosses.losses import (
     LOSSES,
@@ -76,6 +76,11 @@ def fitted_for_loss(make_regression_data, make_classification_data):
             if not in_domain(loss, -1.0):
                 y = np.abs(y)
             return SGDRegressor(loss=name, max_iter=20, random_state=seed).fit(X.astype(dtype), y)
+        if loss.task == "ranking":
+            X, y = make_regression_data(200, coef=REGRESSION_COEF, seed=seed)
+            relevance = np.digitize(y, np.quantile(y, [0.25, 0.5, 0.75]))
+            ranker = SGDRanker(loss=name, max_iter=20, random_state=seed)
+            return ranker.fit(X.astype(dtype), relevance, qid=np.arange(200) // 10)
         X, y = make_classification_data(200, n_classes, seed=seed, **CLASSIFICATION_FEATURES)
         return SGDClassifier(loss=name, max_iter=20, random_state=seed).fit(X.astype(dtype), y)
 
@@ -426,7 +431,12 @@ MULTICLASS_LOSSES = [cls() for cls in LOSSES.values() if cls.task == "multiclass
     SoftmaxFocalLoss(gamma=2.0, alpha=[0.2, 0.3, 0.5]),
 ]
 # batch-level losses: one statistic of all the samples given, with weights in its sums
-BATCH_LOSSES = [cls() for cls in LOSSES.values() if cls.scope == "batch"] + [
+# batch-level statistics whose integer weights act as repeated rows (ranking losses weigh
+# pairs and queries instead: tests/test_losses.py and tests/test_ranking_metrics.py)
+RANKING_LOSSES = [cls() for cls in LOSSES.values() if cls.needs_groups]
+BATCH_LOSSES = [
+    cls() for cls in LOSSES.values() if cls.scope == "batch" and not cls.needs_groups
+] + [
     DiceLoss(smooth=0.1),
     DiceLoss(smooth=1e-6),
 ]
@@ -446,7 +456,8 @@ def targets_for(loss, size):
 
 
 def test_every_registered_loss_is_in_a_property_test():
-    covered = {type(loss) for loss in ELEMENTWISE_LOSSES + MULTICLASS_LOSSES + BATCH_LOSSES}
+    losses = ELEMENTWISE_LOSSES + MULTICLASS_LOSSES + BATCH_LOSSES + RANKING_LOSSES
+    covered = {type(loss) for loss in losses}
     assert covered == set(LOSSES.values())
 
 
@@ -552,7 +563,7 @@ def test_multiclass_smoothness_bounds_gradient_variation(loss, pairs, data):
 
 @PROPERTY_SETTINGS
 @given(
-    loss=st.sampled_from(BATCH_LOSSES),
+    loss=st.sampled_from(BATCH_LOSSES + RANKING_LOSSES),
     dtype=st.sampled_from([np.float64, np.float32]),
     raw=st.lists(raw_values, min_size=1, max_size=20),
     n_outputs=st.integers(1, 3),

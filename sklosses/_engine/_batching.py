@@ -3,8 +3,10 @@ gradients to parameter gradients -- the only place it lives.
 
 Every batch spans the whole data in blocks of consecutive rows, so ``X`` is read
 in sequential runs (:class:`BatchPlan`); shuffling permutes the order of the
-batches. Each batch's per-sample gradients become a parameter gradient with one
-product ``X_batch.T @ gradient`` (:func:`parameter_gradient`).
+batches. A loss that compares the rows of a group (query) gets batches of whole
+groups instead (:class:`GroupBatchPlan`). Each batch's per-sample gradients
+become a parameter gradient with one product ``X_batch.T @ gradient``
+(:func:`parameter_gradient`).
 """
 
 import numpy as np
@@ -55,6 +57,70 @@ class BatchPlan:
         segment_starts = np.arange(self.blocks_per_batch)[:, None] * self.segment_rows
         return (segment_starts + batch * self.block_rows + np.arange(self.block_rows)).ravel()
 
+    def groups_of(self, batch):
+        """The groups of a batch's rows: None, the rows form no groups."""
+        return None
+
+
+class GroupBatchPlan:
+    """Mini-batches of whole groups (queries), for a loss that ``needs_groups``.
+
+    The groups, in their order of first appearance or shuffled every epoch, are
+    laid end to end; batch ``k`` holds the groups that *start* within rows
+    ``[k * batch_size, (k + 1) * batch_size)`` of that sequence. A batch thus
+    never splits a group and holds about ``batch_size`` rows: a group larger
+    than ``batch_size`` stays whole, in a batch of up to ``batch_size - 1`` rows
+    more. Rows are gathered (a copy of the batch, never of ``X``), in any order
+    of the groups in ``X``; a batch of consecutive rows (data sorted by group, read
+    in group order) is a view.
+    """
+
+    def __init__(self, groups, batch_size):
+        self.groups = np.asarray(groups).reshape(-1)
+        self.n_samples = len(self.groups)
+        self.batch_size = batch_size
+        self.rows_in_group_order = np.argsort(self.groups, kind="stable")
+        ordered = self.groups[self.rows_in_group_order]
+        self.starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+        self.sizes = np.diff(np.r_[self.starts, self.n_samples])
+
+    def order(self, shuffle, rng):
+        """The batches of one epoch, each the array of its rows."""
+        sequence = rng.permutation(len(self.sizes)) if shuffle else np.arange(len(self.sizes))
+        sizes = self.sizes[sequence]
+        offsets = np.cumsum(sizes) - sizes
+        positions = np.repeat(self.starts[sequence] - offsets, sizes) + np.arange(self.n_samples)
+        rows = self.rows_in_group_order[positions]
+        batch_of_group = offsets // self.batch_size
+        cuts = offsets[np.flatnonzero(np.diff(batch_of_group)) + 1]
+        return [_as_slice(batch) for batch in np.split(rows, cuts)]
+
+    def view(self, array, batch):
+        """The rows ``batch`` of ``array``: a view for a slice, else a copy."""
+        return array[batch]
+
+    def rows(self, batch):
+        return batch
+
+    def groups_of(self, batch):
+        """The group of each row of the batch."""
+        return self.groups[batch]
+
+
+def _as_slice(rows):
+    """A run of consecutive rows as a slice (a view of ``X``, not a copy), else the rows:
+    data sorted by group, as ranking data usually is, is then read in place."""
+    if len(rows) and rows[-1] - rows[0] + 1 == len(rows) and np.all(np.diff(rows) == 1):
+        return slice(int(rows[0]), int(rows[-1]) + 1)
+    return rows
+
+
+def batch_plan(X, batch_size, groups=None):
+    """The plan of ``X``'s mini-batches: whole groups when ``groups`` is given."""
+    if groups is not None:
+        return GroupBatchPlan(groups, batch_size)
+    return BatchPlan(X.shape[0], batch_size, row_bytes(X))
+
 
 def row_bytes(X):
     if sp.issparse(X):
@@ -83,7 +149,7 @@ def _transposed_product(X_batch, gradient):
 
 def gather_buffer(X, plan):
     """A reused batch buffer for dense arrays that cannot be viewed (else None)."""
-    if sp.issparse(X) or X.flags.c_contiguous:
+    if sp.issparse(X) or X.flags.c_contiguous or isinstance(plan, GroupBatchPlan):
         return None
     return np.empty((plan.batch_size, X.shape[1]), X.dtype)
 
@@ -109,8 +175,9 @@ def batch_gradients(X, Y, sample_weight, loss, state, plan, batches, buffer):
         raw += intercept
         raw = raw.reshape(-1, n_outputs)
         weight = None if sample_weight is None else plan.view(sample_weight, batch).reshape(-1)
-        gradient = loss.weighted_gradient(Y_batch, raw, weight)
-        loss_sums = loss.weighted_sums(Y_batch, raw, weight)
+        groups = plan.groups_of(batch)
+        gradient = loss.weighted_gradient(Y_batch, raw, weight, groups)
+        loss_sums = loss.weighted_sums(Y_batch, raw, weight, groups)
         yield X_batch, gradient, loss_sums / len(loss_sums)
 
 
@@ -125,15 +192,14 @@ def parameter_gradient(X_batch, gradient, preconditioner):
     return coef_gradient, gradient_sum
 
 
-def full_gradient(X, Y, sample_weight, loss, state, *, batch_size):
+def full_gradient(X, Y, sample_weight, loss, state, *, plan):
     """Sums over all rows of the weighted loss and of its gradients in ``u`` and ``c``.
 
     Returns ``(loss_sums, coef_gradient, intercept_gradient)`` at the iterate of
     ``state``, with the loss sums per column of the loss as
-    :func:`batch_gradients` gives them. Reads ``X`` once, ``batch_size`` rows
-    at a time.
+    :func:`batch_gradients` gives them. Reads ``X`` once, in the batches of ``plan``
+    (:func:`batch_plan`) in their order.
     """
-    plan = BatchPlan(X.shape[0], batch_size, row_bytes(X))
     loss_sum = 0.0
     coef_gradient = np.zeros(state.coef.shape)
     intercept_gradient = np.zeros(state.intercept.shape)

@@ -114,7 +114,9 @@ def _lbfgs(objective, loss, x, bounds, tol, max_iter):
     return result.x, result.nit, optimality, result.status != 1
 
 
-def minimise_full_batch(X, Y, sample_weight, loss, penalty, state, *, fit_intercept, tol, max_iter):
+def minimise_full_batch(
+    X, Y, sample_weight, loss, penalty, state, *, fit_intercept, tol, max_iter, groups=None
+):
     """Minimise the objective from the iterate of ``state``, which is updated in place.
 
     Parameters
@@ -122,7 +124,8 @@ def minimise_full_batch(X, Y, sample_weight, loss, penalty, state, *, fit_interc
     X, Y, sample_weight
         As for :func:`~sklosses._engine._loop.run_sgd` (weights with mean 1, or None).
     loss : Loss
-        A per-sample loss: differentiable, or convex with a ``proximal``.
+        A per-sample loss, or a batch-level loss that is a sum over groups
+        (``needs_groups``): differentiable, or with a ``smoothed`` stand-in.
     penalty : Penalty
     state : SGDState
         Its iterate ``(coef, intercept)`` is the start and receives the result;
@@ -131,6 +134,8 @@ def minimise_full_batch(X, Y, sample_weight, loss, penalty, state, *, fit_interc
         Sets the stopping criteria (module docstring).
     max_iter : int
         Most iterations per smoothing stage.
+    groups : ndarray of shape (n_samples,) or None
+        The group of each row, for a loss that ``needs_groups``.
 
     Returns
     -------
@@ -148,11 +153,12 @@ def minimise_full_batch(X, Y, sample_weight, loss, penalty, state, *, fit_interc
             fit_intercept=fit_intercept,
             tol=tol,
             max_iter=max_iter,
+            groups=groups,
         )
 
 
 def _minimise_full_batch(
-    X, Y, sample_weight, loss, penalty, state, *, fit_intercept, tol, max_iter
+    X, Y, sample_weight, loss, penalty, state, *, fit_intercept, tol, max_iter, groups=None
 ):
     if state.coef.dtype != np.float64:
         # float32 data is read as it is, but the phase works in float64: its line
@@ -174,10 +180,11 @@ def _minimise_full_batch(
             fit_intercept=fit_intercept,
             tol=tol,
             max_iter=max_iter,
+            groups=groups,
         )
         state.coef[...], state.intercept[...] = working.coef, working.intercept
         return result
-    objective = FlatObjective(X, Y, sample_weight, penalty, state, fit_intercept)
+    objective = FlatObjective(X, Y, sample_weight, penalty, state, fit_intercept, groups)
     x, bounds = objective.start()
     objective.normalise(objective.value(x, loss), state.curvature)
     x, bounds = objective.start()

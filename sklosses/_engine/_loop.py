@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._batching import BatchPlan, batch_gradients, gather_buffer, parameter_gradient, row_bytes
+from ._batching import batch_gradients, batch_plan, gather_buffer, parameter_gradient
 from ._penalty import penalty_share
 
 LEARNING_RATES = ("auto", "constant", "invscaling", "adaptive")
@@ -179,6 +179,7 @@ def run_sgd(
     max_epochs=None,
     validation_score=None,
     verbose=0,
+    groups=None,
 ):
     """Run epochs until the stopping rule, ``max_epochs`` or ``stopping.max_iter``.
 
@@ -218,7 +219,7 @@ def run_sgd(
     reference_objective = state.start_objective
     if reference_objective is None and state.loss_curve:
         reference_objective = state.loss_curve[0]
-    plan = BatchPlan(X.shape[0], batch_size, row_bytes(X))
+    plan = batch_plan(X, batch_size, groups)
     smooth = loss.smoothness is not None
     epochs = stopping.max_iter if max_epochs is None else min(max_epochs, stopping.max_iter)
     start_time = time.perf_counter()

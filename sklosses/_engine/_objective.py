@@ -3,7 +3,7 @@ function of a flat parameter vector (for the full-batch solvers)."""
 
 import numpy as np
 
-from ._batching import full_gradient
+from ._batching import batch_plan, full_gradient
 from ._penalty import penalty_share
 from ._preconditioner import Preconditioner
 from ._state import SGDState
@@ -12,18 +12,19 @@ CHUNK_ROWS = 65536
 """Rows per chunk of a full pass (bounds the memory of the raw predictions)."""
 
 
-def constant_objective(Y, sample_weight, loss, intercept):
+def constant_objective(Y, sample_weight, loss, intercept, groups=None):
     """The objective of the model with zero coefficients and ``intercept`` (no pass over X)."""
     raw = np.broadcast_to(np.asarray(intercept, dtype=Y.dtype), Y.shape)
     total_weight = len(Y) if sample_weight is None else float(sample_weight.sum())
-    return float(loss.weighted_sums(Y, raw, sample_weight).mean()) / total_weight
+    return float(loss.weighted_sums(Y, raw, sample_weight, groups).mean()) / total_weight
 
 
-def objective_of_model(X, Y, sample_weight, loss, penalty, model, *, batch_size):
+def objective_of_model(X, Y, sample_weight, loss, penalty, model, *, batch_size, groups=None):
     """The objective of the model ``(coef, intercept)``, from one pass over the data."""
     coef, intercept = model
     state = SGDState(coef, intercept, 0.0, Preconditioner.identity(X.shape[1]))
-    loss_sums, _, _ = full_gradient(X, Y, sample_weight, loss, state, batch_size=batch_size)
+    plan = batch_plan(X, batch_size, groups)
+    loss_sums, _, _ = full_gradient(X, Y, sample_weight, loss, state, plan=plan)
     return float(loss_sums.sum()) / X.shape[0] + penalty_share(loss, Y.shape[1]) * penalty.value(
         coef
     )
@@ -37,8 +38,9 @@ class FlatObjective:
     :func:`~sklosses._engine._loop.run_epoch` reports) divided by ``scale``.
     """
 
-    def __init__(self, X, Y, sample_weight, penalty, state, fit_intercept):
+    def __init__(self, X, Y, sample_weight, penalty, state, fit_intercept, groups=None):
         self.X, self.Y, self.sample_weight = X, Y, sample_weight
+        self.plan = batch_plan(X, CHUNK_ROWS, groups)
         self.penalty, self.state, self.fit_intercept = penalty, state, fit_intercept
         self.split = penalty.l1 > 0
         self.n_coef = state.coef.size
@@ -90,7 +92,7 @@ class FlatObjective:
         n_samples = self.Y.shape[0]
         share = self.share(loss)
         loss_sums, coef_gradient, intercept_gradient = full_gradient(
-            self.X, self.Y, self.sample_weight, loss, self.state, batch_size=CHUNK_ROWS
+            self.X, self.Y, self.sample_weight, loss, self.state, plan=self.plan
         )
         u = self.state.coef.astype(np.float64)
         coef = u * self.inverse_scale

@@ -30,6 +30,19 @@ def sample_rows(n_samples, n_rows, rng):
     return np.sort(rng.choice(n_samples, size=n_rows, replace=False))
 
 
+def sample_groups(groups, n_rows, rng):
+    """Sorted indices of the rows of random whole groups, about ``n_rows`` of them (at
+    least that many, or every row): a sample for a loss that compares the rows of a
+    group, whose statistics a sample of rows would thin out."""
+    labels, first_rows, sizes = np.unique(groups, return_index=True, return_counts=True)
+    if len(groups) <= n_rows:
+        return np.arange(len(groups))
+    rng = np.random.default_rng(0) if rng is None else rng
+    chosen = rng.permutation(len(labels))
+    enough = np.searchsorted(np.cumsum(sizes[chosen]), n_rows) + 1
+    return np.flatnonzero(np.isin(groups, labels[chosen[:enough]]))
+
+
 def vector_product(vector, matrix):
     """``vector @ matrix`` over the features, without BLAS.
 

@@ -2,13 +2,15 @@
 
 import numpy as np
 
-from ._batching import full_gradient
+from ._batching import batch_plan, full_gradient
 from ._loop import proximal_step
 from ._state import SGDState
 from ._step_size import automatic_step_size
 
 
-def sparse_average(X, Y, sample_weight, loss, penalty, state, *, batch_size, fit_intercept):
+def sparse_average(
+    X, Y, sample_weight, loss, penalty, state, *, batch_size, fit_intercept, groups=None
+):
     """The averaged model made exactly sparse by one full proximal-gradient step.
 
     An average of L1-proximal SGD iterates is not sparse. The minimiser ``w*``
@@ -34,7 +36,7 @@ def sparse_average(X, Y, sample_weight, loss, penalty, state, *, batch_size, fit
         state.average_coef.copy(), state.average_intercept.copy(), state.eta, state.preconditioner
     )
     _, coef_gradient, intercept_gradient = full_gradient(
-        X, Y, sample_weight, loss, polished, batch_size=batch_size
+        X, Y, sample_weight, loss, polished, plan=batch_plan(X, batch_size, groups)
     )
     with np.errstate(all="ignore"):
         proximal_step(

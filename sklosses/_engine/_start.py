@@ -55,19 +55,19 @@ def starting_intercept(Y, sample_weight, loss, n_sample_rows=10000, rng=None):
     return np.asarray(start, dtype=np.float64).reshape(Y.shape[1])
 
 
-def initial_state(X, Y, sample_weight, loss, config, batch_size, rng):
+def initial_state(X, Y, sample_weight, loss, config, batch_size, rng, groups=None):
     """Zero coefficients and the best constant intercept, with the resolved penalty
     strength, the preconditioner and the step size of the schedule."""
     n_outputs = Y.shape[1]
     intercept = np.zeros(n_outputs)
     if config.fit_intercept:
         intercept = starting_intercept(Y, sample_weight, loss, rng=rng)
-    start_objective = constant_objective(Y, sample_weight, loss, intercept)
+    start_objective = constant_objective(Y, sample_weight, loss, intercept, groups)
     alpha = config.alpha
     if alpha == "auto":
         alpha = default_alpha(loss, Y, sample_weight, start_objective)
     eta, preconditioner = config.eta0, Preconditioner.identity(X.shape[1])
-    curvature = loss_curvature(loss, Y, sample_weight, intercept, rng=rng)
+    curvature = loss_curvature(loss, Y, sample_weight, intercept, rng=rng, groups=groups)
     if config.learning_rate == "auto":
         preconditioner = Preconditioner.from_data(X, config.fit_intercept, rng)
         eta = automatic_step_size(

@@ -8,7 +8,7 @@ would overflow otherwise), and every statistic is accumulated in float64.
 import numpy as np
 import scipy.sparse as sp
 
-from ._preconditioner import sample_rows, vector_product
+from ._preconditioner import sample_groups, sample_rows, vector_product
 
 MIN_CURVATURE_SHARE = 0.01
 """The mean curvature of a loss with a ``hessian`` counts as at least this share of
@@ -83,23 +83,24 @@ def _preconditioned_spectrum(X_sample, weight, preconditioner, fit_intercept, rn
     return eigenvalue, max_norm
 
 
-def _weighted_means(loss, targets, raw, weight):
+def _weighted_means(loss, targets, raw, weight, groups):
     """The weighted means over rows of the loss and of its absolute gradient, each
     averaged over the columns (:meth:`Loss.weighted_sums`, :meth:`Loss.weighted_gradient`:
     any scope of loss)."""
     total_weight = len(targets) if weight is None else float(np.sum(weight))
-    mean_loss = loss.weighted_sums(targets, raw, weight).mean() / total_weight
-    gradient = loss.weighted_gradient(targets, raw, weight)
+    mean_loss = loss.weighted_sums(targets, raw, weight, groups).mean() / total_weight
+    gradient = loss.weighted_gradient(targets, raw, weight, groups)
     return mean_loss, np.abs(gradient).sum(axis=0).mean() / total_weight
 
 
-def _mean_gradient(loss, targets, raw, weight):
-    """The weighted mean over rows and columns of the gradient."""
+def _mean_gradient(loss, targets, raw, weight, groups, direction):
+    """The weighted mean over rows and columns of the gradient along ``direction``."""
     total_weight = len(targets) if weight is None else float(np.sum(weight))
-    return loss.weighted_gradient(targets, raw, weight).sum(axis=0).mean() / total_weight
+    gradient = loss.weighted_gradient(targets, raw, weight, groups)
+    return (direction * gradient).sum(axis=0).mean() / total_weight
 
 
-def loss_curvature(loss, Y, sample_weight, constant, n_sample_rows=10000, rng=None):
+def loss_curvature(loss, Y, sample_weight, constant, n_sample_rows=10000, rng=None, groups=None):
     """The curvature of the loss that the automatic step size is built on.
 
     A smooth loss gives its ``smoothness``, or, when it has a ``hessian``,
@@ -133,11 +134,15 @@ def loss_curvature(loss, Y, sample_weight, constant, n_sample_rows=10000, rng=No
     hessian = loss.hessian
     if smoothness is not None and hessian is None:
         return smoothness
-    rows = sample_rows(Y.shape[0], n_sample_rows, rng)
+    if groups is None:
+        rows = sample_rows(Y.shape[0], n_sample_rows, rng)
+    else:
+        rows = sample_groups(groups, n_sample_rows, rng)
+        groups = groups[rows]
     targets = np.asarray(Y[rows], dtype=np.float64)
     raw = np.broadcast_to(np.asarray(constant, dtype=np.float64), targets.shape)
     weight = None if sample_weight is None else sample_weight[rows]
-    mean_loss, mean_gradient = _weighted_means(loss, targets, raw, weight)
+    mean_loss, mean_gradient = _weighted_means(loss, targets, raw, weight, groups)
     if smoothness is not None:
         if not mean_loss > 0:  # e.g. the edge of a flat part: its curvature says nothing
             return smoothness
@@ -150,9 +155,13 @@ def loss_curvature(loss, Y, sample_weight, constant, n_sample_rows=10000, rng=No
         if hessian is not None:
             mean_curvature = np.average(hessian(targets, raw).mean(axis=1), weights=weight)
         else:
+            # rows moved up and down in turn: the same secant as a shift of every row for
+            # a per-sample loss, and one a loss of score differences (ranking) can see
+            direction = np.where(np.arange(len(targets)) % 2 == 0, 1.0, -1.0)[:, None]
+            step = direction * (length / 2)
             mean_curvature = (
-                _mean_gradient(loss, targets, raw + length / 2, weight)
-                - _mean_gradient(loss, targets, raw - length / 2, weight)
+                _mean_gradient(loss, targets, raw + step, weight, groups, direction)
+                - _mean_gradient(loss, targets, raw - step, weight, groups, direction)
             ) / length
     if not np.isfinite(mean_curvature):
         mean_curvature = 0.0

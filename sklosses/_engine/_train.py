@@ -63,7 +63,17 @@ def _normalised_weight(sample_weight, n_samples):
 
 
 def train(
-    X, Y, sample_weight, loss, config, *, rng, previous=None, partial=False, validation_score=None
+    X,
+    Y,
+    sample_weight,
+    loss,
+    config,
+    *,
+    rng,
+    previous=None,
+    partial=False,
+    validation_score=None,
+    groups=None,
 ):
     """Train on ``(X, Y)``; the engine's only entry point.
 
@@ -86,6 +96,10 @@ def train(
     validation_score : callable ``(coef, intercept) -> float`` or None
         Early stopping: stop on this score (higher is better) instead of the
         training objective; no full-batch phase.
+    groups : ndarray of shape (n_samples,) or None
+        The group (query) of each row, in any order, for a loss that
+        ``needs_groups``: every mini-batch then holds whole groups
+        (:class:`~sklosses._engine._batching.GroupBatchPlan`). None: one group.
 
     Returns
     -------
@@ -104,7 +118,7 @@ def train(
         if config.learning_rate == "auto":
             adapt_to_chunk(X, sample_weight, config, state, batch_size, rng)
     else:
-        state = initial_state(X, Y, sample_weight, loss, config, batch_size, rng)
+        state = initial_state(X, Y, sample_weight, loss, config, batch_size, rng, groups)
         if previous is not None:
             state.start_from(*previous.model())
     penalty = config.penalty_of(state.alpha)
@@ -114,7 +128,7 @@ def train(
         and config.solver == "auto"
         and config.learning_rate == "auto"
         and config.tol is not None
-        and loss.scope != "batch"
+        and (loss.scope != "batch" or loss.needs_groups)
     )
     max_epochs = 1 if partial else None
     if full_batch:
@@ -136,9 +150,12 @@ def train(
         max_epochs=max_epochs,
         validation_score=validation_score,
         verbose=config.verbose,
+        groups=groups,
     )
     if full_batch:
-        return _finish_with_full_batch(X, Y, sample_weight, loss, penalty, config, state, n_epochs)
+        return _finish_with_full_batch(
+            X, Y, sample_weight, loss, penalty, config, state, n_epochs, groups
+        )
     model = state.model()
     if penalty.l1 and state.n_averaged:
         model = sparse_average(
@@ -150,10 +167,13 @@ def train(
             state,
             batch_size=batch_size,
             fit_intercept=config.fit_intercept,
+            groups=groups,
         )
     if partial:
         return Training(state, *model, n_epochs)
-    objective = objective_of_model(X, Y, sample_weight, loss, penalty, model, batch_size=batch_size)
+    objective = objective_of_model(
+        X, Y, sample_weight, loss, penalty, model, batch_size=batch_size, groups=groups
+    )
     _check_not_worse_than_start(objective, state.start_objective, config)
     if config.tol is not None and n_epochs == config.max_iter:
         warnings.warn(
@@ -165,7 +185,7 @@ def train(
     return Training(state, *model, n_epochs, objective=objective)
 
 
-def _finish_with_full_batch(X, Y, sample_weight, loss, penalty, config, state, n_epochs):
+def _finish_with_full_batch(X, Y, sample_weight, loss, penalty, config, state, n_epochs, groups):
     """The full-batch phase from the averaged SGD iterate, to the optimum within ``tol``."""
     state.adopt_average()
     result = minimise_full_batch(
@@ -178,6 +198,7 @@ def _finish_with_full_batch(X, Y, sample_weight, loss, penalty, config, state, n
         fit_intercept=config.fit_intercept,
         tol=config.tol,
         max_iter=config.max_iter,
+        groups=groups,
     )
     if config.verbose:
         print(

@@ -7,6 +7,7 @@ shapes the fitted coefficients.
 """
 
 from ._classifier import SGDClassifier
+from ._ranker import SGDRanker
 from ._regressor import SGDRegressor
 
-__all__ = ["SGDClassifier", "SGDRegressor"]
+__all__ = ["SGDClassifier", "SGDRanker", "SGDRegressor"]

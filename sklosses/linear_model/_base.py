@@ -9,8 +9,8 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator
-from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
-from sklearn.utils import check_random_state
+from sklearn.model_selection import GroupShuffleSplit, ShuffleSplit, StratifiedShuffleSplit
+from sklearn.utils import check_consistent_length, check_random_state, column_or_1d
 from sklearn.utils.validation import check_is_fitted, check_scalar, validate_data
 
 from .._engine import TrainingConfig, train
@@ -149,17 +149,20 @@ class BaseSGD(BaseEstimator):
         return validate_data(self, X, reset=False, accept_sparse="csr", dtype=DTYPES)
 
     # -- training -----------------------------------------------------------
-    def _validation_split(self, y, rng_seed):
-        """Indices held out for early stopping (stratified for class labels)."""
+    def _validation_split(self, y, rng_seed, groups):
+        """Indices held out for early stopping: whole groups when the rows have groups,
+        stratified for class labels."""
         splitter_class = ShuffleSplit
-        if self._loss_tasks != ("regression",) and y.ndim == 1:
+        if groups is not None:
+            splitter_class = GroupShuffleSplit
+        elif self._loss_tasks != ("regression",) and y.ndim == 1:
             _, counts = np.unique(y, return_counts=True)
             if counts.min() >= 2:
                 splitter_class = StratifiedShuffleSplit
         splitter = splitter_class(
             n_splits=1, test_size=self.validation_fraction, random_state=rng_seed
         )
-        train, validation = next(splitter.split(np.zeros((len(y), 1)), y))
+        train, validation = next(splitter.split(np.zeros((len(y), 1)), y, groups))
         if len(validation) == 0 or len(train) == 0:
             raise ValueError(
                 f"validation_fraction={self.validation_fraction} leaves an empty training "
@@ -167,10 +170,13 @@ class BaseSGD(BaseEstimator):
             )
         return validation
 
-    def _fit(self, X, y, sample_weight, *, partial, classes=None):
+    def _fit(self, X, y, sample_weight, *, partial, classes=None, groups=None):
         loss = self._validate_params()
         first_call = not (partial and hasattr(self, "_state"))
         X, y = self._validate_data_for_fit(X, y, reset=first_call)
+        if groups is not None:
+            groups = column_or_1d(groups)
+            check_consistent_length(X, groups)
         Y = self._encode_targets(y, classes, first_call, loss).astype(X.dtype, copy=False)
         loss.check_target(Y)
         sample_weight = check_sample_weight(sample_weight, X.shape[0], X.dtype)
@@ -180,7 +186,7 @@ class BaseSGD(BaseEstimator):
 
         validation_score = None
         if self.early_stopping and not partial:
-            validation = self._validation_split(y, rng.integers(2**31))
+            validation = self._validation_split(y, rng.integers(2**31), groups)
             if sample_weight is None:
                 sample_weight = np.ones(X.shape[0], dtype=X.dtype)
             else:
@@ -188,7 +194,12 @@ class BaseSGD(BaseEstimator):
             validation_weight = sample_weight[validation].copy()
             sample_weight[validation] = 0
             validation_score = self._make_validation_score(
-                loss, X[validation], y[validation], Y[validation], validation_weight
+                loss,
+                X[validation],
+                y[validation],
+                Y[validation],
+                validation_weight,
+                None if groups is None else groups[validation],
             )
         config = TrainingConfig(
             **{name: getattr(self, name) for name in TrainingConfig.field_names()}
@@ -205,6 +216,7 @@ class BaseSGD(BaseEstimator):
             previous=previous,
             partial=partial,
             validation_score=validation_score,
+            groups=groups,
         )
         self._state = training.state
         self.alpha_ = training.state.alpha
@@ -225,7 +237,7 @@ class BaseSGD(BaseEstimator):
             self.validation_scores_ = list(state.validation_scores)
             self.best_validation_score_ = max(self.validation_scores_)
 
-    def _make_validation_score(self, loss, X_val, y_val, Y_val, weight_val):
+    def _make_validation_score(self, loss, X_val, y_val, Y_val, weight_val, groups_val):
         """Callable ``(coef, intercept) -> score`` for early stopping.
 
         ``scoring=None`` scores minus the weighted mean training loss on the
@@ -235,7 +247,7 @@ class BaseSGD(BaseEstimator):
 
             def score(coef, intercept):
                 raw = X_val @ coef + intercept
-                loss_sums = loss.weighted_sums(Y_val, raw, weight_val)
+                loss_sums = loss.weighted_sums(Y_val, raw, weight_val, groups_val)
                 return -float(loss_sums.mean()) / float(weight_val.sum())
 
             return score
@@ -244,9 +256,11 @@ class BaseSGD(BaseEstimator):
 
         scorer = get_scorer(self.scoring) if isinstance(self.scoring, str) else self.scoring
 
+        query = {} if groups_val is None else {"qid": groups_val}
+
         def score(coef, intercept):
             self._set_coefficients(coef, intercept)
-            return float(scorer(self, X_val, y_val, sample_weight=weight_val))
+            return float(scorer(self, X_val, y_val, sample_weight=weight_val, **query))
 
         return score
 
@@ -311,8 +325,6 @@ class BaseSGD(BaseEstimator):
         -------
         self
         """
-        if not self.warm_start and hasattr(self, "_state"):
-            del self._state
         return self._fit(X, y, sample_weight, partial=False)
 
     def __sklearn_tags__(self):

@@ -12,6 +12,7 @@ from ._binary import (
 )
 from ._multiclass import MultinomialLogLoss, SoftmaxFocalLoss
 from ._quantile import ExpectileLoss, QuantileLoss
+from ._ranking import ListwiseSoftmaxLoss, PairwiseHingeLoss, PairwiseLogisticLoss
 from ._regression import (
     AbsoluteLoss,
     EpsilonInsensitiveLoss,
@@ -41,6 +42,9 @@ LOSSES = {
     "multinomial_log_loss": MultinomialLogLoss,
     "softmax_focal": SoftmaxFocalLoss,
     "dice": DiceLoss,
+    "pairwise_hinge": PairwiseHingeLoss,
+    "pairwise_logistic": PairwiseLogisticLoss,
+    "listwise_softmax": ListwiseSoftmaxLoss,
 }
 """Registry: loss name -> loss class (instantiated with default parameters)."""
 

@@ -12,13 +12,17 @@ a metric, a scorer and a scorer name.
   the best constant prediction (regression losses);
 * :func:`kl_divergence` -- of predicted from target class probabilities
   (soft labels);
-* :func:`make_loss_scorer`, :func:`make_d2_scorer` -- scikit-learn scorers;
+* :func:`ndcg_score` -- NDCG@k of a ranker's scores, averaged over queries
+  (``qid``), each query's value that of :func:`sklearn.metrics.ndcg_score`;
+* :func:`make_loss_scorer`, :func:`make_d2_scorer`, :func:`make_ndcg_scorer`
+  -- scikit-learn scorers;
 * :func:`get_scorer`, :func:`get_scorer_names` -- scorer names for every
   registered loss, falling back to scikit-learn's own names.
 
 The metric maths lives in ``_arrays.py`` (targets and raw predictions for each
-task), ``_mean.py`` and ``_d2.py``; the scorers and their metadata routing in
-``_scorers.py``; the scorer names in ``_names.py``.
+task, query ids), ``_mean.py``, ``_d2.py`` and ``_ranking.py`` (NDCG); the
+scorers and their metadata routing in ``_scorers.py``; the scorer names in
+``_names.py``.
 
 Scorer names
 ------------
@@ -31,7 +35,25 @@ registry when a name is asked for, so a loss added with
 :func:`get_scorer_names` lists the names of the registry as it is.
 Each scorer returns minus :func:`mean_loss` of its loss with default
 parameters. ``"neg_kl_divergence"`` scores :func:`kl_divergence` of
-``predict_proba`` against soft labels.
+``predict_proba`` against soft labels. ``"ndcg"`` scores :func:`ndcg_score` of
+``predict``, and ``"ndcg@k"`` NDCG@k for any integer ``k >= 1``.
+
+Ranking and metadata routing
+----------------------------
+A ranking metric needs the query of each row, ``qid``. The scorers of NDCG and of
+the losses that compare the rows of a query (``needs_groups``, e.g. the pairwise
+losses) request ``qid`` through scikit-learn's metadata routing by default
+(``set_score_request(qid=False)`` turns it off), so with
+``sklearn.set_config(enable_metadata_routing=True)``::
+
+    GridSearchCV(ranker, grid, cv=GroupKFold(), scoring=get_scorer("ndcg@10")).fit(
+        X, y, qid=qid, groups=qid)
+
+fits each candidate with its training queries and scores the test fold's
+queries. A scorer also takes ``qid=`` when called directly. Without routing
+scikit-learn passes ``qid`` only to ``fit``, and an NDCG scorer raises an error
+saying so; a loss scorer without ``qid`` scores all rows as one query, like
+:func:`mean_loss`.
 
 A name shared with scikit-learn is only acceptable when both scorers compute
 the same value (the tests check it): ``neg_mean_squared_error`` and
@@ -76,7 +98,8 @@ scorer of its own class (pass it ``{"name": scorer}`` instead).
 from ._d2 import d2_loss_score
 from ._mean import kl_divergence, mean_loss
 from ._names import get_scorer, get_scorer_names
-from ._scorers import make_d2_scorer, make_loss_scorer
+from ._ranking import ndcg_score
+from ._scorers import make_d2_scorer, make_loss_scorer, make_ndcg_scorer
 
 __all__ = [
     "d2_loss_score",
@@ -85,5 +108,7 @@ __all__ = [
     "get_scorer_names",
     "make_d2_scorer",
     "make_loss_scorer",
+    "make_ndcg_scorer",
     "mean_loss",
+    "ndcg_score",
 ]

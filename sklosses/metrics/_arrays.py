@@ -2,8 +2,8 @@
 targets and raw predictions the loss takes, for each task.
 
 Every array returned here has shape ``(n_samples, n_columns)``: the outputs of a
-regression loss, the one-vs-rest columns of a binary loss, the classes of a
-multiclass loss.
+regression loss (the relevances of a ranking loss), the one-vs-rest columns of a
+binary loss, the classes of a multiclass loss.
 """
 
 import numpy as np
@@ -17,8 +17,12 @@ RESPONSE_METHODS = {
     "regression": "predict",
     "binary": "decision_function",
     "multiclass": "decision_function",
+    "ranking": "predict",  # a ranker's scores
 }
 """Estimator method whose output a metric of a loss of each task evaluates."""
+
+CLASSIFICATION_TASKS = ("binary", "multiclass")
+"""Tasks whose metrics match decision-value columns to class labels."""
 
 
 def checked_loss(loss):
@@ -52,6 +56,42 @@ def raw_prediction(loss, y_pred):
         )
     with np.errstate(divide="ignore", invalid="ignore"):
         return loss.link(y_pred)
+
+
+def query_codes(qid, n_rows, user):
+    """The query of each row as integer codes ``0..n_queries-1``, and ``n_queries``.
+
+    Parameters
+    ----------
+    qid : array-like of shape (n_rows,)
+        Query ids of any sortable type, in any row order.
+    n_rows : int
+        The number of rows of ``y_true``.
+    user : str
+        The function that needs the queries, named in the error messages.
+
+    Returns
+    -------
+    codes : ndarray of int of shape (n_rows,)
+    n_queries : int
+    """
+    if qid is None:
+        raise ValueError(
+            f"{user} needs qid, the query of each row. A scorer gets it through metadata "
+            "routing: sklearn.set_config(enable_metadata_routing=True), then pass qid= to "
+            "fit (e.g. GridSearchCV(...).fit(X, y, qid=qid, groups=qid)), or pass it to "
+            "the scorer directly."
+        )
+    qid = np.asarray(qid)
+    if qid.ndim != 1 or len(qid) != n_rows:
+        raise ValueError(
+            f"qid must give the query of each of the {n_rows} rows of y_true; "
+            f"it has shape {qid.shape}."
+        )
+    if qid.dtype.kind in "fc" and not np.isfinite(qid).all():
+        raise ValueError("qid contains NaN or infinity.")
+    queries, codes = np.unique(qid, return_inverse=True)
+    return codes.reshape(-1), len(queries)
 
 
 def regression_arrays(loss, y_true, y_pred):
@@ -178,7 +218,7 @@ def loss_arrays(loss, y_true, y_pred, labels, pos_label, sample_weight):
     targets, raw : ndarray of shape (n_samples, n_columns)
     sample_weight : ndarray of shape (n_samples,) or None
     """
-    if loss.task == "regression":
+    if loss.task not in CLASSIFICATION_TASKS:  # regression values, ranking relevances
         if labels is not None or pos_label is not None:
             raise ValueError("labels and pos_label only apply to classification losses.")
         targets, raw = regression_arrays(loss, y_true, y_pred)

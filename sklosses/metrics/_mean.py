@@ -3,10 +3,10 @@
 import numpy as np
 
 from .._validation import check_sample_weight
-from ._arrays import checked_loss, loss_arrays, soft_label_arrays
+from ._arrays import checked_loss, loss_arrays, query_codes, soft_label_arrays
 
 
-def weighted_mean_loss(loss, targets, raw, sample_weight):
+def weighted_mean_loss(loss, targets, raw, sample_weight, groups=None):
     r"""Weighted mean over the rows of ``loss``, averaged over its columns of values.
 
     A loss of scope ``"element"`` or ``"sample"`` gives one value per row and
@@ -22,20 +22,25 @@ def weighted_mean_loss(loss, targets, raw, sample_weight):
     targets, raw : ndarray of shape (n_samples, n_columns)
     sample_weight : ndarray of shape (n_samples,) or None
         Non-negative, with a positive sum.
+    groups : ndarray of shape (n_samples,) or None
+        The group (query) of each row, passed to a batch-level loss (a loss that
+        ``needs_groups`` sums over the pairs or lists within each group; None is
+        one group); per-row values do not depend on it.
 
     Returns
     -------
     float
     """
     if loss.scope == "batch":
-        sums = np.asarray(loss.weighted_sums(targets, raw, sample_weight), dtype=np.float64)
+        sums = loss.weighted_sums(targets, raw, sample_weight, groups)
+        sums = np.asarray(sums, dtype=np.float64)
         total = len(targets) if sample_weight is None else sample_weight.sum()
         return float(sums.mean() / total)
     values = np.asarray(loss.loss(targets, raw), dtype=np.float64)
     return float(np.average(values.mean(axis=1), weights=sample_weight))
 
 
-def mean_loss(loss, y_true, y_pred, *, sample_weight=None, labels=None, pos_label=None):
+def mean_loss(loss, y_true, y_pred, *, qid=None, sample_weight=None, labels=None, pos_label=None):
     r"""Weighted mean of a loss: the data term of the estimators' objective.
 
     .. math::
@@ -71,6 +76,20 @@ def mean_loss(loss, y_true, y_pred, *, sample_weight=None, labels=None, pos_labe
       column per class, or for two classes the 1-D difference ``f_1 - f_0``
       (the scores are then ``(0, f)``); :math:`\ell_i` is the loss of the row.
       ``y_true`` may also be a matrix of class probabilities (soft labels).
+    * **ranking** (a loss comparing the rows of a query, ``needs_groups``):
+      ``y_true`` holds graded relevances, ``y_pred`` the scores (the ranker's
+      ``predict``) and ``qid`` the query of each row, in any row order. The
+      value is the loss's weighted sum over the queries divided by
+      :math:`S = \sum_i s_i`; for a pairwise loss with pair loss :math:`\phi`,
+
+      .. math::
+
+          \mathrm{mean\_loss} = \frac{1}{S} \sum_q
+          \sum_{i, j \in q,\ y_i > y_j} s_i s_j \, \phi(f_i - f_j),
+
+      computed from the pairs within queries only (the work grows with their
+      number, not with the square of the number of rows). Without ``qid`` all
+      rows are one query, as for the loss itself.
 
     A batch-level loss (``scope == "batch"``, e.g. soft Dice) is a statistic
     of the whole set rather than a mean: its value is its weighted value on
@@ -84,7 +103,13 @@ def mean_loss(loss, y_true, y_pred, *, sample_weight=None, labels=None, pos_labe
     y_true : array-like of shape (n_samples,) or (n_samples, n_outputs)
         Targets; for classification losses, class labels of any type.
     y_pred : array-like of shape (n_samples,) or (n_samples, n_columns)
-        Predictions (regression) or raw decision values (classification).
+        Predictions (regression), raw decision values (classification) or
+        scores (ranking).
+    qid : array-like of shape (n_samples,), default=None
+        The query (group) of each row, for a loss that compares the rows of a
+        query (``needs_groups``); None: all rows are one query. Checked for its
+        length, and ignored by the other losses, whose mean does not depend on
+        any grouping of the rows.
     sample_weight : array-like of shape (n_samples,), default=None
         Non-negative weights with a positive sum.
     labels : array-like of shape (n_classes,), default=None
@@ -120,7 +145,8 @@ def mean_loss(loss, y_true, y_pred, *, sample_weight=None, labels=None, pos_labe
     targets, raw, sample_weight = loss_arrays(
         loss, y_true, y_pred, labels, pos_label, sample_weight
     )
-    return weighted_mean_loss(loss, targets, raw, sample_weight)
+    groups = None if qid is None else query_codes(qid, len(targets), "mean_loss")[0]
+    return weighted_mean_loss(loss, targets, raw, sample_weight, groups)
 
 
 def kl_divergence(y_true, y_pred, *, sample_weight=None, eps=1e-15):

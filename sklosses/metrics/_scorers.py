@@ -5,20 +5,38 @@ and take part in metadata routing (see "Design of the scorers" in
 from sklearn import metrics as sk_metrics
 from sklearn.utils.metadata_routing import MetadataRequest
 
-from ._arrays import RESPONSE_METHODS, checked_loss
+from ._arrays import CLASSIFICATION_TASKS, RESPONSE_METHODS, checked_loss
 from ._d2 import d2_loss_score
 from ._mean import mean_loss
+from ._ranking import check_cutoff, ndcg_score
 
 
-def _mean_loss_score_func(y_true, y_pred, *, loss, sample_weight=None, labels=None, pos_label=None):
+def _mean_loss_score_func(
+    y_true, y_pred, *, loss, qid=None, sample_weight=None, labels=None, pos_label=None
+):
     """:func:`mean_loss` with the ``(y_true, y_pred, **kwargs)`` order of make_scorer."""
     return mean_loss(
-        loss, y_true, y_pred, sample_weight=sample_weight, labels=labels, pos_label=pos_label
+        loss,
+        y_true,
+        y_pred,
+        qid=qid,
+        sample_weight=sample_weight,
+        labels=labels,
+        pos_label=pos_label,
     )
 
 
-def _d2_score_func(y_true, y_pred, *, loss, sample_weight=None):
-    """:func:`d2_loss_score` with the ``(y_true, y_pred, **kwargs)`` order of make_scorer."""
+def _ndcg_score_func(y_true, y_pred, *, qid=None, k=None, sample_weight=None, ignore_ties=False):
+    """:func:`ndcg_score` in the order of make_scorer; a missing ``qid`` gets
+    :func:`ndcg_score`'s explanation rather than Python's ``TypeError``."""
+    return ndcg_score(
+        y_true, y_pred, qid=qid, k=k, sample_weight=sample_weight, ignore_ties=ignore_ties
+    )
+
+
+def _d2_score_func(y_true, y_pred, *, loss, sample_weight=None, qid=None):
+    """:func:`d2_loss_score` with the ``(y_true, y_pred, **kwargs)`` order of make_scorer;
+    the D^2 of a regression loss does not depend on any queries ``qid``."""
     return d2_loss_score(loss, y_true, y_pred, sample_weight=sample_weight)
 
 
@@ -32,10 +50,12 @@ class _LossScorer:
     ----------
     maker_name : str
         Name of the public function that made the scorer, for its repr.
-    loss : str or Loss
-        The loss, as the user gave it (a name stays a name in the repr).
+    loss : str, Loss or None
+        The loss, as the user gave it (a name stays a name in the repr); None for
+        a ranking metric that is not a loss (NDCG), which scores ``predict``.
     score_func : callable
-        ``score_func(y_true, y_pred, *, loss, **kwargs)``.
+        ``score_func(y_true, y_pred, *, loss, **kwargs)``, without ``loss`` when
+        ``loss`` is None.
     greater_is_better : bool
         False for a loss (the scorer returns minus its value).
     kwargs : dict
@@ -48,22 +68,30 @@ class _LossScorer:
         self._score_func = score_func
         self._greater_is_better = greater_is_better
         self._kwargs = kwargs
-        task = checked_loss(loss).task
+        checked = None if loss is None else checked_loss(loss)
+        task = "ranking" if checked is None else checked.task
         self._response_method = RESPONSE_METHODS[task]
-        self._needs_labels = task != "regression" and "labels" not in kwargs
+        self._needs_labels = task in CLASSIFICATION_TASKS and "labels" not in kwargs
+        # A metric comparing the rows of a query means nothing without the queries, so
+        # its scorer asks for them unless told otherwise, as scikit-learn's group
+        # splitters ask for ``groups``; any other loss's value does not depend on them,
+        # so its scorer declines them and can sit beside an NDCG scorer in a search.
+        needs_groups = checked is None or checked.needs_groups
+        self._default_requests = {"qid": needs_groups}
         self._scorer = self._make_scorer()
 
     def _make_scorer(self, **extra_kwargs):
+        loss = {} if self._loss is None else {"loss": self._loss}
         return sk_metrics.make_scorer(
             self._score_func,
             response_method=self._response_method,
             greater_is_better=self._greater_is_better,
-            loss=self._loss,
+            **loss,
             **self._kwargs,
             **extra_kwargs,
         )
 
-    def __call__(self, estimator, X, y_true, sample_weight=None, **kwargs):
+    def __call__(self, estimator, X, y_true, sample_weight=None, qid=None, **kwargs):
         """Score ``estimator`` on ``(X, y_true)``; greater is better.
 
         Parameters
@@ -78,6 +106,10 @@ class _LossScorer:
             Targets.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights with a positive sum.
+        qid : array-like of shape (n_samples,), default=None
+            The query of each row, for NDCG and the losses that compare the rows
+            of a query; routed as metadata by scikit-learn's tools, or given here
+            directly (also without metadata routing).
         **kwargs
             Other arguments of the metric, routed as metadata (only with
             ``sklearn.set_config(enable_metadata_routing=True)``).
@@ -86,11 +118,16 @@ class _LossScorer:
         -------
         float
         """
-        scorer = self._scorer
+        fixed = {}
         # estimators of any library may lack classes_; the scorer then scores y_true's classes
         classes = getattr(estimator, "classes_", None)
         if self._needs_labels and classes is not None and "labels" not in kwargs:
-            scorer = self._make_scorer(labels=classes)
+            fixed["labels"] = classes
+        if qid is not None:
+            # fixed like labels rather than passed as metadata: scikit-learn's scorer
+            # refuses metadata without routing, and a direct call needs the queries too
+            fixed["qid"] = qid
+        scorer = self._make_scorer(**fixed) if fixed else self._scorer
         if sample_weight is not None:
             kwargs["sample_weight"] = sample_weight
         return scorer(estimator, X, y_true, **kwargs)
@@ -99,7 +136,10 @@ class _LossScorer:
         """Request metadata (e.g. ``sample_weight=True``) for scoring.
 
         Same as a :func:`sklearn.metrics.make_scorer` scorer's method: needs
-        ``sklearn.set_config(enable_metadata_routing=True)``.
+        ``sklearn.set_config(enable_metadata_routing=True)``. Unless told
+        otherwise, the scorers of NDCG and of the losses that compare the rows of
+        a query (``needs_groups``) request ``qid``; the other scorers, whose value
+        does not depend on the queries, decline it (``qid=False``).
 
         Parameters
         ----------
@@ -121,7 +161,11 @@ class _LossScorer:
         sklearn.utils.metadata_routing.MetadataRequest
         """
         request = MetadataRequest(owner=repr(self))  # routing messages name the scorer
-        for param, alias in self._scorer.get_metadata_routing().score.requests.items():
+        requests = dict(self._scorer.get_metadata_routing().score.requests)
+        for param, default in self._default_requests.items():
+            if requests.get(param) is None:  # neither requested nor refused by the user
+                requests[param] = default
+        for param, alias in requests.items():
             if param != "loss":  # a fixed argument of the score function, not metadata
                 request.score.add_request(param=param, alias=alias)
         return request
@@ -131,8 +175,9 @@ class _LossScorer:
         return True
 
     def __repr__(self):
-        kwargs = "".join(f", {key}={value!r}" for key, value in self._kwargs.items())
-        return f"{self._maker_name}({self._loss!r}{kwargs})"
+        arguments = [] if self._loss is None else [repr(self._loss)]
+        arguments += [f"{key}={value!r}" for key, value in self._kwargs.items()]
+        return f"{self._maker_name}({', '.join(arguments)})"
 
 
 def make_loss_scorer(loss, **kwargs):
@@ -199,3 +244,40 @@ def make_d2_scorer(loss):
     if checked_loss(loss).task != "regression":
         raise ValueError(f"make_d2_scorer needs a regression loss, got {loss!r}.")
     return _LossScorer("make_d2_scorer", loss, _d2_score_func, True, {})
+
+
+def make_ndcg_scorer(*, k=None, ignore_ties=False):
+    """Make a scikit-learn scorer of :func:`ndcg_score` (greater is better).
+
+    The scorer scores the estimator's ``predict`` (a ranker's scores) with
+    ``ndcg_score(y_true, scores, qid=qid, k=k, sample_weight=...)``. It requests
+    ``qid`` through metadata routing by default, so with
+    ``sklearn.set_config(enable_metadata_routing=True)``,
+    ``GridSearchCV(ranker, grid, cv=GroupKFold(), scoring=make_ndcg_scorer(k=10))
+    .fit(X, y, qid=qid, groups=qid)`` scores each test fold's queries; it also
+    takes ``qid=`` when called directly. ``get_scorer("ndcg@10")`` is
+    ``make_ndcg_scorer(k=10)``.
+
+    Parameters
+    ----------
+    k : int, default=None
+        NDCG@k: only the ``k`` best-scored rows of each query count; None: all.
+    ignore_ties : bool, default=False
+        As in :func:`ndcg_score`.
+
+    Returns
+    -------
+    scorer : callable
+        ``scorer(estimator, X, y_true, sample_weight=None, qid=None)``.
+
+    Examples
+    --------
+    >>> from sklosses.metrics import make_ndcg_scorer
+    >>> make_ndcg_scorer(k=10)
+    make_ndcg_scorer(k=10)
+    """
+    check_cutoff(k)  # now, rather than when the first fold is scored
+    kwargs = {} if k is None else {"k": k}
+    if ignore_ties:
+        kwargs["ignore_ties"] = True
+    return _LossScorer("make_ndcg_scorer", None, _ndcg_score_func, True, kwargs)
