@@ -6,9 +6,10 @@ import warnings
 import numpy as np
 
 from ..linear_model import SGDClassifier, SGDRegressor
-from ..losses import LOSSES
+from ..losses import LOSSES, get_loss
 from ..metrics import make_loss_scorer
 from ._errors import CLIError
+from ._parser import loss_label, loss_specs
 
 
 def extra_metric(task):
@@ -25,15 +26,40 @@ def extra_metric(task):
     return "r2" if task == "regression" else "accuracy"
 
 
+def loss_of(label):
+    """The loss of a name in the results: a registry name stays a name; a sum
+    (``0.7*huber+0.3*quantile``) becomes the composite loss of those defaults.
+
+    Parameters
+    ----------
+    label : str
+        A registry name or a label of :func:`~sklosses.cli._parser.loss_label`.
+
+    Returns
+    -------
+    str or Loss
+
+    Raises
+    ------
+    ValueError
+        For terms that cannot be summed (different tasks or links).
+    """
+    (spec,) = loss_specs([label])
+    if len(spec) == 1 and spec[0][0] == 1:
+        return spec[0][1]
+    return sum(weight * get_loss(name) for weight, name in spec)
+
+
 def applicable_losses(task, requested, y):
-    """The registry names to compare: those of the task that accept the target.
+    """The losses to compare, by name: those of the task that accept the target.
 
     Parameters
     ----------
     task : {"regression", "classification"}
         The task; classification takes binary and multiclass losses.
     requested : list of str or None
-        The names given with ``--losses``; None for every applicable loss,
+        The arguments of ``--losses`` (registry names and weighted sums of them, see
+        :func:`~sklosses.cli._parser.loss_specs`); None for every applicable loss,
         quietly leaving out those whose ``check_target`` refuses ``y``.
     y : ndarray of shape (n_samples,)
         The target.
@@ -41,40 +67,50 @@ def applicable_losses(task, requested, y):
     Returns
     -------
     list of str
+        Registry names, and sums as :func:`~sklosses.cli._parser.loss_label` writes
+        them (:func:`loss_of` makes their losses).
 
     Raises
     ------
     CLIError
-        For a requested name that is unknown, of another task, or refuses ``y``.
+        For a requested name that is unknown, of another task, or refuses ``y``, and
+        for a sum whose terms cannot be summed.
     """
     tasks = ("regression",) if task == "regression" else ("binary", "multiclass")
-    applicable = [name for name, cls in LOSSES.items() if cls.task in tasks]
+    # the task of an instance: a loss may compute it (a property on the class)
+    applicable = [name for name, cls in LOSSES.items() if cls().task in tasks]
     if requested:
-        unknown = [name for name in requested if name not in LOSSES]
+        specs = loss_specs(requested)
+        names = [name for spec in specs for _, name in spec]
+        unknown = [name for name in names if name not in LOSSES]
         if unknown:
             raise CLIError(
                 f"unknown loss(es) {', '.join(unknown)}; valid for {task}: {', '.join(applicable)}"
             )
-        wrong = [name for name in requested if name not in applicable]
+        wrong = [name for name in names if name not in applicable]
         if wrong:
             raise CLIError(
                 f"loss(es) {', '.join(wrong)} do not apply to {task}; valid: "
                 f"{', '.join(applicable)}"
             )
-        chosen = list(dict.fromkeys(requested))
+        chosen = list(dict.fromkeys(loss_label(spec) for spec in specs))
     else:
         chosen = applicable
     usable = []
-    for name in chosen:
+    for label in chosen:
         try:
-            LOSSES[name]().check_target(y)
+            loss = get_loss(loss_of(label))
+        except ValueError as exc:  # terms of different tasks or links
+            raise CLIError(f"{label!r}: {str(exc).splitlines()[0]}") from None
+        try:
+            loss.check_target(y)
         except ValueError as exc:
             if requested:
                 raise CLIError(
-                    f"loss {name!r} cannot be used with this target: {str(exc).splitlines()[0]}"
+                    f"loss {label!r} cannot be used with this target: {str(exc).splitlines()[0]}"
                 ) from None
             continue  # e.g. poisson with negative targets: silently not applicable
-        usable.append(name)
+        usable.append(label)
     return usable
 
 
@@ -84,7 +120,8 @@ def make_pipeline(data, loss, random_state):
     Parameters
     ----------
     data : Data
-    loss : str
+    loss : str or Loss
+        A registry name, a label of a sum (:func:`loss_of`) or a loss.
     random_state : int
 
     Returns
@@ -96,7 +133,10 @@ def make_pipeline(data, loss, random_state):
 
     estimator_class = SGDRegressor if data.task == "regression" else SGDClassifier
     return sklearn_make_pipeline(
-        clone(data.preprocessor), estimator_class(loss=loss, random_state=random_state)
+        clone(data.preprocessor),
+        estimator_class(
+            loss=loss_of(loss) if isinstance(loss, str) else loss, random_state=random_state
+        ),
     )
 
 
@@ -144,7 +184,7 @@ def run(data, losses, cv, random_state, progress):
     from sklearn.model_selection import cross_validate
 
     extra = extra_metric(data.task)
-    scoring = {name: make_loss_scorer(name) for name in losses}
+    scoring = {name: make_loss_scorer(loss_of(name)) for name in losses}
     scoring[extra] = extra
     metrics = [*losses, extra]
     results = {}

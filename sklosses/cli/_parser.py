@@ -1,6 +1,7 @@
 """Parsing of the command line, and the checks of its arguments that need no data."""
 
 import argparse
+import math
 import os
 
 from ._errors import PROG, CLIError
@@ -36,8 +37,10 @@ def build_parser():
     compare.add_argument(
         "--losses",
         nargs="+",
-        metavar="NAME",
-        help="restrict to these losses (default: every applicable loss)",
+        metavar="LOSS",
+        help="restrict to these losses (default: every applicable loss): registry names or "
+        "weighted sums of them, e.g. '0.7*huber+0.3*quantile' (quoted for the shell), "
+        "separated by spaces or commas",
     )
     compare.add_argument("--cv", type=int, default=5, help="number of folds (default: 5)")
     compare.add_argument("--plot", metavar="OUT.png", help="write a heatmap of the results")
@@ -100,3 +103,59 @@ def check_arguments(args):
         raise CLIError("--target needs a CSV file (DATA.csv)")
     if args.json:
         _check_output_directory(args.json, "--json")
+
+
+def loss_specs(values):
+    """The losses of ``--losses``: each a list of ``(weight, name)`` terms.
+
+    Arguments are split at commas; a loss is a registry name or a weighted sum of them,
+    terms joined by ``+``, each ``name``, ``weight*name`` or ``name*weight``. Neither
+    ``+`` nor ``*`` is in a registry name, nor a comma, so a sum never splits.
+
+    Parameters
+    ----------
+    values : list of str
+        The arguments of ``--losses``.
+
+    Returns
+    -------
+    list of list of (float, str)
+
+    Raises
+    ------
+    CLIError
+        For an empty loss or term, or a weight that is not a positive number.
+    """
+    specs = []
+    for text in (part for value in values for part in value.split(",")):
+        if not text.strip():
+            raise CLIError(f"--losses: an empty loss in {', '.join(values)!r}")
+        specs.append([_term(term, text) for term in text.split("+")])
+    return specs
+
+
+def _term(text, spec):
+    """``(weight, name)`` of one term of a sum."""
+    parts = [part.strip() for part in text.split("*")]
+    names = [part for part in parts if not _is_number(part)]
+    numbers = [float(part) for part in parts if _is_number(part)]
+    if len(parts) > 2 or len(names) != 1 or not names[0] or len(numbers) != len(parts) - 1:
+        raise CLIError(f"--losses {spec!r}: write each term as NAME or WEIGHT*NAME, not {text!r}")
+    weight = numbers[0] if numbers else 1.0
+    if not (math.isfinite(weight) and weight > 0):
+        raise CLIError(f"--losses {spec!r}: a weight must be a positive number, not {weight:g}")
+    return weight, names[0]
+
+
+def _is_number(text):
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def loss_label(spec):
+    """The name of a loss of :func:`loss_specs` in the results: a registry name, or the
+    sum written ``0.7*huber+0.3*quantile`` (a weight of 1 left out)."""
+    return "+".join(name if weight == 1 else f"{weight:.15g}*{name}" for weight, name in spec)

@@ -51,6 +51,11 @@ To add a loss: write one class (a subclass of :class:`Loss`, or of
 (``_registry.py``) or at run time with :func:`register_loss`; the estimators,
 the metrics and scorers, skops trust, the plots and the registry-parametrised
 tests then take it. Check an analytic gradient with :func:`check_gradient`.
+
+Losses add and scale: ``0.7 * HuberLoss() + 0.3 * QuantileLoss(0.9)`` is a loss
+(:class:`CompositeLoss`; :class:`BatchCompositeLoss` for a sum with a batch-level
+term) whose attributes compose from its terms' and whose terms' parameters are set as
+``huberloss__delta``.
 """
 
 from ._base import Loss
@@ -64,9 +69,17 @@ from ._binary import (
     SquaredHingeLoss,
 )
 from ._checks import check_gradient
+from ._composite import BatchCompositeLoss, CompositeLoss
 from ._constant import best_constant
 from ._multiclass import MultinomialLogLoss, SoftmaxFocalLoss
 from ._quantile import ExpectileLoss, MultiQuantileLoss, QuantileLoss
+from ._ranking import (
+    ListwiseSoftmaxLoss,
+    PairwiseHingeLoss,
+    PairwiseLogisticLoss,
+    PairwiseLoss,
+    RankingLoss,
+)
 from ._registry import LOSSES, get_loss, register_loss, validated_loss
 from ._regression import (
     AbsoluteLoss,
@@ -82,8 +95,15 @@ from ._smoothing import MoreauEnvelope
 __all__ = [
     "LOSSES",
     "AbsoluteLoss",
+    "BatchCompositeLoss",
     "BatchLoss",
+    "CompositeLoss",
     "DiceLoss",
+    "ListwiseSoftmaxLoss",
+    "PairwiseHingeLoss",
+    "PairwiseLogisticLoss",
+    "PairwiseLoss",
+    "RankingLoss",
     "EpsilonInsensitiveLoss",
     "ExpectileLoss",
     "ExponentialLoss",

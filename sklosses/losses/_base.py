@@ -21,10 +21,11 @@ class Loss(BaseEstimator):
 
     Attributes
     ----------
-    task : {"regression", "binary", "multiclass"}, default="regression"
+    task : {"regression", "binary", "multiclass", "ranking"}, default="regression"
         The targets the loss takes: real values, labels in {0, 1} (applied
-        one-vs-rest to multiclass problems by the estimators), or one-hot rows
-        (or class probabilities) of a loss that couples the classes.
+        one-vs-rest to multiclass problems by the estimators), one-hot rows
+        (or class probabilities) of a loss that couples the classes, or graded
+        relevances compared within groups (queries).
     scope : {"element", "sample", "batch"}, default="element"
         What one value of the loss depends on. ``"element"``: one value per
         sample and output column, from its own ``(y, raw)`` only.
@@ -58,10 +59,11 @@ class Loss(BaseEstimator):
         Whether the loss compares rows of the same group (query) with each other
         (ranking losses): the engine then builds batches of whole groups and
         passes each row's group to :meth:`weighted_sums` and
-        :meth:`weighted_gradient`.
+        :meth:`weighted_gradient`. Such a loss is a sum over the groups, so its
+        value on all the data is the sum of its values on batches of whole groups.
     """
 
-    task: Literal["regression", "binary", "multiclass"] = "regression"
+    task: Literal["regression", "binary", "multiclass", "ranking"] = "regression"
     scope: Literal["element", "sample", "batch"] = "element"
     smoothness: float | None = None
     convex: bool = True
@@ -72,7 +74,22 @@ class Loss(BaseEstimator):
 
     def loss(self, y_true, raw_prediction):
         """Loss values: shaped like ``raw_prediction`` (scope ``"element"``) or
-        ``(..., 1)`` (scope ``"sample"``), in its dtype."""
+        ``(..., 1)`` (scope ``"sample"``), in its dtype.
+
+        Parameters
+        ----------
+        y_true : ndarray of shape (n_rows, n_outputs)
+            The targets, in the loss's domain (see :meth:`check_target`); 0/1 labels
+            for a binary loss, one-hot rows or class probabilities for a multiclass one.
+        raw_prediction : ndarray of shape (n_rows, n_outputs)
+            The raw predictions (decision values, before any inverse link).
+
+        Returns
+        -------
+        ndarray of shape (n_rows, n_outputs) or (n_rows, 1)
+            The unweighted values: one per element (scope ``"element"``) or one per
+            row (scope ``"sample"``).
+        """
         raise NotImplementedError
 
     def gradient(self, y_true, raw_prediction):
@@ -85,6 +102,16 @@ class Loss(BaseEstimator):
         output column for scope ``"sample"``) and about 1e-10 relative error in
         float64. It warns, since an analytic gradient is faster (check one with
         :func:`check_gradient`).
+
+        Parameters
+        ----------
+        y_true, raw_prediction : ndarray of shape (n_rows, n_outputs)
+            As for :meth:`loss`.
+
+        Returns
+        -------
+        ndarray of shape (n_rows, n_outputs)
+            In the dtype of ``raw_prediction``.
         """
         warnings.warn(
             f"{type(self).__name__} defines no gradient(): using central finite differences "
@@ -127,8 +154,19 @@ class Loss(BaseEstimator):
 
         .. math:: \partial \Big(\sum_k \Sigma_k\Big) / \partial r_{ik} = s_i \, g_{ik}
 
-        The arguments are those of :meth:`weighted_sums`; the result is shaped like
-        ``raw_prediction``, in its dtype.
+        Parameters
+        ----------
+        y_true, raw_prediction : ndarray of shape (n_rows, n_outputs)
+        sample_weight : ndarray of shape (n_rows,), default=None
+            The weights ``s``; None weighs every row 1.
+        groups : ndarray of shape (n_rows,), default=None
+            The group (query) of each row, for a loss that ``needs_groups``;
+            ignored by per-sample losses.
+
+        Returns
+        -------
+        ndarray of shape (n_rows, n_outputs)
+            In the dtype of ``raw_prediction``.
         """
         gradient = self.gradient(y_true, raw_prediction)
         if sample_weight is not None:
@@ -159,14 +197,31 @@ class Loss(BaseEstimator):
 
         None (this default) lets training search for the constant that
         minimises the weighted mean loss. A loss whose minimising constant is a
-        poor start returns its own constants, of shape ``(n_outputs,)``, from
-        the targets ``y_true`` of shape ``(n_samples, n_outputs)`` and the
-        weights ``sample_weight`` of shape ``(n_samples,)`` (or None).
+        poor start returns its own constants.
+
+        Parameters
+        ----------
+        y_true : ndarray of shape (n_samples, n_outputs)
+            The training targets.
+        sample_weight : ndarray of shape (n_samples,), default=None
+            Their weights; None weighs every sample 1.
+
+        Returns
+        -------
+        ndarray of shape (n_outputs,) or None
         """
         return None
 
     def check_target(self, y_true):
-        """Raise ``ValueError`` if ``y_true`` is outside the loss's domain."""
+        """Raise ``ValueError`` if ``y_true`` is outside the loss's domain.
+
+        This default accepts any target.
+
+        Parameters
+        ----------
+        y_true : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            The targets, encoded for the loss (0/1 labels for a binary loss).
+        """
 
     @property
     def differentiable(self):
@@ -181,6 +236,19 @@ class Loss(BaseEstimator):
         with ``z``. The root lies between ``raw`` and ``raw - step * gradient(y,
         raw)`` (the gradient is monotone), and 60 halvings of that bracket reach
         the precision of float64.
+
+        Parameters
+        ----------
+        y_true, raw_prediction : ndarray of shape (n_rows, n_outputs)
+            As for :meth:`loss`.
+        step : float
+            The step, > 0: the weight of the loss against the distance to
+            ``raw_prediction``.
+
+        Returns
+        -------
+        ndarray of shape (n_rows, n_outputs)
+            The proximal point ``z`` of each raw prediction, in float64.
         """
         raw = np.asarray(raw_prediction, dtype=np.float64)
         end = raw - step * self.gradient(y_true, raw)
@@ -216,6 +284,30 @@ class Loss(BaseEstimator):
         from ._smoothing import MoreauEnvelope
 
         return MoreauEnvelope(self, width)
+
+    # Composition: ``0.7 * HuberLoss() + 0.3 * QuantileLoss(0.9)`` and ``sum([...])`` are
+    # losses (sklosses.losses._operators, imported on use: it builds on this module).
+    def __add__(self, other):
+        from ._operators import add
+
+        return add(self, other)
+
+    def __radd__(self, other):
+        from ._operators import add
+
+        return add(other, self)
+
+    def __mul__(self, weight):
+        from ._operators import scale
+
+        return scale(self, weight)
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, divisor):
+        from ._operators import divide
+
+        return divide(self, divisor)
 
     def __sklearn_is_fitted__(self):  # losses are stateless parameter objects
         return True
