@@ -8,7 +8,7 @@ registered loss, including one registered at run time with
 added to it by the user.
 """
 
-from .linear_model import SGDClassifier, SGDRanker, SGDRegressor
+from .linear_model import SGDClassifier, SGDRanker, SGDRegressor, TripletMetricLearner
 
 __version__ = "0.1.0"
 
@@ -24,7 +24,7 @@ def _trusted_types():
     from .intervals import MultiQuantileRegressor
     from .losses import LOSSES, BatchCompositeLoss, CompositeLoss, MultiQuantileLoss, PairwiseLoss
 
-    types = [SGDClassifier, SGDRegressor, SGDRanker, MultiQuantileRegressor]
+    types = [SGDClassifier, SGDRegressor, SGDRanker, TripletMetricLearner, MultiQuantileRegressor]
     types += [MultiQuantileLoss, PairwiseLoss, CompositeLoss, BatchCompositeLoss]
     types += [SGDState, Preconditioner, *LOSSES.values()]
     return sorted({f"{cls.__module__}.{cls.__qualname__}" for cls in types})
@@ -41,4 +41,11 @@ def __dir__():
     return sorted([*globals(), "TRUSTED_TYPES"])
 
 
-__all__ = ["TRUSTED_TYPES", "SGDClassifier", "SGDRanker", "SGDRegressor", "__version__"]
+__all__ = [
+    "TRUSTED_TYPES",
+    "SGDClassifier",
+    "SGDRanker",
+    "SGDRegressor",
+    "TripletMetricLearner",
+    "__version__",
+]

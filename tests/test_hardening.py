@@ -22,7 +22,7 @@ from sklearn.base import clone
 from sklearn.metrics import accuracy_score, r2_score, recall_score
 
 import sklosses
-from sklosses import SGDClassifier, SGDRanker, SGDRegressor
+from sklosses import SGDClassifier, SGDRanker, SGDRegressor, TripletMetricLearner
 from sklosses.intervals import MultiQuantileRegressor
 from sklosses.losses import (
     LOSSES,
@@ -82,6 +82,9 @@ def fitted_for_loss(make_regression_data, make_classification_data):
             ranker = SGDRanker(loss=name, max_iter=20, random_state=seed)
             return ranker.fit(X.astype(dtype), relevance, qid=np.arange(200) // 10)
         X, y = make_classification_data(200, n_classes, seed=seed, **CLASSIFICATION_FEATURES)
+        if loss.task == "metric":
+            learner = TripletMetricLearner(loss=name, max_iter=20, random_state=seed)
+            return learner.fit(X.astype(dtype), y)
         return SGDClassifier(loss=name, max_iter=20, random_state=seed).fit(X.astype(dtype), y)
 
     return fitted_for_loss
@@ -89,6 +92,8 @@ def fitted_for_loss(make_regression_data, make_classification_data):
 
 def outputs(model, X):
     """Everything a fitted model predicts on ``X``."""
+    if isinstance(model, TripletMetricLearner):
+        return {"transform": model.transform(X)}
     result = {"predict": model.predict(X)}
     if isinstance(model, SGDClassifier):
         result["decision_function"] = model.decision_function(X)
@@ -102,6 +107,9 @@ def assert_same_outputs(model, restored, X):
     assert expected.keys() == got.keys()
     for key in expected:
         assert_array_equal(got[key], expected[key], err_msg=key)
+    if isinstance(model, TripletMetricLearner):
+        assert_array_equal(restored.components_, model.components_)
+        return
     assert_array_equal(restored.coef_, model.coef_)
     assert_array_equal(restored.intercept_, model.intercept_)
 
@@ -223,7 +231,7 @@ def test_skops_round_trip_every_registered_loss(
     assert untrusted <= set(sklosses.TRUSTED_TYPES), untrusted - set(sklosses.TRUSTED_TYPES)
     restored = sio.loads(data, trusted=sklosses.TRUSTED_TYPES)
     X = make_regression_data(50, coef=REGRESSION_COEF, seed=1)[0].astype(dtype)
-    if isinstance(model, SGDClassifier):
+    if isinstance(model, SGDClassifier | TripletMetricLearner):
         X = make_classification_data(50, 3, seed=1, **CLASSIFICATION_FEATURES)[0].astype(dtype)
     assert_same_outputs(model, restored, X)
 
@@ -434,8 +442,12 @@ MULTICLASS_LOSSES = [cls() for cls in LOSSES.values() if cls.task == "multiclass
 # batch-level statistics whose integer weights act as repeated rows (ranking losses weigh
 # pairs and queries instead: tests/test_losses.py and tests/test_ranking_metrics.py)
 RANKING_LOSSES = [cls() for cls in LOSSES.values() if cls.needs_groups]
+# metric losses: one statistic of the embeddings of a batch, over mined triplets
+METRIC_LOSSES = [cls() for cls in LOSSES.values() if cls.task == "metric"]
 BATCH_LOSSES = [
-    cls() for cls in LOSSES.values() if cls.scope == "batch" and not cls.needs_groups
+    cls()
+    for cls in LOSSES.values()
+    if cls.scope == "batch" and not cls.needs_groups and cls.task != "metric"
 ] + [
     DiceLoss(smooth=0.1),
     DiceLoss(smooth=1e-6),
@@ -457,6 +469,7 @@ def targets_for(loss, size):
 
 def test_every_registered_loss_is_in_a_property_test():
     losses = ELEMENTWISE_LOSSES + MULTICLASS_LOSSES + BATCH_LOSSES + RANKING_LOSSES
+    losses += METRIC_LOSSES
     covered = {type(loss) for loss in losses}
     assert covered == set(LOSSES.values())
 
@@ -718,3 +731,22 @@ def test_mismatched_lengths_name_the_sizes(Estimator, data_for):
     X, y = data_for(Estimator, n_samples=50)
     with pytest.raises(ValueError, match=r"inconsistent numbers of samples.*50.*49|49.*50"):
         Estimator().fit(X, y[:-1])
+
+
+@PROPERTY_SETTINGS
+@given(
+    loss=st.sampled_from(METRIC_LOSSES),
+    raw=st.lists(raw_values, min_size=2, max_size=24),
+    labels=st.lists(st.integers(0, 2), min_size=12, max_size=12),
+)
+def test_metric_losses_finite_without_warnings(loss, raw, labels):
+    """One finite value for all the embedding's columns, and a finite gradient, for any
+    embeddings and labels."""
+    raw = np.resize(np.array(raw), 24).reshape(12, 2)
+    y_true = np.array(labels, dtype=float).reshape(-1, 1)
+    with warnings.catch_warnings(), np.errstate(over="raise", invalid="raise", divide="raise"):
+        warnings.simplefilter("error")
+        values = loss.batch_loss(y_true, raw)
+        gradient = loss.batch_gradient(y_true, raw)
+    assert values.shape == (1,) and gradient.shape == raw.shape
+    assert np.isfinite(values).all() and np.isfinite(gradient).all()

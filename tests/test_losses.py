@@ -54,11 +54,12 @@ from sklosses.losses import (
     SquaredEpsilonInsensitiveLoss,
     SquaredHingeLoss,
     SquaredLoss,
+    TripletLoss,
     check_gradient,
     get_loss,
 )
 
-TASKS = ("regression", "binary", "multiclass", "ranking")
+TASKS = ("regression", "binary", "multiclass", "ranking", "metric")
 SCOPES = ("element", "sample", "batch")
 
 VARIANTS = [
@@ -78,6 +79,9 @@ VARIANTS = [
     SoftmaxFocalLoss(gamma=2.0, alpha=[0.2, 0.3, 0.5]),
     DiceLoss(smooth=0.1),
     DiceLoss(smooth=1e-6),
+    TripletLoss(margin=0.3),
+    TripletLoss(mining="hardest"),
+    TripletLoss(mining="all"),
 ]
 """Parametrised instances tested beside the registry's defaults."""
 
@@ -117,7 +121,8 @@ def random_y_true_raw_prediction(loss, n_samples, raw_bound=(-5, 5), y_bound=(-5
 
 def protocol_inputs(loss, n_rows=40, n_outputs=3, seed=0):
     """2-D ``y_true`` and ``raw_prediction`` of shape ``(n_rows, n_outputs)`` for a loss of
-    any task (one-hot rows for a multiclass loss), and positive sample weights."""
+    any task (one-hot rows for a multiclass loss; for a metric loss, labels of shape
+    ``(n_rows, 1)`` in three classes), and positive sample weights."""
     rng = np.random.default_rng(seed)
     raw = rng.uniform(-3, 3, size=(n_rows, n_outputs))
     if loss.task == "regression":
@@ -125,6 +130,8 @@ def protocol_inputs(loss, n_rows=40, n_outputs=3, seed=0):
     elif loss.task == "binary":
         y_true = (rng.uniform(size=(n_rows, n_outputs)) < 0.3).astype(float)
         y_true[0] = 1.0
+    elif loss.task == "metric":  # class labels, embeddings of n_outputs columns
+        y_true = rng.integers(3, size=(n_rows, 1)).astype(float)
     else:
         y_true = np.eye(n_outputs)[rng.integers(n_outputs, size=n_rows)]
     return y_true, raw, rng.uniform(0.2, 3, size=n_rows)
@@ -320,7 +327,7 @@ def test_weighted_sums_and_gradient_shapes(loss):
     """One weighted sum per column of values (one for a sample-scope loss), and a
     weighted gradient shaped like the raw predictions, both in their dtype."""
     y_true, raw, weight = protocol_inputs(loss)
-    columns = 1 if loss.scope == "sample" else raw.shape[1]
+    columns = 1 if loss.scope == "sample" or coupled(loss) else raw.shape[1]
     for dtype in (np.float64, np.float32):
         sums = loss.weighted_sums(y_true.astype(dtype), raw.astype(dtype), weight)
         gradient = loss.weighted_gradient(y_true.astype(dtype), raw.astype(dtype), weight)
@@ -328,12 +335,13 @@ def test_weighted_sums_and_gradient_shapes(loss):
         assert sums.dtype == gradient.dtype == dtype
 
 
-@generic_protocol(lambda loss: not loss.needs_groups)
+@generic_protocol(lambda loss: not loss.needs_groups and loss.task != "metric")
 def test_integer_weights_are_repeated_rows(loss):
     """For every scope: a weight of ``m`` counts a row ``m`` times (rows of weight 0 not
     at all), in the weighted sums and in the gradient summed over the copies. Not for a
     ranking loss, whose weights weigh pairs and queries: a repeated row would form pairs
-    with its own copies' neighbours."""
+    with its own copies' neighbours; nor for a metric loss, whose copies of a row would
+    form triplets with each other."""
     y_true, raw, _ = protocol_inputs(loss, n_rows=30, seed=3)
     counts = np.random.default_rng(3).integers(0, 4, size=len(raw))
     counts[0] = 2
@@ -402,7 +410,8 @@ def batch_finite_differences(loss, y_true, raw, sample_weight=None, step=1e-6):
         shift[index] = step
         up = loss.batch_loss(y_true, raw + shift, sample_weight)
         down = loss.batch_loss(y_true, raw - shift, sample_weight)
-        derivative[index] = (up - down)[index[-1]] / (2 * step)
+        column = index[-1] if len(up) > 1 else 0  # a coupled loss: one value
+        derivative[index] = (up - down)[column] / (2 * step)
     return derivative
 
 
@@ -416,7 +425,12 @@ def test_batch_gradient_is_the_derivative_of_the_batch_loss(loss):
         assert_allclose(gradient, numeric, rtol=1e-6, atol=1e-10)
 
 
-@generic_batch()
+def coupled(loss):
+    """A metric loss has one value for all its columns (the coordinates of an embedding)."""
+    return loss.task == "metric"
+
+
+@generic_batch(lambda loss: not coupled(loss))
 def test_batch_loss_has_one_value_per_column_and_columns_are_separate(loss):
     y_true, raw, weight = protocol_inputs(loss, n_rows=30, n_outputs=3, seed=8)
     values = loss.batch_loss(y_true, raw, weight)

@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 from scipy.special import expit
-from sklearn.base import clone
+from sklearn.base import clone, is_classifier
 from sklearn.datasets import make_classification, make_regression
 from sklearn.exceptions import UndefinedMetricWarning
 from sklearn.linear_model import LogisticRegression, PoissonRegressor
@@ -46,7 +46,7 @@ from sklearn.utils.validation import check_is_fitted
 
 import sklosses
 import sklosses.losses
-from sklosses import SGDClassifier, SGDRanker, SGDRegressor
+from sklosses import SGDClassifier, SGDRanker, SGDRegressor, TripletMetricLearner
 from sklosses.losses import (
     LOSSES,
     BatchLoss,
@@ -68,7 +68,13 @@ from sklosses.metrics import (
 LOSS_NAMES = sorted(LOSSES)
 REGRESSION_NAMES = [name for name in LOSS_NAMES if get_loss(name).task == "regression"]
 BINARY_NAMES = [name for name in LOSS_NAMES if get_loss(name).task == "binary"]
-MEAN_NAMES = [name for name in LOSS_NAMES if not get_loss(name).needs_groups]
+# a weighted mean of rows: not a loss over the rows of a query, nor over triplets (whose
+# repeated rows form triplets with their own copies)
+MEAN_NAMES = [
+    name
+    for name in LOSS_NAMES
+    if not get_loss(name).needs_groups and get_loss(name).task != "metric"
+]
 QUANTILES = [0.1, 0.37, 0.5, 0.9]
 RTOL = 1e-12
 
@@ -117,7 +123,7 @@ def in_domain(name, *arrays):
 
 def data_for(name, regression_data, multiclass_data):
     task = get_loss(name).task
-    if task in ("binary", "multiclass"):
+    if task in ("binary", "multiclass", "metric"):
         return multiclass_data
     X, y = regression_data
     if task == "ranking":  # one query (no qid), graded relevance 0..3: the quartiles of y
@@ -125,7 +131,11 @@ def data_for(name, regression_data, multiclass_data):
     return (X, *in_domain(name, y))
 
 
-ESTIMATORS = {"regression": SGDRegressor, "ranking": SGDRanker}
+ESTIMATORS = {
+    "regression": SGDRegressor,
+    "ranking": SGDRanker,
+    "metric": TripletMetricLearner,
+}
 
 
 def fit_estimator(name, X, y, **params):
@@ -134,7 +144,10 @@ def fit_estimator(name, X, y, **params):
 
 
 def estimator_output(estimator, X):
-    """What the loss's metric evaluates: decision values of a classifier, else predictions."""
+    """What the loss's metric evaluates: decision values of a classifier, the embedding
+    of a metric learner, else predictions."""
+    if hasattr(estimator, "transform"):
+        return estimator.transform(X)
     if hasattr(estimator, "classes_"):
         return estimator.decision_function(X)
     return estimator.predict(X)
@@ -499,7 +512,7 @@ def test_scorer_in_cross_val_score(name, regression_data, multiclass_data):
     estimator = fit_estimator(name, X, y)
     scores = cross_val_score(estimator, X, y, scoring=make_loss_scorer(name), cv=5)
     expected = []
-    for train, test in check_cv(5, y, classifier=hasattr(estimator, "classes_")).split(X, y):
+    for train, test in check_cv(5, y, classifier=is_classifier(estimator)).split(X, y):
         fold_estimator = clone(estimator).fit(X[train], y[train])
         expected.append(-mean_loss(name, y[test], estimator_output(fold_estimator, X[test])))
     assert_allclose(scores, expected, rtol=RTOL)

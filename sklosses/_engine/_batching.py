@@ -159,17 +159,18 @@ def batch_gradients(X, Y, sample_weight, loss, state, plan, batches, buffer):
 
     The gradient is taken at the current iterate, read when the batch is
     reached (so the caller may step between batches). Losses see 2-D arrays
-    ``(n_rows, n_outputs)``; the gradient is :meth:`Loss.weighted_gradient`, the
-    loss sums are :meth:`Loss.weighted_sums` (one per column of the loss's values)
-    divided by their number, so that they add up to the weighted per-sample loss:
-    an element-scope loss (one value per output column, e.g. one-vs-rest) is
-    averaged over its columns, a sample-scope loss (one value per sample) is taken
-    as it is.
+    ``(n_rows, n_targets)`` and ``(n_rows, n_outputs)`` (the same width but for a
+    metric loss, whose targets are one column of labels); the gradient is
+    :meth:`Loss.weighted_gradient`, the loss sums are :meth:`Loss.weighted_sums` (one
+    per column of the loss's values) divided by their number, so that they add up to
+    the weighted per-sample loss: an element-scope loss (one value per output column,
+    e.g. one-vs-rest) is averaged over its columns, a sample-scope loss (one value per
+    sample) is taken as it is.
     """
-    n_outputs = Y.shape[1]
+    n_targets, n_outputs = Y.shape[1], state.coef.shape[1]  # differ for a metric loss
     for batch in batches:
         X_batch = _take_batch(X, plan, batch, buffer)
-        Y_batch = plan.view(Y, batch).reshape(-1, n_outputs)
+        Y_batch = plan.view(Y, batch).reshape(-1, n_targets)
         coef, intercept = state.preconditioner.coefficients(state.coef, state.intercept)
         raw = X_batch @ coef
         raw += intercept

@@ -54,5 +54,5 @@ class Penalty:
 def penalty_share(loss, n_outputs):
     """The weight of the penalty in the objective: ``1 / n_outputs`` for one-vs-rest
     outputs (the objective is the mean of the per-output objectives), 1 for a
-    coupled multiclass loss (one objective over the whole coefficient matrix)."""
-    return 1.0 if loss.task == "multiclass" else 1 / n_outputs
+    coupled multiclass or metric loss (one objective over the whole coefficient matrix)."""
+    return 1.0 if loss.task in ("multiclass", "metric") else 1 / n_outputs

@@ -1,6 +1,7 @@
 """Start-up: the state training starts from.
 
-Zero coefficients and the best constant intercept (:func:`starting_intercept`),
+Zero coefficients and the best constant intercept (:func:`starting_intercept`), or a
+given start model,
 the resolved penalty strength, the implicit standardisation
 (:mod:`~sklosses._engine._preconditioner`) and the automatic step size
 (:mod:`~sklosses._engine._step_size`); for ``partial_fit``, their update on each chunk.
@@ -9,7 +10,8 @@ the resolved penalty strength, the implicit standardisation
 import numpy as np
 
 from ..losses import best_constant
-from ._objective import constant_objective
+from ._objective import constant_objective, objective_of_model
+from ._penalty import penalty_share
 from ._preconditioner import Preconditioner, sample_rows
 from ._state import SGDState
 from ._step_size import automatic_step_size, loss_curvature
@@ -55,17 +57,38 @@ def starting_intercept(Y, sample_weight, loss, n_sample_rows=10000, rng=None):
     return np.asarray(start, dtype=np.float64).reshape(Y.shape[1])
 
 
-def initial_state(X, Y, sample_weight, loss, config, batch_size, rng, groups=None):
-    """Zero coefficients and the best constant intercept, with the resolved penalty
-    strength, the preconditioner and the step size of the schedule."""
-    n_outputs = Y.shape[1]
-    intercept = np.zeros(n_outputs)
-    if config.fit_intercept:
-        intercept = starting_intercept(Y, sample_weight, loss, rng=rng)
-    start_objective = constant_objective(Y, sample_weight, loss, intercept, groups)
+def initial_state(
+    X, Y, sample_weight, loss, config, batch_size, rng, groups=None, start_model=None
+):
+    """Zero coefficients and the best constant intercept, or the model ``start_model``,
+    with the resolved penalty strength, the preconditioner and the step size of the
+    schedule.
+
+    ``start_model`` is a ``(coef, intercept)`` of shape ``(n_features, n_outputs)``
+    and ``(n_outputs,)``; its number of outputs may differ from ``Y``'s columns (a
+    metric loss: labels in one column, embeddings in ``n_outputs``). The loss
+    curvature of the step size is then measured at zero raw predictions.
+    """
+    if start_model is None:
+        n_outputs = Y.shape[1]
+        intercept = np.zeros(n_outputs)
+        if config.fit_intercept:
+            intercept = starting_intercept(Y, sample_weight, loss, rng=rng)
+        start_objective = constant_objective(Y, sample_weight, loss, intercept, groups)
+    else:
+        start_coef, intercept = (np.asarray(part, dtype=X.dtype) for part in start_model)
+        n_outputs = start_coef.shape[1]
+        start_objective = objective_of_model(
+            X, Y, sample_weight, loss, config.penalty_of(0.0), start_model,
+            batch_size=batch_size, groups=groups,
+        )  # fmt: skip
     alpha = config.alpha
     if alpha == "auto":
         alpha = default_alpha(loss, Y, sample_weight, start_objective)
+    if start_model is not None:
+        start_penalty = config.penalty_of(alpha).value(start_coef)
+        start_objective += penalty_share(loss, n_outputs) * start_penalty
+        intercept = np.zeros(n_outputs)
     eta, preconditioner = config.eta0, Preconditioner.identity(X.shape[1])
     curvature = loss_curvature(loss, Y, sample_weight, intercept, rng=rng, groups=groups)
     if config.learning_rate == "auto":
@@ -82,6 +105,8 @@ def initial_state(X, Y, sample_weight, loss, config, batch_size, rng, groups=Non
         )
     state = SGDState.zeros(X.shape[1], n_outputs, X.dtype, eta, preconditioner)
     state.intercept[...] = intercept
+    if start_model is not None:
+        state.start_from(*start_model)
     state.curvature = curvature
     state.start_objective = start_objective
     state.alpha = float(alpha)

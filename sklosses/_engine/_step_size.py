@@ -140,7 +140,11 @@ def loss_curvature(loss, Y, sample_weight, constant, n_sample_rows=10000, rng=No
         rows = sample_groups(groups, n_sample_rows, rng)
         groups = groups[rows]
     targets = np.asarray(Y[rows], dtype=np.float64)
-    raw = np.broadcast_to(np.asarray(constant, dtype=np.float64), targets.shape)
+    constant = np.asarray(constant, dtype=np.float64)
+    shape = targets.shape  # as many columns as outputs: for a metric loss, not Y's
+    if constant.ndim and constant.shape[-1] not in (1, targets.shape[1]):
+        shape = (len(targets), constant.shape[-1])
+    raw = np.broadcast_to(constant, shape)
     weight = None if sample_weight is None else sample_weight[rows]
     mean_loss, mean_gradient = _weighted_means(loss, targets, raw, weight, groups)
     if smoothness is not None:

@@ -74,6 +74,7 @@ def train(
     partial=False,
     validation_score=None,
     groups=None,
+    start_model=None,
 ):
     """Train on ``(X, Y)``; the engine's only entry point.
 
@@ -100,6 +101,11 @@ def train(
         The group (query) of each row, in any order, for a loss that
         ``needs_groups``: every mini-batch then holds whole groups
         (:class:`~sklosses._engine._batching.GroupBatchPlan`). None: one group.
+    start_model : tuple ``(coef, intercept)`` or None
+        The model a fresh run starts from instead of zero coefficients and the best
+        constant, ``coef`` of shape ``(n_features, n_outputs)``: ``n_outputs`` may
+        differ from ``Y``'s columns (a metric loss embeds rows in ``n_outputs``
+        dimensions from one column of labels). Ignored when continuing ``previous``.
 
     Returns
     -------
@@ -118,7 +124,9 @@ def train(
         if config.learning_rate == "auto":
             adapt_to_chunk(X, sample_weight, config, state, batch_size, rng)
     else:
-        state = initial_state(X, Y, sample_weight, loss, config, batch_size, rng, groups)
+        state = initial_state(
+            X, Y, sample_weight, loss, config, batch_size, rng, groups, start_model
+        )
         if previous is not None:
             state.start_from(*previous.model())
     penalty = config.penalty_of(state.alpha)

@@ -7,7 +7,8 @@ shapes the fitted coefficients.
 """
 
 from ._classifier import SGDClassifier
+from ._metric_learner import TripletMetricLearner
 from ._ranker import SGDRanker
 from ._regressor import SGDRegressor
 
-__all__ = ["SGDClassifier", "SGDRanker", "SGDRegressor"]
+__all__ = ["SGDClassifier", "SGDRanker", "SGDRegressor", "TripletMetricLearner"]

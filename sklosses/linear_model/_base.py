@@ -217,6 +217,7 @@ class BaseSGD(BaseEstimator):
             partial=partial,
             validation_score=validation_score,
             groups=groups,
+            start_model=None if (partial and previous is not None) else self._start_model(X),
         )
         self._state = training.state
         self.alpha_ = training.state.alpha
@@ -270,6 +271,12 @@ class BaseSGD(BaseEstimator):
         (regression values, 0/1 indicators, class probabilities); sets ``classes_``
         on the first call of a classifier."""
         raise NotImplementedError
+
+    def _start_model(self, X):
+        """The ``(coef, intercept)`` a fresh run starts from, or None: zero coefficients
+        and the best constant (a model whose outputs are not the targets' columns,
+        such as a metric's embedding, gives its own)."""
+        return None
 
     def _apply_class_weight(self, y, sample_weight, partial):
         """The sample weights with any class weights folded in (None: all ones)."""

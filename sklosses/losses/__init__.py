@@ -71,6 +71,7 @@ from ._binary import (
 from ._checks import check_gradient
 from ._composite import BatchCompositeLoss, CompositeLoss
 from ._constant import best_constant
+from ._metric import TripletLoss
 from ._multiclass import MultinomialLogLoss, SoftmaxFocalLoss
 from ._quantile import ExpectileLoss, MultiQuantileLoss, QuantileLoss
 from ._ranking import (
@@ -123,6 +124,7 @@ __all__ = [
     "SquaredEpsilonInsensitiveLoss",
     "SquaredHingeLoss",
     "SquaredLoss",
+    "TripletLoss",
     "check_gradient",
     "best_constant",
     "get_loss",

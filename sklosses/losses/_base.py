@@ -21,11 +21,13 @@ class Loss(BaseEstimator):
 
     Attributes
     ----------
-    task : {"regression", "binary", "multiclass", "ranking"}, default="regression"
+    task : {"regression", "binary", "multiclass", "ranking", "metric"}, default="regression"
         The targets the loss takes: real values, labels in {0, 1} (applied
         one-vs-rest to multiclass problems by the estimators), one-hot rows
         (or class probabilities) of a loss that couples the classes, or graded
-        relevances compared within groups (queries).
+        relevances compared within groups (queries), or class labels whose rows'
+        embeddings (the raw predictions, any number of columns) a metric loss
+        compares.
     scope : {"element", "sample", "batch"}, default="element"
         What one value of the loss depends on. ``"element"``: one value per
         sample and output column, from its own ``(y, raw)`` only.
@@ -63,7 +65,7 @@ class Loss(BaseEstimator):
         value on all the data is the sum of its values on batches of whole groups.
     """
 
-    task: Literal["regression", "binary", "multiclass", "ranking"] = "regression"
+    task: Literal["regression", "binary", "multiclass", "ranking", "metric"] = "regression"
     scope: Literal["element", "sample", "batch"] = "element"
     smoothness: float | None = None
     convex: bool = True

@@ -10,6 +10,7 @@ from ._binary import (
     ModifiedHuberLoss,
     SquaredHingeLoss,
 )
+from ._metric import TripletLoss
 from ._multiclass import MultinomialLogLoss, SoftmaxFocalLoss
 from ._quantile import ExpectileLoss, QuantileLoss
 from ._ranking import ListwiseSoftmaxLoss, PairwiseHingeLoss, PairwiseLogisticLoss
@@ -45,6 +46,7 @@ LOSSES = {
     "pairwise_hinge": PairwiseHingeLoss,
     "pairwise_logistic": PairwiseLogisticLoss,
     "listwise_softmax": ListwiseSoftmaxLoss,
+    "triplet": TripletLoss,
 }
 """Registry: loss name -> loss class (instantiated with default parameters)."""
 

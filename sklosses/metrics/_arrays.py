@@ -3,7 +3,8 @@ targets and raw predictions the loss takes, for each task.
 
 Every array returned here has shape ``(n_samples, n_columns)``: the outputs of a
 regression loss (the relevances of a ranking loss), the one-vs-rest columns of a
-binary loss, the classes of a multiclass loss.
+binary loss, the classes of a multiclass loss; for a metric loss, the class codes in
+one column and the embedding's coordinates.
 """
 
 import numpy as np
@@ -18,6 +19,8 @@ RESPONSE_METHODS = {
     "binary": "decision_function",
     "multiclass": "decision_function",
     "ranking": "predict",  # a ranker's scores
+    "metric": ("transform",),  # a metric learner's embedding (make_scorer takes the
+    # other methods by name only)
 }
 """Estimator method whose output a metric of a loss of each task evaluates."""
 
@@ -107,6 +110,17 @@ def regression_arrays(loss, y_true, y_pred):
             f"and {y_pred.shape[1]}."
         )
     return y_true, raw_prediction(loss, y_pred)
+
+
+def metric_arrays(y_true, y_pred):
+    """Class labels as float codes of shape (n_samples, 1), and the embeddings
+    ``y_pred`` of shape (n_samples, n_components)."""
+    y_true = column_or_1d(np.asarray(y_true))
+    check_classification_targets(y_true)
+    y_pred = check_array(y_pred, ensure_2d=False, dtype=np.float64, input_name="y_pred")
+    check_consistent_length(y_true, y_pred)
+    codes = np.unique(y_true, return_inverse=True)[1].reshape(-1, 1)
+    return codes.astype(np.float64), y_pred.reshape(len(y_pred), -1)
 
 
 def _class_list(labels):
@@ -218,7 +232,11 @@ def loss_arrays(loss, y_true, y_pred, labels, pos_label, sample_weight):
     targets, raw : ndarray of shape (n_samples, n_columns)
     sample_weight : ndarray of shape (n_samples,) or None
     """
-    if loss.task not in CLASSIFICATION_TASKS:  # regression values, ranking relevances
+    if loss.task == "metric":  # class labels, and the embedding of each row
+        if labels is not None or pos_label is not None:
+            raise ValueError("labels and pos_label only apply to classification losses.")
+        targets, raw = metric_arrays(y_true, y_pred)
+    elif loss.task not in CLASSIFICATION_TASKS:  # regression values, ranking relevances
         if labels is not None or pos_label is not None:
             raise ValueError("labels and pos_label only apply to classification losses.")
         targets, raw = regression_arrays(loss, y_true, y_pred)
