@@ -29,7 +29,7 @@ from collections import OrderedDict
 
 import numpy as np
 
-from ._batch import BatchLoss
+from ._batch import BatchLoss, _total_weight
 from ._binary import HingeLoss, LogLoss
 from ._checks import _check_parameter
 
@@ -126,18 +126,12 @@ class RankingLoss(BatchLoss):
         return np.zeros(np.asarray(y_true).reshape(len(y_true), -1).shape[1])
 
     def batch_loss(self, y_true, raw_prediction, sample_weight=None, groups=None):
-        total = self._total_weight(raw_prediction, sample_weight)
+        total = _total_weight(sample_weight, np.asarray(raw_prediction))
         return self.weighted_sums(y_true, raw_prediction, sample_weight, groups) / total
 
     def batch_gradient(self, y_true, raw_prediction, sample_weight=None, groups=None):
-        total = self._total_weight(raw_prediction, sample_weight)
+        total = _total_weight(sample_weight, np.asarray(raw_prediction))
         return self.weighted_gradient(y_true, raw_prediction, sample_weight, groups) / total
-
-    @staticmethod
-    def _total_weight(raw_prediction, sample_weight):
-        """``S``, in the dtype of the scores."""
-        raw = np.asarray(raw_prediction)
-        return raw.dtype.type(len(raw) if sample_weight is None else np.sum(sample_weight))
 
 
 class PairwiseLoss(RankingLoss):
