@@ -83,21 +83,23 @@ def _preconditioned_spectrum(X_sample, weight, preconditioner, fit_intercept, rn
     return eigenvalue, max_norm
 
 
-def _weighted_means(loss, targets, raw, weight, groups):
-    """The weighted means over rows of the loss and of its absolute gradient, each
-    averaged over the columns (:meth:`Loss.weighted_sums`, :meth:`Loss.weighted_gradient`:
-    any scope of loss)."""
-    total_weight = len(targets) if weight is None else float(np.sum(weight))
-    mean_loss = loss.weighted_sums(targets, raw, weight, groups).mean() / total_weight
-    gradient = loss.weighted_gradient(targets, raw, weight, groups)
-    return mean_loss, np.abs(gradient).sum(axis=0).mean() / total_weight
+def _total_weight(targets, weight):
+    return len(targets) if weight is None else float(np.sum(weight))
 
 
-def _mean_gradient(loss, targets, raw, weight, groups, direction):
-    """The weighted mean over rows and columns of the gradient along ``direction``."""
-    total_weight = len(targets) if weight is None else float(np.sum(weight))
+def _mean_loss(loss, targets, raw, weight, groups):
+    """The weighted mean over rows of the loss, averaged over its columns
+    (:meth:`Loss.weighted_sums`: any scope of loss)."""
+    sums = loss.weighted_sums(targets, raw, weight, groups)
+    return sums.mean() / _total_weight(targets, weight)
+
+
+def _mean_gradient(loss, targets, raw, weight, groups, direction=None):
+    """The weighted mean over rows and columns of the gradient along ``direction``, or
+    of its absolute value when ``direction`` is None."""
     gradient = loss.weighted_gradient(targets, raw, weight, groups)
-    return (direction * gradient).sum(axis=0).mean() / total_weight
+    gradient = np.abs(gradient) if direction is None else direction * gradient
+    return gradient.sum(axis=0).mean() / _total_weight(targets, weight)
 
 
 def loss_curvature(loss, Y, sample_weight, constant, n_sample_rows=10000, rng=None, groups=None):
@@ -146,12 +148,13 @@ def loss_curvature(loss, Y, sample_weight, constant, n_sample_rows=10000, rng=No
         shape = (len(targets), constant.shape[-1])
     raw = np.broadcast_to(constant, shape)
     weight = None if sample_weight is None else sample_weight[rows]
-    mean_loss, mean_gradient = _weighted_means(loss, targets, raw, weight, groups)
+    mean_loss = _mean_loss(loss, targets, raw, weight, groups)
     if smoothness is not None:
         if not mean_loss > 0:  # e.g. the edge of a flat part: its curvature says nothing
             return smoothness
         mean_hessian = np.average(hessian(targets, raw).mean(axis=1), weights=weight)
         return float(max(mean_hessian, MIN_CURVATURE_SHARE * smoothness))
+    mean_gradient = _mean_gradient(loss, targets, raw, weight, groups)
     if not (mean_loss > 0 and mean_gradient > 0):
         return 1.0
     length = mean_loss / mean_gradient
