@@ -33,10 +33,11 @@ at the end.
 """
 
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 from scipy.optimize import minimize
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from ._active_set import exact_solution
 from ._newton import newton, newton_applies
@@ -61,6 +62,13 @@ ONE_THREAD_BELOW = 4_000_000
 waking a second thread for each costs more than it saves (on a busy machine up to a
 hundred times more)."""
 MAX_SMOOTHING_STAGES = 12
+
+
+@cache
+def _blas_controller():
+    """The BLAS libraries loaded in this process, found once: a search on every fit costs
+    milliseconds, more than the whole phase on a small data set."""
+    return ThreadpoolController()
 
 
 @dataclass
@@ -142,7 +150,7 @@ def minimise_full_batch(
     FullBatchResult
     """
     blas_threads = 1 if X.shape[0] * (X.shape[1] + 1) <= ONE_THREAD_BELOW else None
-    with threadpool_limits(limits=blas_threads, user_api="blas"):
+    with _blas_controller().limit(limits=blas_threads, user_api="blas"):
         return _minimise_full_batch(
             X,
             Y,

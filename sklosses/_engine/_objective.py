@@ -10,6 +10,10 @@ from ._state import SGDState
 
 CHUNK_ROWS = 65536
 """Rows per chunk of a full pass (bounds the memory of the raw predictions)."""
+REMEMBERED = 2
+"""Full passes :class:`FlatObjective` remembers."""
+SAME_POINT = 8 * np.finfo(np.float64).eps
+"""Relative difference of parameters below which two points are the same."""
 
 
 def constant_objective(Y, sample_weight, loss, intercept, groups=None):
@@ -27,6 +31,13 @@ def objective_of_model(X, Y, sample_weight, loss, penalty, model, *, batch_size,
     loss_sums, _, _ = full_gradient(X, Y, sample_weight, loss, state, plan=plan)
     return float(loss_sums.sum()) / X.shape[0] + penalty_share(loss, Y.shape[1]) * penalty.value(
         coef
+    )
+
+
+def _same(a, b):
+    """Whether arrays ``a`` and ``b`` agree to ``SAME_POINT`` of their largest entry."""
+    return float(np.max(np.abs(a - b), initial=0.0)) <= SAME_POINT * float(
+        np.max(np.abs(a), initial=0.0)
     )
 
 
@@ -48,6 +59,7 @@ class FlatObjective:
         self.scale, self.length = 1.0, 1.0
         # outputs whose exact minimiser is known: Newton leaves them alone
         self.frozen = np.zeros(state.coef.shape[1], dtype=bool)
+        self.recent = []
 
     def normalise(self, value, curvature):
         """Measure the objective in units of ``value`` and the parameters in units of
@@ -91,9 +103,7 @@ class FlatObjective:
         self.load(x)
         n_samples = self.Y.shape[0]
         share = self.share(loss)
-        loss_sums, coef_gradient, intercept_gradient = full_gradient(
-            self.X, self.Y, self.sample_weight, loss, self.state, plan=self.plan
-        )
+        loss_sums, coef_gradient, intercept_gradient = self._sums(loss)
         u = self.state.coef.astype(np.float64)
         coef = u * self.inverse_scale
         penalties = 0.5 * self.penalty.l2 * np.einsum(
@@ -116,6 +126,22 @@ class FlatObjective:
         if self.fit_intercept:
             parts.append(intercept_gradient * (share / n_samples))
         return value / self.scale, np.concatenate(parts) * (self.length / self.scale)
+
+    def _sums(self, loss):
+        """:func:`full_gradient` at the state's iterate, from a pass over the data unless
+        one of the last ``REMEMBERED`` passes was at this iterate for this loss (the
+        solvers come back to a point: the start after measuring it, the last accepted
+        step after a rejected trial, the result)."""
+        coef, intercept = self.state.coef, self.state.intercept
+        for remembered in self.recent:
+            # to a few units in the last place: normalising the parameters and back
+            # (``start`` then ``load``) does not return them bit for bit
+            loss_of, coef_of, intercept_of, sums = remembered
+            if loss_of is loss and _same(coef_of, coef) and _same(intercept_of, intercept):
+                return sums
+        sums = full_gradient(self.X, self.Y, self.sample_weight, loss, self.state, plan=self.plan)
+        self.recent = [(loss, coef.copy(), intercept.copy(), sums), *self.recent][:REMEMBERED]
+        return sums
 
     def value(self, x, loss):
         return self(x, loss)[0] * self.scale
