@@ -111,6 +111,9 @@ def main():
     exact_total = statistics.median(run[1] for run in runs)
     exact_solve = statistics.median(run[2] for run in runs)
     point_s, pointwise = median_time(lambda: SGDRegressor(random_state=0).fit(Xt, yt), args.repeats)
+    lambda_s, lambdarank = median_time(
+        lambda: SGDRanker(loss="lambdarank", random_state=0).fit(Xt, yt, qid=qt), args.repeats
+    )
 
     exact_objective = objective(Xt, yt, qt, exact_coef)
     print(
@@ -127,6 +130,7 @@ def main():
         ("RankSVM: LinearSVC on pairs (total)", exact_total, exact_coef),
         ("  of which LinearSVC.fit", exact_solve, None),
         ("pointwise SGDRegressor defaults", point_s, pointwise.coef_),
+        ("SGDRanker(lambdarank) defaults", lambda_s, lambdarank.coef_),
     ]
     for name, seconds, coef in rows:
         if coef is None:

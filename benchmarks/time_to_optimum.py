@@ -126,10 +126,15 @@ def peers(loss, n_samples, alpha):
             ),
         }
     if name == "HingeLoss":
+        # LinearSVC penalises its intercept, so it minimises another objective: at its
+        # defaults it ends 4-38% above ours on digits_8 / breast_cancer, and with
+        # intercept_scaling=100-1000 and tol=1e-6-1e-8, to approach our unpenalised
+        # intercept, it takes 0.5-55 s and still ends 8-105% above (liblinear's dual
+        # coordinate descent crawls on the rescaled column). Not an exact peer, then.
         return {
             "LinearSVC": (
                 lambda: LinearSVC(C=1 / (n_samples * alpha), loss="hinge", dual=True),
-                True,
+                False,
             ),
             "sklearn SGD": (lambda: sk.SGDClassifier(alpha=alpha, random_state=0), False),
         }

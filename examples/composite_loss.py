@@ -1,4 +1,6 @@
-"""Composite losses: focal + Dice for rare positives.
+"""
+Composite losses: focal + Dice for rare positives
+=================================================
 
 ``FocalLoss() + DiceLoss()`` is a loss like any other: the focal loss ranks the samples
 (it is a per-sample loss, down-weighting the easy negatives), and soft Dice, a statistic of

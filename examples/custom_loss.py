@@ -1,4 +1,6 @@
-"""Write your own loss: an asymmetric squared loss for costly under-forecasts.
+"""
+Write your own loss: an asymmetric squared loss for costly under-forecasts
+==========================================================================
 
 A loss is a small class with ``loss`` and ``gradient`` in numpy (a Loss
 subclass, so its parameters work with ``clone`` and grid searches). Here an

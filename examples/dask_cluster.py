@@ -1,4 +1,6 @@
-"""sklosses on a Dask cluster: ``Incremental``, data-parallel training, grid search on workers.
+"""
+sklosses on a Dask cluster: ``Incremental``, data-parallel training, grid search on workers
+===========================================================================================
 
 When to use Dask
 ----------------

@@ -1,4 +1,6 @@
-"""Imbalanced classification: log loss vs focal loss vs class weights.
+"""
+Imbalanced classification: log loss vs focal loss vs class weights
+==================================================================
 
 ``make_classification`` draws a binary problem in which about 3% of the
 samples are positive. Three ``SGDClassifier`` models (default settings inside

@@ -1,4 +1,6 @@
-"""Metric learning: k-NN on digits before and after a learned triplet-loss metric.
+"""
+Metric learning: k-NN on digits before and after a learned triplet-loss metric
+==============================================================================
 
 ``TripletMetricLearner`` learns a linear map ``L`` such that, in the embedding
 ``L x``, each digit is closer to digits of its class than to the others by a

@@ -1,4 +1,6 @@
-"""Tune loss parameters with the loss scorers: quantile regression and focal classification.
+"""
+Tune loss parameters with the loss scorers: quantile regression and focal classification
+========================================================================================
 
 * A 0.9-quantile model: ``GridSearchCV`` over ``alpha`` and ``penalty`` of a
   ``StandardScaler`` + ``SGDRegressor(loss=QuantileLoss(0.9))`` pipeline, scored

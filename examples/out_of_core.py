@@ -1,4 +1,6 @@
-"""Out-of-core learning: stream a CSV in chunks into ``partial_fit``.
+"""
+Out-of-core learning: stream a CSV in chunks into ``partial_fit``
+=================================================================
 
 A 100,000-row CSV is written to a temporary folder (a stand-in for a file too large for
 memory), then read back with ``pandas.read_csv(chunksize=...)``: each chunk goes to

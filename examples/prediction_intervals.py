@@ -1,4 +1,6 @@
-"""Prediction intervals: a 90% band from one multi-quantile linear model.
+"""
+Prediction intervals: a 90% band from one multi-quantile linear model
+=====================================================================
 
 The data are heteroscedastic, ``y = 1 + 0.5 x + (0.2 + 0.3 x) * noise`` with
 standard normal noise and ``x`` in [0, 10]: the spread grows linearly with

@@ -1,4 +1,6 @@
-"""Quickstart: train every registered loss and score it under every metric.
+"""
+Quickstart: train every registered loss and score it under every metric
+=======================================================================
 
 Two datasets that ship with scikit-learn (diabetes for regression, breast
 cancer for classification) are split into train and test halves; one

@@ -1,4 +1,6 @@
-"""Learning to rank: SGDRanker against a pointwise regression, by NDCG@10 on held-out queries.
+"""
+Learning to rank: SGDRanker against a pointwise regression, by NDCG@10 on held-out queries
+==========================================================================================
 
 A search-like data set, generated here: 1,200 queries of 20 documents with 10 features.
 Relevance is relative, as in search: within each query the documents are graded 3, 2, 2,

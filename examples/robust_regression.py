@@ -1,4 +1,6 @@
-"""Robust regression: squared vs Huber vs absolute loss on data with gross outliers.
+"""
+Robust regression: squared vs Huber vs absolute loss on data with gross outliers
+================================================================================
 
 A 1-D linear problem ``y = 2 + 3 x + noise`` (noise standard deviation 1) has
 10% of its training targets replaced by gross outliers (shifted upwards by 30

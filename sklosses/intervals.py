@@ -2,9 +2,11 @@
 
 import numpy as np
 from sklearn.base import RegressorMixin
+from sklearn.utils import column_or_1d
 
 from .linear_model._base import BaseSGD
 from .losses import MultiQuantileLoss
+from .metrics import mean_loss
 
 
 class MultiQuantileRegressor(RegressorMixin, BaseSGD):
@@ -128,6 +130,10 @@ class MultiQuantileRegressor(RegressorMixin, BaseSGD):
     """
 
     _loss_tasks = ("regression",)
+    _parameter_constraints: dict = {
+        **BaseSGD._parameter_constraints,
+        "quantiles": MultiQuantileLoss._parameter_constraints["quantiles"],
+    }
 
     def __init__(
         self,
@@ -225,6 +231,11 @@ class MultiQuantileRegressor(RegressorMixin, BaseSGD):
     def score(self, X, y, sample_weight=None):
         """Minus the mean pinball loss over the quantiles (greater is better).
 
+        Inputs are checked as scikit-learn's ``score`` checks them: ``y`` and
+        ``sample_weight`` must have a row per row of ``X``, ``y`` be finite and
+        the weights non-negative with a positive sum, or a ``ValueError`` says
+        which is not.
+
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
@@ -236,6 +247,6 @@ class MultiQuantileRegressor(RegressorMixin, BaseSGD):
         float
         """
         raw = self.predict(X)
-        targets = np.repeat(np.asarray(y, dtype=np.float64).reshape(-1, 1), raw.shape[1], axis=1)
-        per_sample = self._loss.loss(targets, raw).mean(axis=1)
-        return -float(np.average(per_sample, weights=sample_weight))
+        # the checks of mean_loss, as r2_score checks the score of scikit-learn's regressors
+        targets = np.repeat(column_or_1d(y)[:, None], raw.shape[1], axis=1)
+        return -mean_loss(self._loss, targets, raw, sample_weight=sample_weight)

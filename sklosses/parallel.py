@@ -51,11 +51,12 @@ def fit_parameter_mixing(estimator, X, y, *, sample_weight=None, classes=None):
     X : dask array of shape (n_samples, n_features) or dask DataFrame
         Blocks of rows (``X.chunks[0]`` or the partitions); a dask array is
         re-chunked to one block of columns.
-    y : dask array or dask Series/DataFrame
+    y : dask array, dask Series/DataFrame or array-like
         Targets, split into blocks of rows like ``X`` (dask arrays are
         re-chunked to ``X``'s row blocks; dask frames must have ``X``'s
-        number of partitions).
-    sample_weight : dask array or dask Series, optional
+        number of partitions). An array in memory (e.g. numpy) is split
+        into the row blocks of a dask array ``X``.
+    sample_weight : dask array, dask Series or array-like, optional
         Split like ``y``.
     classes : array-like, optional
         The class labels of a classifier; found with one pass over ``y`` when
@@ -201,6 +202,9 @@ def _aligned(X, y, sample_weight):
             f"fit_parameter_mixing trains on Dask collections (dask array or DataFrame); "
             f"got {type(X).__name__}. For data in memory call estimator.fit."
         )
+    y, sample_weight = (
+        _in_blocks_of(X, part, name) for part, name in ((y, "y"), (sample_weight, "sample_weight"))
+    )
     if isinstance(X, da.Array):
         X = X.rechunk({1: -1}) if X.ndim == 2 else X
         y, sample_weight = (
@@ -220,6 +224,30 @@ def _aligned(X, y, sample_weight):
                 "split them alike (same chunks or partitions)."
             )
     return X, y, sample_weight
+
+
+def _in_blocks_of(X, part, name):
+    """``part`` (``y`` or ``sample_weight``), an array in memory made a dask array in the
+    row blocks of the dask array ``X``; a Dask collection or None as it is."""
+    import dask.array as da
+
+    if part is None or hasattr(part, "to_delayed"):
+        return part
+    if not isinstance(X, da.Array):
+        raise TypeError(
+            f"{name} must be a Dask collection split like X, a dask DataFrame, whose "
+            f"partitions give the rows; got {type(part).__name__}. Take it from the same "
+            "DataFrame (e.g. a column of it) or pass X as a dask array."
+        )
+    part = np.asarray(part)
+    if np.isnan(X.shape[0]):
+        raise ValueError(
+            f"{name} is in memory but X's blocks have unknown sizes: call "
+            "X.compute_chunk_sizes() first, or pass a dask array split like X."
+        )
+    if len(part) != X.shape[0]:
+        raise ValueError(f"{name} has {len(part)} rows and X has {X.shape[0]}.")
+    return da.from_array(part, chunks=(X.chunks[0],) + (-1,) * (part.ndim - 1))
 
 
 def _item_aligned(block):

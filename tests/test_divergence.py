@@ -54,7 +54,7 @@ def test_the_guard_acts_within_the_first_epoch(regression_problem):
 
 def test_negative_power_t_grows_the_step_and_is_caught(regression_problem):
     X, y = regression_problem
-    with pytest.raises(DivergenceError):
+    with pytest.warns(FutureWarning, match="power_t"), pytest.raises(DivergenceError):
         SGDRegressor(learning_rate="invscaling", eta0=0.1, power_t=-1, random_state=0).fit(X, y)
 
 

@@ -21,9 +21,20 @@ ESTIMATOR_FOR_TASK = {
 }
 
 
+def _takes_signs(loss):
+    try:
+        loss.check_target(np.array([[-1.0], [1.0]]))
+    except ValueError:
+        return False
+    return True
+
+
 def _estimators():
     for loss in _LOSS_INSTANCES:
         yield ESTIMATOR_FOR_TASK[loss.task](loss=loss, random_state=0)
+        if loss.task == "regression" and _takes_signs(loss):
+            # the classifier fits a regression loss to targets -1 and +1, as scikit-learn
+            yield SGDClassifier(loss=loss, random_state=0)
 
 
 _EXPECTED_FAILURES = {

@@ -107,8 +107,8 @@ def test_unknown_loss_name_lists_valid_names(Estimator, data_for):
     [
         (SGDRegressor, "hinge", "regression", "binary"),
         (SGDRegressor, "log_loss", "regression", "binary"),
-        (SGDClassifier, "squared_error", "binary", "regression"),
-        (SGDClassifier, QuantileLoss(quantile=0.3), "binary", "regression"),
+        (SGDClassifier, "pairwise_hinge", "binary", "ranking"),
+        (SGDClassifier, "triplet", "binary", "metric"),
     ],
 )
 def test_loss_of_the_wrong_task(Estimator, loss, needed, given, data_for):

@@ -13,6 +13,7 @@ from sklearn.svm import LinearSVC
 
 from sklosses import SGDRanker, SGDRegressor
 from sklosses.losses import PairwiseHingeLoss, PairwiseLogisticLoss, get_loss
+from sklosses.losses._lambdarank import delta_ndcg
 from sklosses.metrics import get_scorer, ndcg_score
 
 ALPHA = 1e-3
@@ -180,3 +181,44 @@ def test_ranker_refuses_other_losses_and_misaligned_queries():
     with pytest.raises(ValueError, match="inconsistent numbers of samples"):
         SGDRanker().fit(X, relevance, qid=qid[:-1])
     assert isinstance(PairwiseLogisticLoss().smoothed(0.1), PairwiseLogisticLoss)
+
+
+@pytest.mark.parametrize("cutoff", [None, 3])
+def test_lambdarank_weights_are_the_ndcg_change_of_swapping_the_pair(cutoff):
+    """``delta_ndcg`` against scikit-learn's ``ndcg_score`` (linear gains, so the gains
+    ``2^y - 1`` are given as its relevances) before and after swapping two scores."""
+    rng = np.random.default_rng(0)
+    relevance = rng.integers(0, 4, 30).astype(float)
+    scores = rng.normal(size=30)
+    groups = np.repeat([5, 1, 9], 10)
+    first, second = rng.integers(0, 10, 40), rng.integers(0, 10, 40)
+    offset = 10 * rng.integers(0, 3, 40)
+    first, second = first + offset, second + offset  # pairs within a group
+    change = delta_ndcg(relevance, scores, groups, first, second, cutoff)
+    gains = 2**relevance - 1
+    for k in range(len(first)):
+        rows = np.flatnonzero(groups == groups[first[k]])
+        swapped = scores.copy()
+        swapped[[first[k], second[k]]] = swapped[[second[k], first[k]]]
+        before, after = (
+            sklearn.metrics.ndcg_score(gains[rows][None], values[rows][None], k=cutoff)
+            for values in (scores, swapped)
+        )
+        assert change[k] == pytest.approx(abs(after - before), abs=1e-12)
+
+
+def test_lambdarank_trains_by_sgd_from_ranknet_and_ranks_as_well():
+    X, relevance, qid = ranking_problem(n_queries=600, seed=2)
+    train, test = qid < 400, qid >= 400
+    lambdarank = SGDRanker(loss="lambdarank", random_state=0)
+    lambdarank.fit(X[train], relevance[train], qid=qid[train])
+    ranknet = SGDRanker(loss="pairwise_logistic", random_state=0)
+    ranknet.fit(X[train], relevance[train], qid=qid[train])
+    assert not get_loss("lambdarank").fixed_objective
+    assert lambdarank.n_full_batch_iter_ == 0 and lambdarank.n_iter_ >= 1
+    assert not np.allclose(lambdarank.coef_, ranknet.coef_)  # its own SGD epochs moved it
+
+    def ndcg10(scores):
+        return ndcg_score(relevance[test], scores, qid=qid[test], k=10)
+
+    assert ndcg10(lambdarank.predict(X[test])) >= ndcg10(ranknet.predict(X[test])) - 1e-3

@@ -13,6 +13,31 @@ import numpy as np
 import scipy.sparse as sp
 
 
+class ChunkPlan:
+    """Consecutive chunks of ``chunk_rows`` rows, in order: for full passes over the data,
+    where the cut does not matter. A chunk is a slice, so a view of a dense ``X`` of any
+    memory layout (Fortran order included) and a cheap row slice of a CSR matrix."""
+
+    slices = True
+
+    def __init__(self, n_samples, chunk_rows):
+        self.n_samples, self.batch_size = n_samples, chunk_rows
+
+    def order(self, shuffle, rng):
+        return np.arange(-(-self.n_samples // self.batch_size))
+
+    def view(self, array, batch):
+        return array[batch * self.batch_size : (batch + 1) * self.batch_size]
+
+    def rows(self, batch):
+        return np.arange(
+            batch * self.batch_size, min((batch + 1) * self.batch_size, self.n_samples)
+        )
+
+    def groups_of(self, batch):
+        return None
+
+
 class BatchPlan:
     """How one epoch cuts the rows into mini-batches, without copying ``X``.
 
@@ -25,6 +50,8 @@ class BatchPlan:
     rows past the last full segment form one shorter *tail* batch. Shuffling
     permutes the order of the batches every epoch.
     """
+
+    slices = False
 
     def __init__(self, n_samples, batch_size, row_bytes, block_bytes=262144):
         self.n_samples = n_samples
@@ -75,6 +102,8 @@ class GroupBatchPlan:
     in group order) is a view.
     """
 
+    slices = False
+
     def __init__(self, groups, batch_size):
         self.groups = np.asarray(groups).reshape(-1)
         self.n_samples = len(self.groups)
@@ -115,10 +144,13 @@ def _as_slice(rows):
     return rows
 
 
-def batch_plan(X, batch_size, groups=None):
-    """The plan of ``X``'s mini-batches: whole groups when ``groups`` is given."""
+def batch_plan(X, batch_size, groups=None, *, in_order=False):
+    """The plan of ``X``'s mini-batches: whole groups when ``groups`` is given, else
+    consecutive chunks for a full pass whose cut does not matter (``in_order``)."""
     if groups is not None:
         return GroupBatchPlan(groups, batch_size)
+    if in_order:
+        return ChunkPlan(X.shape[0], batch_size)
     return BatchPlan(X.shape[0], batch_size, row_bytes(X))
 
 
@@ -130,7 +162,9 @@ def row_bytes(X):
 
 def _take_batch(X, plan, batch, buffer):
     """The rows of a batch of ``X``: a view of a C-contiguous array, else gathered
-    (into ``buffer`` for other dense layouts)."""
+    (into ``buffer`` for other dense layouts); a slice of any input for a chunk."""
+    if plan.slices:
+        return plan.view(X, batch)
     if sp.issparse(X):
         return X[plan.rows(batch)]
     if buffer is None:
@@ -149,7 +183,7 @@ def _transposed_product(X_batch, gradient):
 
 def gather_buffer(X, plan):
     """A reused batch buffer for dense arrays that cannot be viewed (else None)."""
-    if sp.issparse(X) or X.flags.c_contiguous or isinstance(plan, GroupBatchPlan):
+    if sp.issparse(X) or X.flags.c_contiguous or plan.slices or isinstance(plan, GroupBatchPlan):
         return None
     return np.empty((plan.batch_size, X.shape[1]), X.dtype)
 

@@ -4,10 +4,59 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from ._loop import LEARNING_RATES, Schedule, Stopping
+from ._loop import Stopping
 from ._penalty import PENALTIES, Penalty
 
 SOLVERS = ("auto", "sgd")
+LEARNING_RATES = ("auto", "constant", "optimal", "invscaling", "adaptive")
+
+
+@dataclass
+class Schedule:
+    """Step sizes for the batch-mean gradient, ``t`` being the samples seen plus one.
+
+    * ``"constant"``: ``eta0``.
+    * ``"optimal"``: scikit-learn's ``1 / (alpha (t0 + t - 1))``. ``state.eta`` holds
+      its first step ``1 / (alpha t0)``, from scikit-learn's heuristic
+      (:func:`~sklosses._engine._step_size.optimal_first_step`).
+    * ``"invscaling"``: ``eta0 / t**power_t``.
+    * ``"adaptive"``: ``eta0``, divided by 5 each time the stopping criterion
+      would stop; training ends when it falls below 1e-6.
+    * ``"auto"``: ``eta0`` is set by :func:`automatic_step_size` from the
+      loss's smoothness; constant for smooth losses, ``eta0 / sqrt(epochs)``
+      for non-smooth ones. Meant to be used with averaging.
+
+    The fixed schedules are scikit-learn's, whose ``t`` counts single-sample steps:
+    with ``batch_size=1`` they give its steps.
+    """
+
+    learning_rate: str = "auto"
+    eta0: float = 0.01
+    power_t: float = 0.25
+
+    def step_size(self, state, smooth):
+        if self.learning_rate == "invscaling":
+            return self.eta0 / state.t**self.power_t
+        if self.learning_rate == "optimal":
+            # 1 / (alpha (t0 + t - 1)) with t0 = 1 / (alpha eta): eta at t = 1
+            return state.eta / (1 + state.eta * state.alpha * (state.t - 1))
+        if self.learning_rate == "auto" and not smooth:
+            return state.eta / np.sqrt(1 + state.epochs_seen)
+        return state.eta
+
+    def too_long(self):
+        """The setting that chose a fixed schedule's steps, and how to shorten them (the
+        divergence errors end with it)."""
+        if self.learning_rate == "optimal":
+            return (
+                "learning_rate='optimal', whose first step alpha**-0.25 (scikit-learn's "
+                "heuristic) is too long for these data and loss. Use learning_rate='auto', "
+                "or scale the features (e.g. StandardScaler)."
+            )
+        return (
+            f"learning_rate={self.learning_rate!r} and eta0={self.eta0}. Scale the features "
+            "(e.g. StandardScaler) or lower eta0 (or use learning_rate='auto')."
+        )
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The step loop: mini-batch proximal SGD epochs, the schedule and the stopping rule.
+"""The step loop: mini-batch proximal SGD epochs and the stopping rule.
 
 The engine minimises, over ``coef`` (``n_features x n_outputs``) and
 ``intercept`` (``n_outputs``)::
@@ -9,7 +9,8 @@ with ``R`` from :class:`~sklosses._engine._penalty.Penalty`. Each step takes one
 mini-batch (:mod:`~sklosses._engine._batching`) and a proximal gradient step in
 the preconditioned parameters of the state; with ``learning_rate="auto"`` the
 step size comes from the loss's smoothness and the data
-(:mod:`~sklosses._engine._step_size`). An epoch whose values blow up is retried
+(:mod:`~sklosses._engine._step_size`), else from the schedule
+(:class:`~sklosses._engine._config.Schedule`). An epoch whose values blow up is retried
 with a ten times shorter automatic step, or raises :class:`DivergenceError`.
 """
 
@@ -20,33 +21,6 @@ import numpy as np
 
 from ._batching import batch_gradients, batch_plan, gather_buffer, parameter_gradient
 from ._penalty import penalty_share
-
-LEARNING_RATES = ("auto", "constant", "invscaling", "adaptive")
-
-
-@dataclass
-class Schedule:
-    """Step sizes for the batch-mean gradient.
-
-    * ``"constant"``: ``eta0``.
-    * ``"invscaling"``: ``eta0 / t**power_t``, ``t`` the samples seen plus one.
-    * ``"adaptive"``: ``eta0``, divided by 5 each time the stopping criterion
-      would stop; training ends when it falls below 1e-6.
-    * ``"auto"``: ``eta0`` is set by :func:`automatic_step_size` from the
-      loss's smoothness; constant for smooth losses, ``eta0 / sqrt(epochs)``
-      for non-smooth ones. Meant to be used with averaging.
-    """
-
-    learning_rate: str = "auto"
-    eta0: float = 0.01
-    power_t: float = 0.25
-
-    def step_size(self, state, smooth):
-        if self.learning_rate == "invscaling":
-            return self.eta0 / state.t**self.power_t
-        if self.learning_rate == "auto" and not smooth:
-            return state.eta / np.sqrt(1 + state.epochs_seen)
-        return state.eta
 
 
 @dataclass
@@ -180,6 +154,7 @@ def run_sgd(
     validation_score=None,
     verbose=0,
     groups=None,
+    on_epoch=None,
 ):
     """Run epochs until the stopping rule, ``max_epochs`` or ``stopping.max_iter``.
 
@@ -201,6 +176,8 @@ def run_sgd(
         stopping rule when given.
     max_epochs : int or None
         A hard cap below ``stopping.max_iter`` (``partial_fit`` uses 1).
+    on_epoch : callable ``(epoch, model)`` or None
+        Called after each epoch with ``state.epochs_seen`` and ``state.model`` (``train``).
 
     Returns
     -------
@@ -247,9 +224,7 @@ def run_sgd(
             if schedule.learning_rate != "auto":
                 raise DivergenceError(
                     f"Training diverged at epoch {state.epochs_seen + 1}: the coefficients "
-                    f"blew up with learning_rate={schedule.learning_rate!r} and "
-                    f"eta0={schedule.eta0}. Scale the features (e.g. StandardScaler) or "
-                    "lower eta0 (or use learning_rate='auto')."
+                    f"blew up with {schedule.too_long()}"
                 )
             state.restore_iterate(saved)
             saved = state.copy_iterate()
@@ -265,6 +240,8 @@ def run_sgd(
         if validation_score is not None:
             score = validation_score(*state.model())
             state.validation_scores.append(score)
+        if on_epoch is not None:
+            on_epoch(state.epochs_seen, state.model)
         if verbose:
             message = f"-- Epoch {state.epochs_seen}: objective {objective:.6g}"
             if validation_score is not None:

@@ -20,6 +20,9 @@ MAX_PARAMETERS = 100
 """Largest number of parameters per output (coefficients plus intercept) for Newton."""
 CHUNK_ROWS = 4096
 """Rows per chunk of a pass that forms Hessians (its products stay in cache)."""
+KEEP_STANDARDISED_BELOW = 2_000_000
+"""Data of fewer entries has its standardised rows kept for the whole Newton run (at most
+16 MB)."""
 REFRESH_SHARE = 0.25
 """An output whose curvature changed in more than this share of the rows has its Hessian
 recomputed rather than updated."""
@@ -54,6 +57,9 @@ class CurvatureSums:
         self.curvature = None
         n_outputs, size = objective.Y.shape[1], objective.X.shape[1] + objective.fit_intercept
         self.sums = np.zeros((n_outputs, size, size))
+        self.standardised = None
+        if objective.X.shape[0] * size <= KEEP_STANDARDISED_BELOW:
+            self.standardised = self._standardised(slice(None))
 
     def _current_curvature(self, loss):
         """The weighted curvature ``h`` of every row and output at the state's iterate."""
@@ -70,7 +76,7 @@ class CurvatureSums:
             curvature *= weight[:, None]
         return curvature
 
-    def _rows(self, rows):
+    def _standardised(self, rows):
         """``z_i`` of ``X[rows]``, float64, one row each."""
         objective = self.objective
         z = objective.state.preconditioner.standardised(objective.X[rows])
@@ -78,10 +84,21 @@ class CurvatureSums:
             z = np.hstack([z, np.ones((len(z), 1))])
         return z
 
+    def _rows(self, rows):
+        """``z_i`` of ``X[rows]``: kept from the start on small data (every Newton step
+        needs them, and standardising costs more than the product there)."""
+        if self.standardised is not None:
+            return self.standardised[rows]
+        return self._standardised(rows)
+
     def _add(self, outputs, rows, weights):
         """Add ``sum_i weights[i, k] z_i z_i^T`` for ``i`` in ``rows`` to each output ``k``."""
+        every_row = len(rows) == self.objective.X.shape[0]
         for start in range(0, len(rows), CHUNK_ROWS):
-            chunk = rows[start : start + CHUNK_ROWS]
+            # all the rows: slices, views of X in any layout, instead of gathered copies
+            chunk = (
+                slice(start, start + CHUNK_ROWS) if every_row else rows[start : start + CHUNK_ROWS]
+            )
             z = self._rows(chunk)
             for output in outputs:
                 weight = weights[chunk, output]

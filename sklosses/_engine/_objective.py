@@ -27,7 +27,8 @@ def objective_of_model(X, Y, sample_weight, loss, penalty, model, *, batch_size,
     """The objective of the model ``(coef, intercept)``, from one pass over the data."""
     coef, intercept = model
     state = SGDState(coef, intercept, 0.0, Preconditioner.identity(X.shape[1]))
-    plan = batch_plan(X, batch_size, groups)
+    # a batch-level loss is measured on the batches it was trained on
+    plan = batch_plan(X, batch_size, groups, in_order=loss.scope != "batch")
     loss_sums, _, _ = full_gradient(X, Y, sample_weight, loss, state, plan=plan)
     return float(loss_sums.sum()) / X.shape[0] + penalty_share(loss, Y.shape[1]) * penalty.value(
         coef
@@ -51,7 +52,7 @@ class FlatObjective:
 
     def __init__(self, X, Y, sample_weight, penalty, state, fit_intercept, groups=None):
         self.X, self.Y, self.sample_weight = X, Y, sample_weight
-        self.plan = batch_plan(X, CHUNK_ROWS, groups)
+        self.plan = batch_plan(X, CHUNK_ROWS, groups, in_order=True)
         self.penalty, self.state, self.fit_intercept = penalty, state, fit_intercept
         self.split = penalty.l1 > 0
         self.n_coef = state.coef.size

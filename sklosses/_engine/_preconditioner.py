@@ -127,9 +127,10 @@ class Preconditioner:
     @classmethod
     def from_data(cls, X, fit_intercept, rng, n_sample_rows=20000):
         """Column statistics of ``X``: of every row for CSR input (rare features
-        must be seen), of a random sample of rows for dense input."""
+        must be seen), of a random sample of ``n_sample_rows`` rows for dense input of
+        more than twice as many (gathering a sample costs more than reading all)."""
         n_samples = X.shape[0]
-        if not sp.issparse(X) and n_samples > n_sample_rows:
+        if not sp.issparse(X) and n_samples > 2 * n_sample_rows:
             X = X[sample_rows(n_samples, n_sample_rows, rng)]
         return cls.from_moments(n_samples, *_column_moments(X), fit_intercept)
 

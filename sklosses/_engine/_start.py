@@ -14,7 +14,7 @@ from ._objective import constant_objective, objective_of_model
 from ._penalty import penalty_share
 from ._preconditioner import Preconditioner, sample_rows
 from ._state import SGDState
-from ._step_size import automatic_step_size, loss_curvature
+from ._step_size import automatic_step_size, loss_curvature, optimal_first_step
 
 DEFAULT_ALPHA = 1e-4
 
@@ -58,11 +58,22 @@ def starting_intercept(Y, sample_weight, loss, n_sample_rows=10000, rng=None):
 
 
 def initial_state(
-    X, Y, sample_weight, loss, config, batch_size, rng, groups=None, start_model=None
+    X,
+    Y,
+    sample_weight,
+    loss,
+    config,
+    batch_size,
+    rng,
+    groups=None,
+    start_model=None,
+    takes_steps=True,
 ):
     """Zero coefficients and the best constant intercept, or the model ``start_model``,
     with the resolved penalty strength, the preconditioner and the step size of the
-    schedule.
+    schedule (None when the run ``takes_steps=False``: a fit that goes straight to the
+    full-batch phase needs no step, and estimating it costs more than that phase on a
+    small data set).
 
     ``start_model`` is a ``(coef, intercept)`` of shape ``(n_features, n_outputs)``
     and ``(n_outputs,)``; its number of outputs may differ from ``Y``'s columns (a
@@ -93,6 +104,9 @@ def initial_state(
     curvature = loss_curvature(loss, Y, sample_weight, intercept, rng=rng, groups=groups)
     if config.learning_rate == "auto":
         preconditioner = Preconditioner.from_data(X, config.fit_intercept, rng)
+    if config.learning_rate == "auto" and not takes_steps:
+        eta = None
+    elif config.learning_rate == "auto":
         eta = automatic_step_size(
             X,
             sample_weight,
@@ -103,6 +117,8 @@ def initial_state(
             config.fit_intercept,
             rng,
         )
+    elif config.learning_rate == "optimal":
+        eta = optimal_first_step(loss, alpha, Y.shape[1], n_outputs)
     state = SGDState.zeros(X.shape[1], n_outputs, X.dtype, eta, preconditioner)
     state.intercept[...] = intercept
     if start_model is not None:

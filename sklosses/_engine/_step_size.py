@@ -1,5 +1,6 @@
 """The step size of ``learning_rate="auto"``: the loss's curvature times the largest
-eigenvalue of the preconditioned second-moment matrix of the data.
+eigenvalue of the preconditioned second-moment matrix of the data; and the first step of
+``learning_rate="optimal"`` (:func:`optimal_first_step`).
 
 Preconditioned rows are centred before they are squared (a float32 column of 1e30
 would overflow otherwise), and every statistic is accumulated in float64.
@@ -211,3 +212,22 @@ def automatic_step_size(
     return 1.0 / (
         smoothness + penalty.l2 * float(np.max(preconditioner.inverse_scale)) ** 2 + 1e-12
     )
+
+
+def optimal_first_step(loss, alpha, n_targets, n_outputs):
+    """The first step of ``learning_rate="optimal"``, by scikit-learn's heuristic.
+
+    Léon Bottou's (his ``svmsgd``), as scikit-learn's ``_sgd_fast`` computes it:
+    ``typw / max(1, g)`` with ``typw = alpha**-0.25`` the typical size of a weight and
+    ``g`` the derivative of the loss at the target 1 and the raw prediction ``-typw``
+    (the largest over the outputs, through ``weighted_gradient``, so any scope of loss).
+    The schedule then steps ``1 / (alpha (t0 + t - 1))`` with ``t0 = 1 / (alpha
+    step)``. scikit-learn takes the signed derivative, negative there for every loss it
+    has (the prediction lies below the target), so its first step is ``typw``; so is
+    ours for every built-in loss.
+    """
+    typical_weight = alpha**-0.25
+    derivative = loss.weighted_gradient(
+        np.ones((1, n_targets)), np.full((1, n_outputs), -typical_weight), None, None
+    )
+    return typical_weight / max(1.0, float(np.max(derivative)))

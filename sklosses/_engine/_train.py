@@ -75,6 +75,8 @@ def train(
     validation_score=None,
     groups=None,
     start_model=None,
+    on_epoch=None,
+    warm_model=None,
 ):
     """Train on ``(X, Y)``; the engine's only entry point.
 
@@ -106,6 +108,14 @@ def train(
         constant, ``coef`` of shape ``(n_features, n_outputs)``: ``n_outputs`` may
         differ from ``Y``'s columns (a metric loss embeds rows in ``n_outputs``
         dimensions from one column of labels). Ignored when continuing ``previous``.
+    on_epoch : callable ``(epoch, model) -> None`` or None
+        Progress reports: called after each SGD epoch with its number (``partial_fit``
+        calls go on counting) and ``model``, a callable returning the current
+        ``(coef, intercept)`` (the average once averaging started), computed only if
+        called. The full-batch phase is not reported: it ends with the returned model.
+    warm_model : tuple ``(coef, intercept)`` or None
+        A model ``fit`` starts from as from ``previous``'s, in its place (scikit-learn's
+        ``coef_init``): the run is set up as a fresh one, then its iterate set to it.
 
     Returns
     -------
@@ -119,17 +129,6 @@ def train(
     """
     sample_weight = _normalised_weight(sample_weight, X.shape[0])
     batch_size = config.rows_per_batch(X.shape[0])
-    if partial and previous is not None:
-        state = previous
-        if config.learning_rate == "auto":
-            adapt_to_chunk(X, sample_weight, config, state, batch_size, rng)
-    else:
-        state = initial_state(
-            X, Y, sample_weight, loss, config, batch_size, rng, groups, start_model
-        )
-        if previous is not None:
-            state.start_from(*previous.model())
-    penalty = config.penalty_of(state.alpha)
     full_batch = (
         not partial
         and validation_score is None
@@ -138,9 +137,53 @@ def train(
         and config.tol is not None
         and (loss.scope != "batch" or loss.needs_groups)
     )
+    # a loss without a fixed objective has no full-batch phase: SGD from its surrogate's
+    surrogate = None if (loss.fixed_objective or not full_batch) else loss.surrogate()
+    full_batch = full_batch and loss.fixed_objective
     max_epochs = 1 if partial else None
     if full_batch:
         max_epochs = sgd_epochs_before(*X.shape)
+    if partial and previous is not None:
+        state = previous
+        if config.learning_rate == "auto":
+            adapt_to_chunk(X, sample_weight, config, state, batch_size, rng)
+    else:
+        state = initial_state(
+            X,
+            Y,
+            sample_weight,
+            loss,
+            config,
+            batch_size,
+            rng,
+            groups,
+            start_model,
+            takes_steps=max_epochs != 0,
+        )
+        if warm_model is None and previous is not None:
+            warm_model = previous.model()
+        if warm_model is not None:
+            state.start_from(*warm_model)
+            # the divergence checks hold training to a warm start worse than the constant
+            warm_objective = objective_of_model(
+                X, Y, sample_weight, loss, config.penalty_of(state.alpha), warm_model,
+                batch_size=batch_size, groups=groups,
+            )  # fmt: skip
+            state.start_objective = max(state.start_objective, warm_objective)
+    penalty = config.penalty_of(state.alpha)
+    if surrogate is not None and warm_model is None and previous is None:
+        minimise_full_batch(
+            X,
+            Y,
+            sample_weight,
+            surrogate,
+            penalty,
+            state,
+            fit_intercept=config.fit_intercept,
+            tol=config.tol,
+            max_iter=config.max_iter,
+            groups=groups,
+        )
     n_epochs = run_sgd(
         X,
         Y,
@@ -159,6 +202,7 @@ def train(
         validation_score=validation_score,
         verbose=config.verbose,
         groups=groups,
+        on_epoch=on_epoch,
     )
     if full_batch:
         return _finish_with_full_batch(
@@ -245,8 +289,6 @@ def _check_not_worse_than_start(objective, start_objective, config):
     )
     if config.learning_rate != "auto":
         raise DivergenceError(
-            f"{message}: the step is too long with learning_rate={config.learning_rate!r} "
-            f"and eta0={config.eta0}. Lower eta0, scale the features (e.g. StandardScaler) "
-            "or use learning_rate='auto'."
+            f"{message}: the step is too long with {config.schedule().too_long()}"
         )
     warnings.warn(f"{message}; use solver='auto' and tol > 0.", ConvergenceWarning, stacklevel=5)

@@ -8,33 +8,31 @@ import copy
 from numbers import Integral, Real
 
 import numpy as np
+from sklearn import get_config
 from sklearn.base import BaseEstimator
 from sklearn.model_selection import GroupShuffleSplit, ShuffleSplit, StratifiedShuffleSplit
 from sklearn.utils import check_consistent_length, check_random_state, column_or_1d
-from sklearn.utils.validation import check_is_fitted, check_scalar, validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .._constraints import Interval, StrOptions, validate_parameter_constraints
 from .._engine import TrainingConfig, train
 from .._validation import check_sample_weight
-from ..losses import get_loss, validated_loss
+from ..losses import (
+    LOSSES,
+    Loss,
+    restore_loss_registrations,
+    validated_loss,
+    with_loss_registrations,
+)
+from ..metrics._names import scorer_loss_name, single_scorer
 from ..parallel import mix_states
+from ._callbacks import CallbackSupportMixin, FitTask, with_callbacks
+from ._drop_in import check_sklearn_rules, initial_model
 
 DTYPES = [np.float64, np.float32]
 
 
-def refuses_negative_targets(loss):
-    """Whether the loss's ``check_target`` refuses a negative target (tags never raise)."""
-    try:
-        loss = get_loss(loss)
-    except ValueError:
-        return False
-    try:
-        loss.check_target(np.array([[-1.0]]))
-    except ValueError:
-        return True
-    return False
-
-
-class BaseSGD(BaseEstimator):
+class BaseSGD(CallbackSupportMixin, BaseEstimator):
     """Shared parameters, validation and training of the SGD estimators.
 
     A subclass declares the loss tasks it trains (``_loss_tasks``) and fills in the
@@ -47,6 +45,34 @@ class BaseSGD(BaseEstimator):
 
     _loss_tasks = ()
     """The ``task`` values of the losses this estimator trains."""
+
+    _parameter_constraints: dict = {
+        "loss": [StrOptions(LOSSES), Loss],
+        "penalty": [StrOptions(set(TrainingConfig.PENALTIES) - {None}), None],
+        "alpha": [Interval(Real, 0, None, closed="left"), StrOptions({"auto"})],
+        "l1_ratio": [Interval(Real, 0, 1, closed="both"), None],
+        "fit_intercept": ["boolean"],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left"), None],
+        "shuffle": ["boolean"],
+        "verbose": ["verbose"],
+        "epsilon": [Interval(Real, 0, None, closed="left"), None],
+        "n_jobs": [Integral, None],
+        "random_state": ["random_state"],
+        "learning_rate": [StrOptions(TrainingConfig.LEARNING_RATES)],
+        "eta0": [Interval(Real, 0, None, closed="neither")],
+        "power_t": [Interval(Real, None, None, closed="neither")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "warm_start": ["boolean"],
+        "average": [Interval(Integral, 0, None, closed="neither"), "boolean", StrOptions({"auto"})],
+        "batch_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "scoring": [str, callable, None],
+        "solver": [StrOptions(TrainingConfig.SOLVERS)],
+    }
+    """The accepted values of each parameter (see :mod:`sklosses._constraints`),
+    checked at ``fit`` and ``partial_fit``; a subclass adds its own parameters'."""
 
     def __init__(
         self,
@@ -98,38 +124,20 @@ class BaseSGD(BaseEstimator):
         return validated_loss(self.loss, self._loss_tasks, type(self).__name__)
 
     def _validate_params(self):
-        for name, choices in (
-            ("penalty", TrainingConfig.PENALTIES),
-            ("solver", TrainingConfig.SOLVERS),
-            ("learning_rate", TrainingConfig.LEARNING_RATES),
-        ):
-            if getattr(self, name) not in choices:
-                raise ValueError(f"{name} must be one of {choices}, got {getattr(self, name)!r}.")
-        if self.alpha != "auto":
-            check_scalar(self.alpha, "alpha", Real, min_val=0)
-        check_scalar(self.l1_ratio, "l1_ratio", Real, min_val=0, max_val=1)
-        check_scalar(self.max_iter, "max_iter", Integral, min_val=1)
-        if self.tol is not None:
-            check_scalar(self.tol, "tol", Real)
-        check_scalar(self.eta0, "eta0", Real, min_val=0, include_boundaries="neither")
-        check_scalar(self.power_t, "power_t", Real)
-        check_scalar(
-            self.validation_fraction,
-            "validation_fraction",
-            Real,
-            min_val=0,
-            max_val=1,
-            include_boundaries="neither",
-        )
-        check_scalar(self.n_iter_no_change, "n_iter_no_change", Integral, min_val=1)
-        if self.batch_size != "auto":
-            check_scalar(self.batch_size, "batch_size", Integral, min_val=1)
-        if not (
-            self.average in ("auto", True, False)
-            or (isinstance(self.average, Integral) and self.average >= 0)
-        ):
+        """Check the parameters against ``_parameter_constraints`` (skipped under
+        scikit-learn's ``set_config(skip_parameter_validation=True)``), then the
+        relations between them; return the validated loss."""
+        if not get_config()["skip_parameter_validation"]:
+            validate_parameter_constraints(
+                self._parameter_constraints, self.get_params(deep=False), type(self).__name__
+            )
+        # scikit-learn's rules and messages for the parameters that depend on others
+        if self.penalty == "elasticnet" and self.l1_ratio is None:
+            raise ValueError("l1_ratio must be set when penalty is 'elasticnet'")
+        if self.learning_rate == "optimal" and self.alpha == 0:
             raise ValueError(
-                f"average must be 'auto', a bool or a non-negative int, got {self.average!r}."
+                "alpha must be > 0 since learning_rate is 'optimal'. alpha is used "
+                "to compute the optimal learning rate."
             )
         return self._validated_loss()
 
@@ -170,15 +178,25 @@ class BaseSGD(BaseEstimator):
             )
         return validation
 
-    def _fit(self, X, y, sample_weight, *, partial, classes=None, groups=None):
+    @with_callbacks
+    def _fit(self, X, y, sample_weight, *, partial, classes=None, groups=None, init=(None, None)):
+        fit_task = FitTask(self, X, y, sample_weight, groups, partial)
         loss = self._validate_params()
+        # fit's coef_init and intercept_init, ``init``, replace warm_start's model (scikit-learn)
+        warm_init = any(part is not None for part in init)
+        continues = partial or (self.warm_start and not warm_init)
+        previous = getattr(self, "_state", None) if continues else None
         first_call = not (partial and hasattr(self, "_state"))
-        X, y = self._validate_data_for_fit(X, y, reset=first_call)
+        check_sklearn_rules(self, partial, first_call)
+        # a model continued keeps its features (scikit-learn's message if they differ)
+        X, y = self._validate_data_for_fit(X, y, reset=previous is None)
         if groups is not None:
             groups = column_or_1d(groups)
             check_consistent_length(X, groups)
         Y = self._encode_targets(y, classes, first_call, loss).astype(X.dtype, copy=False)
         loss.check_target(Y)
+        if previous is not None:
+            self._check_continuation(previous, self._n_outputs(X, Y), partial)
         sample_weight = check_sample_weight(sample_weight, X.shape[0], X.dtype)
         sample_weight = self._apply_class_weight(y, sample_weight, partial)
         random_state = check_random_state(self.random_state)
@@ -204,7 +222,6 @@ class BaseSGD(BaseEstimator):
         config = TrainingConfig(
             **{name: getattr(self, name) for name in TrainingConfig.field_names()}
         )
-        previous = getattr(self, "_state", None) if (partial or self.warm_start) else None
         self._loss = loss
         training = train(
             X,
@@ -218,6 +235,8 @@ class BaseSGD(BaseEstimator):
             validation_score=validation_score,
             groups=groups,
             start_model=None if (partial and previous is not None) else self._start_model(X),
+            on_epoch=fit_task.on_epoch,
+            warm_model=initial_model(*init, X.shape[1], Y.shape[1]) if warm_init else None,
         )
         self._state = training.state
         self.alpha_ = training.state.alpha
@@ -226,7 +245,20 @@ class BaseSGD(BaseEstimator):
             self.objective_ = training.objective
             self.optimality_ = training.optimality
             self.n_full_batch_iter_ = training.n_full_batch_iter
+        fit_task.end(training)
         return self
+
+    def _check_continuation(self, previous, n_outputs, partial):
+        """Refuse to continue a model with another number of outputs than these data and
+        parameters need (the classes, the quantiles or the components changed)."""
+        fitted = previous.coef.shape[1]
+        if fitted != n_outputs:
+            how = "partial_fit continues" if partial else "fit with warm_start=True starts from"
+            raise ValueError(
+                f"{how} the fitted model, which has {fitted} output(s), but these data and "
+                f"parameters need {n_outputs} (the classes, quantiles or components changed); "
+                "call fit with warm_start=False to start afresh."
+            )
 
     def _store_fitted_attributes(self, model, n_epochs, partial):
         state = self._state
@@ -242,8 +274,17 @@ class BaseSGD(BaseEstimator):
         """Callable ``(coef, intercept) -> score`` for early stopping.
 
         ``scoring=None`` scores minus the weighted mean training loss on the
-        validation rows; otherwise the named or given sklearn scorer.
+        validation rows; otherwise the single metric ``scoring`` names or gives, as
+        ``GridSearchCV(scoring=...)`` takes it (a name, a scorer, a callable
+        ``(estimator, X, y)``), with the validation weights and queries if it takes
+        them (:func:`sklosses.metrics._names.single_scorer`).
         """
+        if not weight_val.any():
+            # scikit-learn's message for the same case
+            raise ValueError(
+                "The sample weights for validation set are all zero, consider using a"
+                " different random state."
+            )
         if self.scoring is None:
 
             def score(coef, intercept):
@@ -253,15 +294,11 @@ class BaseSGD(BaseEstimator):
 
             return score
 
-        from ..metrics import get_scorer
-
-        scorer = get_scorer(self.scoring) if isinstance(self.scoring, str) else self.scoring
-
-        query = {} if groups_val is None else {"qid": groups_val}
+        scorer = single_scorer(self, self.scoring)
 
         def score(coef, intercept):
             self._set_coefficients(coef, intercept)
-            return float(scorer(self, X_val, y_val, sample_weight=weight_val, **query))
+            return float(scorer(self, X_val, y_val, sample_weight=weight_val, qid=groups_val))
 
         return score
 
@@ -271,6 +308,11 @@ class BaseSGD(BaseEstimator):
         (regression values, 0/1 indicators, class probabilities); sets ``classes_``
         on the first call of a classifier."""
         raise NotImplementedError
+
+    def _n_outputs(self, X, Y):
+        """The number of outputs of the model for these data: the targets' columns (a
+        metric's embedding has its own)."""
+        return Y.shape[1]
 
     def _start_model(self, X):
         """The ``(coef, intercept)`` a fresh run starts from, or None: zero coefficients
@@ -338,3 +380,14 @@ class BaseSGD(BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
+
+    # -- pickling: a loss name registered at run time travels with the estimator --
+    def __getstate__(self):
+        state = super().__getstate__()
+        # the loss names it holds: its loss (MultiQuantileRegressor has none: it builds
+        # its loss from quantiles) and that of a scorer name given as early-stopping scoring
+        names = [state.get("loss"), scorer_loss_name(state.get("scoring"))]
+        return with_loss_registrations(state, names)
+
+    def __setstate__(self, state):
+        super().__setstate__(restore_loss_registrations(state))

@@ -4,25 +4,31 @@ import numpy as np
 from sklearn.base import ClassifierMixin
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import compute_class_weight
-from sklearn.utils.metaestimators import available_if
+from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import validate_data
 
-from .._validation import check_probability_rows
-from ..losses import get_loss
+from .._constraints import StrOptions
+from .._validation import check_probability_rows, check_sample_weight
 from ._base import DTYPES, BaseSGD
+from ._drop_in import DropInMixin
+from ._probability import ProbabilityMixin
+from ._soft_labels import SoftLabelScoreMixin
 
 
-class SGDClassifier(ClassifierMixin, BaseSGD):
+class SGDClassifier(SoftLabelScoreMixin, ClassifierMixin, ProbabilityMixin, DropInMixin, BaseSGD):
     """Linear classifier trained by mini-batch SGD over any binary loss.
 
     Binary problems train one output; multiclass problems train one output per
-    class (one-vs-rest), all in the same pass over the data.
+    class (one-vs-rest), all in the same pass over the data. A regression loss
+    (scikit-learn's ``'squared_error'``, ``'huber'``, ...) fits the classes as the
+    targets -1 and +1, as scikit-learn does, with no ``predict_proba``.
 
     Parameters
     ----------
     loss : str or Loss, default='hinge'
-        A registry name or a binary loss instance, e.g. ``FocalLoss(gamma=2.0)``.
+        A registry name or a loss instance, e.g. ``FocalLoss(gamma=2.0)``: a
+        binary or multiclass loss, or a regression loss.
     penalty : {'l2', 'l1', 'elasticnet', None}, default='l2'
         ``R(w) = (1 - r)/2 ||w||^2 + r ||w||_1`` with r = 0, 1 or ``l1_ratio``.
     alpha : float or 'auto'
@@ -57,13 +63,29 @@ class SGDClassifier(ClassifierMixin, BaseSGD):
         read in place; ``X`` is never copied).
     verbose : int, default=0
         ``>0`` prints one line per epoch.
+    epsilon : float or None, default=None
+        scikit-learn's parameter of the losses ``'huber'`` (the ``delta`` of
+        :class:`~sklosses.losses.HuberLoss`), ``'epsilon_insensitive'`` and
+        ``'squared_epsilon_insensitive'`` (their ``epsilon``): a loss given by
+        name is built with it. None: the loss's own default (``delta=1.0`` for
+        the Huber loss, where scikit-learn's is 0.1; 0.1 for the others). Losses
+        without such a parameter ignore it, as in scikit-learn. A loss object
+        keeps its parameters (``HuberLoss(delta=0.1)``): ``epsilon`` is then an
+        error.
+    n_jobs : int or None, default=None
+        Accepted for scikit-learn's API, with nothing to parallelise: where
+        scikit-learn fits the one-vs-rest classes in parallel jobs, sklosses
+        trains them all in the same vectorised pass over the data (one matrix
+        product per mini-batch, threaded by BLAS).
     random_state : int, RandomState or None, default=None
-    learning_rate : {'auto', 'constant', 'invscaling', 'adaptive'}, default='auto'
+    learning_rate : {'auto', 'constant', 'optimal', 'invscaling', 'adaptive'}, default='auto'
         ``'auto'`` needs no tuning: the step is ``1 / L`` with ``L`` the
         expected smoothness of a mini-batch gradient, from the loss's smoothness
         and the data's second moments; it decays as ``1/sqrt(epoch)`` for
         non-smooth losses. Other schedules follow scikit-learn, for steps on
-        the batch-mean gradient.
+        the batch-mean gradient (``t`` counts samples): ``'optimal'`` is
+        ``1 / (alpha (t0 + t - 1))``, its first step ``alpha**-0.25`` by Léon
+        Bottou's heuristic.
     eta0 : float, default=0.01
         Initial step size of the other schedules.
     power_t : float, default=0.25
@@ -128,7 +150,11 @@ class SGDClassifier(ClassifierMixin, BaseSGD):
     (1, 3)
     """
 
-    _loss_tasks = ("binary", "multiclass")
+    _loss_tasks = ("binary", "multiclass", "regression")
+    _parameter_constraints: dict = {
+        **BaseSGD._parameter_constraints,
+        "class_weight": [StrOptions({"balanced"}), dict, None],
+    }
 
     def __init__(
         self,
@@ -142,6 +168,8 @@ class SGDClassifier(ClassifierMixin, BaseSGD):
         tol=1e-3,
         shuffle=True,
         verbose=0,
+        epsilon=None,
+        n_jobs=None,
         random_state=None,
         learning_rate="auto",
         eta0=0.01,
@@ -180,6 +208,8 @@ class SGDClassifier(ClassifierMixin, BaseSGD):
             solver=solver,
         )
         self.class_weight = class_weight
+        self.epsilon = epsilon
+        self.n_jobs = n_jobs
 
     def _validate_data_for_fit(self, X, y, reset):
         if not self._is_soft_target(y):
@@ -204,7 +234,8 @@ class SGDClassifier(ClassifierMixin, BaseSGD):
     def _encode_targets(self, y, classes, first_call, loss):
         """Targets for the loss: 0/1 for a binary loss (one column per class
         one-vs-rest, a single column for two classes), one-hot rows for a
-        multiclass loss, or the given probability rows (soft labels)."""
+        multiclass loss, or the given probability rows (soft labels); -1/+1 in
+        place of 0/1 for a regression loss, as scikit-learn."""
         if self._is_soft_target(y):
             return self._encode_soft_targets(y, classes, first_call, loss)
         check_classification_targets(y)
@@ -215,17 +246,19 @@ class SGDClassifier(ClassifierMixin, BaseSGD):
                 f"y contains labels {unknown.tolist()} not in classes {self.classes_.tolist()}."
             )
         codes = LabelEncoder().fit(self.classes_).transform(y)
-        if len(self.classes_) == 2 and loss.task == "binary":
-            return codes.reshape(-1, 1).astype(np.float64)
-        return np.eye(len(self.classes_))[codes]
+        if len(self.classes_) == 2 and loss.task != "multiclass":
+            indicators = codes.reshape(-1, 1).astype(np.float64)
+        else:
+            indicators = np.eye(len(self.classes_))[codes]
+        return 2 * indicators - 1 if loss.task == "regression" else indicators
 
     def _check_classes(self, classes, first_call, labels):
         """Set ``classes_`` on the first call; later calls must not change them."""
         if not first_call:
             if classes is not None and not np.array_equal(np.unique(classes), self.classes_):
-                raise ValueError(
-                    f"classes={np.unique(classes).tolist()} is not the same as on the first "
-                    f"call to partial_fit, {self.classes_.tolist()}."
+                raise ValueError(  # scikit-learn's words
+                    f"`classes={classes!r}` is not the same as on last call to partial_fit, "
+                    f"was: {self.classes_!r}"
                 )
             return
         self.classes_ = np.unique(labels)
@@ -263,6 +296,8 @@ class SGDClassifier(ClassifierMixin, BaseSGD):
                 "sklearn.utils.compute_class_weight('balanced', classes=..., y=...)."
             )
         weights = compute_class_weight(self.class_weight, classes=self.classes_, y=y)
+        # the checks of a sample weight: a class weight multiplies its samples' weights
+        weights = check_sample_weight(weights, len(self.classes_), name="class_weight")
         per_sample = weights[np.searchsorted(self.classes_, y)]
         return per_sample if sample_weight is None else sample_weight * per_sample
 
@@ -274,7 +309,7 @@ class SGDClassifier(ClassifierMixin, BaseSGD):
         self.coef_ = coef.T.copy()
         self.intercept_ = intercept.copy()
 
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, coef_init=None, intercept_init=None, sample_weight=None):
         """Fit the model by mini-batch SGD.
 
         Parameters
@@ -285,13 +320,21 @@ class SGDClassifier(ClassifierMixin, BaseSGD):
             Labels of any type, or a matrix of class probabilities (soft
             labels, rows summing to 1) for a probabilistic multiclass loss;
             ``classes_`` is then ``arange(n_classes)``.
+        coef_init : ndarray of shape (n_classes, n_features), default=None
+            The coefficients to start from (scikit-learn's warm start), in place of
+            zeros, or of the previous model under ``warm_start=True``; of shape
+            ``(n_features,)`` or ``(1, n_features)`` for two classes.
+        intercept_init : ndarray of shape (n_classes,), default=None
+            The intercepts to start from, in place of the best constant; a float or
+            of shape ``(1,)`` for two classes. When one of ``coef_init`` and
+            ``intercept_init`` is given, the other starts at zero, as in scikit-learn.
         sample_weight : array-like of shape (n_samples,), default=None
 
         Returns
         -------
         self
         """
-        return super().fit(X, y, sample_weight)
+        return self._fit(X, y, sample_weight, partial=False, init=(coef_init, intercept_init))
 
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """One epoch of SGD on ``(X, y)``, continuing from the previous call.
@@ -310,7 +353,10 @@ class SGDClassifier(ClassifierMixin, BaseSGD):
         -------
         self
         """
-        if not hasattr(self, "_state") and classes is None and not self._is_soft_target(y):
+        # with early_stopping set, _fit refuses the call before asking for the classes
+        # (scikit-learn's order), after validating the parameters
+        missing = classes is None and not (self.early_stopping or self._is_soft_target(y))
+        if not hasattr(self, "_state") and missing:
             raise ValueError("classes must be passed on the first call to partial_fit.")
         return self._fit(X, y, sample_weight, partial=True, classes=classes)
 
@@ -326,7 +372,7 @@ class SGDClassifier(ClassifierMixin, BaseSGD):
         ndarray of shape (n_samples,) for two classes, else (n_samples, n_classes)
         """
         X = self._validate_data_for_predict(X)
-        scores = X @ self.coef_.T + self.intercept_
+        scores = safe_sparse_dot(X, self.coef_.T, dense_output=True) + self.intercept_
         return scores.ravel() if scores.shape[1] == 1 else scores
 
     def predict(self, X):
@@ -343,50 +389,3 @@ class SGDClassifier(ClassifierMixin, BaseSGD):
         scores = self.decision_function(X)
         indices = (scores > 0).astype(int) if scores.ndim == 1 else scores.argmax(axis=1)
         return self.classes_[indices]
-
-    def _has_probability(self):
-        """The loss parameter has a probability link, and so has the loss the
-        model was fitted with (if fitted)."""
-        losses = [get_loss(self.loss)] + ([self._loss] if hasattr(self, "_loss") else [])
-        return all(loss.inverse_link is not None for loss in losses)
-
-    @available_if(_has_probability)
-    def predict_proba(self, X):
-        """Class probabilities from the loss's inverse link.
-
-        Binary loss: ``[1 - p, p]``, and for more classes the one-vs-rest
-        probabilities normalised to sum to one, as scikit-learn does. Multiclass
-        loss: its inverse link (softmax) of the class scores.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_classes)
-        """
-        decision = self.decision_function(X)
-        if decision.ndim == 1 and self._loss.task == "multiclass":
-            decision = np.column_stack([np.zeros_like(decision), decision])
-        probability = self._loss.inverse_link(decision)
-        if probability.ndim == 1:
-            return np.column_stack([1 - probability, probability])
-        total = probability.sum(axis=1, keepdims=True)
-        uniform = np.full_like(probability, 1 / probability.shape[1])
-        return np.divide(probability, total, out=uniform, where=total > 0)
-
-    @available_if(_has_probability)
-    def predict_log_proba(self, X):
-        """Logarithm of :meth:`predict_proba`.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_classes)
-        """
-        with np.errstate(divide="ignore"):
-            return np.log(self.predict_proba(X))

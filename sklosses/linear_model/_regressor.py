@@ -2,11 +2,27 @@
 
 import numpy as np
 from sklearn.base import RegressorMixin
+from sklearn.utils.extmath import safe_sparse_dot
 
-from ._base import BaseSGD, refuses_negative_targets
+from ..losses import get_loss
+from ._base import BaseSGD
+from ._drop_in import DropInMixin
 
 
-class SGDRegressor(RegressorMixin, BaseSGD):
+def refuses_negative_targets(loss):
+    """Whether the loss's ``check_target`` refuses a negative target (tags never raise)."""
+    try:
+        loss = get_loss(loss)
+    except ValueError:
+        return False
+    try:
+        loss.check_target(np.array([[-1.0]]))
+    except ValueError:
+        return True
+    return False
+
+
+class SGDRegressor(RegressorMixin, DropInMixin, BaseSGD):
     """Linear regression trained by mini-batch SGD over any regression loss.
 
     Minimises ``sum_i s_i loss(y_i, x_i w + b) / sum_i s_i + alpha R(w)``.
@@ -50,13 +66,24 @@ class SGDRegressor(RegressorMixin, BaseSGD):
         read in place; ``X`` is never copied).
     verbose : int, default=0
         ``>0`` prints one line per epoch.
+    epsilon : float or None, default=None
+        scikit-learn's parameter of the losses ``'huber'`` (the ``delta`` of
+        :class:`~sklosses.losses.HuberLoss`), ``'epsilon_insensitive'`` and
+        ``'squared_epsilon_insensitive'`` (their ``epsilon``): a loss given by
+        name is built with it. None: the loss's own default (``delta=1.0`` for
+        the Huber loss, where scikit-learn's is 0.1; 0.1 for the others). Losses
+        without such a parameter ignore it, as in scikit-learn. A loss object
+        keeps its parameters (``HuberLoss(delta=0.1)``): ``epsilon`` is then an
+        error.
     random_state : int, RandomState or None, default=None
-    learning_rate : {'auto', 'constant', 'invscaling', 'adaptive'}, default='auto'
+    learning_rate : {'auto', 'constant', 'optimal', 'invscaling', 'adaptive'}, default='auto'
         ``'auto'`` needs no tuning: the step is ``1 / L`` with ``L`` the
         expected smoothness of a mini-batch gradient, from the loss's smoothness
         and the data's second moments; it decays as ``1/sqrt(epoch)`` for
         non-smooth losses. Other schedules follow scikit-learn, for steps on
-        the batch-mean gradient.
+        the batch-mean gradient (``t`` counts samples): ``'optimal'`` is
+        ``1 / (alpha (t0 + t - 1))``, its first step ``alpha**-0.25`` by Léon
+        Bottou's heuristic.
     eta0 : float, default=0.01
         Initial step size of the other schedules.
     power_t : float, default=0.25
@@ -131,6 +158,7 @@ class SGDRegressor(RegressorMixin, BaseSGD):
         tol=1e-3,
         shuffle=True,
         verbose=0,
+        epsilon=None,
         random_state=None,
         learning_rate="auto",
         eta0=0.01,
@@ -145,6 +173,7 @@ class SGDRegressor(RegressorMixin, BaseSGD):
         solver="auto",
     ):
         self.loss = loss
+        self.epsilon = epsilon
         super().__init__(
             penalty=penalty,
             alpha=alpha,
@@ -184,6 +213,29 @@ class SGDRegressor(RegressorMixin, BaseSGD):
         self.coef_ = coef[:, 0].copy()
         self.intercept_ = intercept.copy()
 
+    def fit(self, X, y, coef_init=None, intercept_init=None, sample_weight=None):
+        """Fit the model by mini-batch SGD.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            float32 input is trained in float32; CSR input stays sparse.
+        y : array-like of shape (n_samples,)
+        coef_init : ndarray of shape (n_features,), default=None
+            The coefficients to start from (scikit-learn's warm start), in place of
+            zeros, or of the previous model under ``warm_start=True``.
+        intercept_init : float or ndarray of shape (1,), default=None
+            The intercept to start from, in place of the best constant. When one of
+            ``coef_init`` and ``intercept_init`` is given, the other starts at zero,
+            as in scikit-learn.
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self
+        """
+        return self._fit(X, y, sample_weight, partial=False, init=(coef_init, intercept_init))
+
     def partial_fit(self, X, y, sample_weight=None):
         """One epoch of SGD on ``(X, y)``, continuing from the previous call.
 
@@ -211,6 +263,8 @@ class SGDRegressor(RegressorMixin, BaseSGD):
         ndarray of shape (n_samples,)
         """
         X = self._validate_data_for_predict(X)
-        raw = X @ self.coef_ + self.intercept_[0]
+        # a column: a sparsified (1-D sparse) coef_ multiplies a sparse X only in that shape
+        column = self.coef_.reshape(-1, 1)
+        raw = safe_sparse_dot(X, column, dense_output=True).ravel() + self.intercept_[0]
         link = self._loss.inverse_link
         return raw if link is None else link(raw)

@@ -51,6 +51,10 @@ To add a loss: write one class (a subclass of :class:`Loss`, or of
 (``_registry.py``) or at run time with :func:`register_loss`; the estimators,
 the metrics and scorers, skops trust, the plots and the registry-parametrised
 tests then take it. Check an analytic gradient with :func:`check_gradient`.
+A name registered at run time travels with the estimators and scorers that hold
+it: their pickles carry its registration (:func:`with_loss_registrations`), and
+unpickling registers it (:func:`restore_loss_registrations`), so they work in
+joblib's worker processes and after loading in a fresh process.
 
 Losses add and scale: ``0.7 * HuberLoss() + 0.3 * QuantileLoss(0.9)`` is a loss
 (:class:`CompositeLoss`; :class:`BatchCompositeLoss` for a sum with a batch-level
@@ -71,6 +75,7 @@ from ._binary import (
 from ._checks import check_gradient
 from ._composite import BatchCompositeLoss, CompositeLoss
 from ._constant import best_constant
+from ._lambdarank import LambdaRankLoss
 from ._metric import TripletLoss
 from ._multiclass import MultinomialLogLoss, SoftmaxFocalLoss
 from ._quantile import ExpectileLoss, MultiQuantileLoss, QuantileLoss
@@ -81,7 +86,15 @@ from ._ranking import (
     PairwiseLoss,
     RankingLoss,
 )
-from ._registry import LOSSES, get_loss, register_loss, validated_loss
+from ._registry import (
+    LOSSES,
+    get_loss,
+    register_loss,
+    restore_loss_registrations,
+    run_time_registration,
+    validated_loss,
+    with_loss_registrations,
+)
 from ._regression import (
     AbsoluteLoss,
     EpsilonInsensitiveLoss,
@@ -100,6 +113,7 @@ __all__ = [
     "BatchLoss",
     "CompositeLoss",
     "DiceLoss",
+    "LambdaRankLoss",
     "ListwiseSoftmaxLoss",
     "PairwiseHingeLoss",
     "PairwiseLogisticLoss",
@@ -130,4 +144,7 @@ __all__ = [
     "get_loss",
     "validated_loss",
     "register_loss",
+    "restore_loss_registrations",
+    "run_time_registration",
+    "with_loss_registrations",
 ]

@@ -8,6 +8,7 @@ from typing import Literal
 import numpy as np
 from sklearn.base import BaseEstimator
 
+from .._constraints import validate_parameter_constraints
 from ._checks import _finite_differences
 
 
@@ -63,8 +64,20 @@ class Loss(BaseEstimator):
         passes each row's group to :meth:`weighted_sums` and
         :meth:`weighted_gradient`. Such a loss is a sum over the groups, so its
         value on all the data is the sum of its values on batches of whole groups.
+    fixed_objective : bool, default=True
+        Whether the value is one fixed function of the raw predictions. False for a
+        loss that re-weights or re-selects its terms from the current predictions
+        (LambdaRank's NDCG weights, triplets mined by distance): its gradient is
+        still the gradient of the current value, so SGD trains it, but ``fit``
+        has no full-batch phase for it (there is no fixed objective to minimise).
+    sklearn_epsilon_parameter : str or None, default=None
+        The parameter that scikit-learn's estimator parameter ``epsilon`` sets (None:
+        none): ``SGDRegressor(loss="huber", epsilon=0.5)`` trains ``HuberLoss(delta=0.5)``.
+    _parameter_constraints : dict, default={}
+        The constraints of the constructor parameters (see :mod:`sklosses._constraints`).
     """
 
+    _parameter_constraints: dict = {}
     task: Literal["regression", "binary", "multiclass", "ranking", "metric"] = "regression"
     scope: Literal["element", "sample", "batch"] = "element"
     smoothness: float | None = None
@@ -73,6 +86,8 @@ class Loss(BaseEstimator):
     inverse_link: Callable | None = None
     hessian: Callable | None = None
     needs_groups: bool = False
+    fixed_objective: bool = True
+    sklearn_epsilon_parameter: str | None = None
 
     def loss(self, y_true, raw_prediction):
         """Loss values: shaped like ``raw_prediction`` (scope ``"element"``) or
@@ -191,8 +206,33 @@ class Loss(BaseEstimator):
         return np.empty(np.shape(y_true) + (0,))
 
     def validate(self):
-        """Check the loss parameters; raise ``ValueError`` naming a bad one."""
+        """Check the parameters against ``_parameter_constraints`` where the loss is used
+        (``validated_loss``: ``fit``, the metrics), not in the constructor, as scikit-learn
+        does; a loss with more to check overrides this and calls it first.
+
+        Returns
+        -------
+        self
+        """
+        if self._parameter_constraints:  # a user's loss without a table may take *args
+            validate_parameter_constraints(
+                self._parameter_constraints, self.get_params(deep=False), type(self).__name__
+            )
         return self
+
+    def surrogate(self):
+        """A loss with a fixed objective whose minimiser is a good start for this one, or
+        None (this default).
+
+        ``fit`` minimises it in a full-batch phase before its SGD epochs when this
+        loss has no ``fixed_objective`` (LambdaRank starts from RankNet's optimum,
+        whose ranking gives its NDCG weights a meaning).
+
+        Returns
+        -------
+        Loss or None
+        """
+        return None
 
     def initial_raw_prediction(self, y_true, sample_weight=None):
         """The constant raw prediction per output that training starts from, or None.

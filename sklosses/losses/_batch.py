@@ -1,11 +1,13 @@
 """Batch-level losses: one statistic of a whole set of rows (soft Dice), with their own
 contract, :class:`BatchLoss`."""
 
+from numbers import Real
+
 import numpy as np
 from scipy.special import expit, logit
 
+from .._constraints import Interval
 from ._base import Loss, _column_sums, _weight_column
-from ._checks import _check_parameter
 
 
 def _weights(sample_weight, raw_prediction):
@@ -230,12 +232,10 @@ class DiceLoss(BatchLoss):
     convex = False
     inverse_link = staticmethod(expit)
 
+    _parameter_constraints = {"smooth": [Interval(Real, 0, None, closed="neither")]}
+
     def __init__(self, smooth=1e-3):
         self.smooth = smooth
-
-    def validate(self):
-        _check_parameter(self.smooth, "smooth", min_val=0, include_boundaries="neither")
-        return self
 
     def _parts(self, y_true, raw_prediction, sample_weight):
         """``p``, ``1 - p``, targets and weights shaped like ``raw_prediction``, and

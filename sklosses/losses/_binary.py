@@ -1,11 +1,13 @@
 """Element-scope binary classification losses, of labels ``y`` in {0, 1} and a raw
 decision value: hinge, log, focal, squared hinge, modified Huber, exponential."""
 
+from numbers import Real
+
 import numpy as np
 from scipy.special import expit
 
+from .._constraints import Interval
 from ._base import Loss, _capped_exp, _exp_cap, _kinks
-from ._checks import _check_parameter
 
 
 def _signed(y_true, raw_prediction):
@@ -145,16 +147,14 @@ class FocalLoss(Loss):
 
     task = "binary"
     inverse_link = staticmethod(expit)
+    _parameter_constraints = {
+        "gamma": [Interval(Real, 0, None, closed="left")],
+        "alpha": [Interval(Real, 0, 1, closed="both"), None],
+    }
 
     def __init__(self, gamma=2.0, alpha=None):
         self.gamma = gamma
         self.alpha = alpha
-
-    def validate(self):
-        _check_parameter(self.gamma, "gamma", min_val=0)
-        if self.alpha is not None:
-            _check_parameter(self.alpha, "alpha", min_val=0, max_val=1)
-        return self
 
     def _alpha_t(self, y_true):
         if self.alpha is None:

@@ -1,26 +1,7 @@
-"""Checks of a loss: of its parameters, and of its gradient against finite differences."""
-
-from numbers import Real
+"""Checks of a loss's gradient against finite differences (its parameters are checked by
+``Loss.validate`` against their declared constraints)."""
 
 import numpy as np
-from sklearn.utils.validation import check_scalar
-
-
-def _check_parameter(value, name, min_val=None, max_val=None, include_boundaries="both"):
-    """``check_scalar`` that reports any invalid value (NaN too) as a ``ValueError``."""
-    if isinstance(value, Real) and np.isnan(value):
-        raise ValueError(f"{name} must be a number, got nan.")
-    try:
-        check_scalar(
-            value,
-            name,
-            Real,
-            min_val=min_val,
-            max_val=max_val,
-            include_boundaries=include_boundaries,
-        )
-    except TypeError as error:
-        raise ValueError(str(error)) from None
 
 
 def _moves(scope, shape):
@@ -82,7 +63,9 @@ def check_gradient(loss, y_true, raw_prediction, *, sample_weight=None, rtol=1e-
     Raises
     ------
     ValueError
-        If the error exceeds ``rtol``.
+        If the error exceeds ``rtol``, or a loss of scope ``"element"`` gives values
+        not shaped like the raw predictions (a coupled loss, such as a softmax,
+        must declare scope ``"sample"``).
     """
     raw = np.asarray(raw_prediction, dtype=np.float64)
     if loss.scope == "batch":
@@ -95,6 +78,17 @@ def check_gradient(loss, y_true, raw_prediction, *, sample_weight=None, rtol=1e-
 
         def values(moved):
             return loss.loss(y_true, moved)
+
+        # An element-scope difference moves every entry at once, which is right only if
+        # each value depends on its own entry: a loss whose rows' values couple the
+        # columns (a softmax) must say so, or every check of it would fail.
+        if loss.scope == "element" and np.shape(values(raw)) != raw.shape:
+            raise ValueError(
+                f"{loss!r} has scope 'element' (one value per raw prediction) but its loss "
+                f"returns values of shape {np.shape(values(raw))} for raw predictions of "
+                f"shape {raw.shape}: a loss coupling the columns of a row declares "
+                "scope = 'sample' (one value per row, of shape (n_rows, 1))."
+            )
 
     numeric = _finite_differences(values, raw, loss.scope)
     error = float(np.max(np.abs(analytic - numeric)) / max(1.0, float(np.max(np.abs(numeric)))))

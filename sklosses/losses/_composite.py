@@ -98,6 +98,10 @@ class _Composition(WeightedTerms):
     def needs_groups(self):
         return any(term.needs_groups for term in self.terms)
 
+    @property
+    def fixed_objective(self):
+        return all(term.fixed_objective for term in self.terms)
+
     def kinks(self, y_true):
         """The kinks of every term, side by side: ``y_true.shape + (sum_j n_kinks_j,)``.
 

@@ -2,11 +2,12 @@
 embeddings (:class:`TripletLoss`)."""
 
 import hashlib
+from numbers import Integral, Real
 
 import numpy as np
 
+from .._constraints import Interval, StrOptions
 from ._batch import BatchLoss
-from ._checks import _check_parameter
 
 MINING_RULES = ("semi-hard", "hardest", "all")
 
@@ -20,17 +21,21 @@ def _ranked_columns(mask):
 def _semi_hard_negatives(distance, positive, negative):
     """For each anchor-positive pair ``(a, p)``: the closest negative of ``a`` farther
     than ``p`` (FaceNet's semi-hard negative), or, when every negative is closer, the
-    farthest one. Each anchor's negative distances are sorted once and searched."""
+    farthest one. Each anchor's negative distances are sorted once; all the pairs are
+    then searched at once in the rows laid end to end, each row shifted past the
+    previous one."""
     negative_distance = np.where(negative, distance, np.inf)
     order = np.argsort(negative_distance, axis=1, kind="stable")
     ordered = np.take_along_axis(negative_distance, order, axis=1)
     n_negatives = negative.sum(axis=1)
     anchor, other = np.nonzero(positive)
-    rank = np.empty(len(anchor), dtype=np.intp)
-    starts = np.searchsorted(anchor, np.arange(len(distance) + 1))
-    for row in np.flatnonzero(np.diff(starts)):  # negatives at or below each positive
-        pairs = slice(starts[row], starts[row + 1])
-        rank[pairs] = np.searchsorted(ordered[row], distance[row, other[pairs]], "right")
+    finite = ordered[np.isfinite(ordered)]
+    low = min(float(finite.min(initial=0.0)), float(distance.min(initial=0.0)))
+    span = 2 * (max(float(finite.max(initial=0.0)), float(distance.max(initial=0.0))) - low) + 1
+    shift = np.arange(len(distance))[:, None] * span
+    laid_out = (np.where(np.isfinite(ordered), ordered, low + span / 2) - low + shift).ravel()
+    query = distance[anchor, other] - low + shift[anchor, 0]
+    rank = np.searchsorted(laid_out, query, "right") - anchor * len(distance)
     rank = np.minimum(rank, n_negatives[anchor] - 1)
     return order[anchor, rank]
 
@@ -99,17 +104,21 @@ class TripletLoss(BatchLoss):
     task = "metric"
     convex = False
 
+    @property
+    def fixed_objective(self):
+        """Only ``mining="all"`` picks its triplets without looking at the distances."""
+        return self.mining == "all"
+
+    _parameter_constraints = {
+        "margin": [Interval(Real, 0, None, closed="neither")],
+        "mining": [StrOptions(MINING_RULES)],
+        "max_triplets_per_anchor": [Interval(Integral, 1, None, closed="left")],
+    }
+
     def __init__(self, margin=1.0, mining="semi-hard", max_triplets_per_anchor=32):
         self.margin = margin
         self.mining = mining
         self.max_triplets_per_anchor = max_triplets_per_anchor
-
-    def validate(self):
-        _check_parameter(self.margin, "margin", min_val=0, include_boundaries="neither")
-        if self.mining not in MINING_RULES:
-            raise ValueError(f"mining must be one of {MINING_RULES}, got {self.mining!r}.")
-        _check_parameter(self.max_triplets_per_anchor, "max_triplets_per_anchor", min_val=1)
-        return self
 
     def _triplets(self, labels, distance, valid):
         """The mined triplets as index arrays ``(a, p, n)``."""
@@ -153,7 +162,8 @@ class TripletLoss(BatchLoss):
         for part in (y_true, sample_weight):
             if part is not None:
                 digest.update(np.ascontiguousarray(part).tobytes())
-        key = (digest.digest(), raw.shape, raw.dtype.str, repr(self))
+        key = (digest.digest(), raw.shape, raw.dtype.str, type(self), self.margin, self.mining)
+        key += (self.max_triplets_per_anchor,)
         if _LAST_BATCH.get("key") != key:
             _LAST_BATCH.update(key=key, parts=self._mined_parts(y_true, raw, sample_weight))
         return _LAST_BATCH["parts"]

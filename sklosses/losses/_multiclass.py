@@ -1,11 +1,13 @@
 """Sample-scope multiclass losses: one value per sample, coupling the class scores."""
 
+from numbers import Real
+
 import numpy as np
 from scipy.special import logsumexp, softmax
 
+from .._constraints import ArrayOf, Interval
 from ._base import Loss
 from ._binary import FocalLoss
-from ._checks import _check_parameter
 
 
 def _softmax(raw):
@@ -107,19 +109,30 @@ class SoftmaxFocalLoss(Loss):
     scope = "sample"
     inverse_link = staticmethod(_softmax)
 
+    _parameter_constraints = {
+        "gamma": FocalLoss._parameter_constraints["gamma"],
+        "alpha": [ArrayOf(Interval(Real, 0, 1, closed="both")), None],
+    }
+
     def __init__(self, gamma=2.0, alpha=None):
         self.gamma = gamma
         self.alpha = alpha
 
-    def validate(self):
-        _check_parameter(self.gamma, "gamma", min_val=0)
-        if self.alpha is not None:
-            alpha = np.asarray(self.alpha, dtype=float)
-            if alpha.ndim != 1 or not np.all((alpha >= 0) & (alpha <= 1)):
-                raise ValueError(
-                    f"alpha must be None or one weight in [0, 1] per class, got {self.alpha!r}."
-                )
-        return self
+    def check_target(self, y_true):
+        """Refuse targets whose number of classes (columns) is not ``len(alpha)``.
+
+        Parameters
+        ----------
+        y_true : ndarray of shape (n_samples, n_classes)
+            One-hot rows or class probabilities.
+        """
+        n_classes = np.shape(y_true)[-1]
+        if self.alpha is not None and len(self.alpha) != n_classes:
+            raise ValueError(
+                f"The 'alpha' parameter of {type(self).__name__} has {len(self.alpha)} "
+                f"weights, but the targets have {n_classes} classes: give one weight per "
+                "class (in the order of classes_)."
+            )
 
     convex = FocalLoss.convex  # only for gamma = 0, the multinomial log loss
 

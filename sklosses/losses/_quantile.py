@@ -1,9 +1,11 @@
 """Asymmetric regression losses that estimate a quantile or an expectile of the target."""
 
+from numbers import Real
+
 import numpy as np
 
+from .._constraints import ArrayOf, Interval, InvalidParameterError
 from ._base import Loss, _kinks
-from ._checks import _check_parameter
 
 
 class QuantileLoss(Loss):
@@ -25,14 +27,10 @@ class QuantileLoss(Loss):
     array([0.9, 0.1])
     """
 
+    _parameter_constraints = {"quantile": [Interval(Real, 0, 1, closed="neither")]}
+
     def __init__(self, quantile=0.5):
         self.quantile = quantile
-
-    def validate(self):
-        _check_parameter(
-            self.quantile, "quantile", min_val=0, max_val=1, include_boundaries="neither"
-        )
-        return self
 
     def loss(self, y_true, raw_prediction):
         quantile = np.asarray(self.quantile, dtype=raw_prediction.dtype)
@@ -94,14 +92,10 @@ class ExpectileLoss(Loss):
     array([0.9, 0.1])
     """
 
+    _parameter_constraints = {"expectile": [Interval(Real, 0, 1, closed="neither")]}
+
     def __init__(self, expectile=0.5):
         self.expectile = expectile
-
-    def validate(self):
-        _check_parameter(
-            self.expectile, "expectile", min_val=0, max_val=1, include_boundaries="neither"
-        )
-        return self
 
     def _weight(self, y_true, raw_prediction):
         return np.where(y_true < raw_prediction, 1 - self.expectile, self.expectile)
@@ -165,6 +159,8 @@ class MultiQuantileLoss(QuantileLoss):
     array([[0.1, 0.9]])
     """
 
+    _parameter_constraints = {"quantiles": [ArrayOf(Interval(Real, 0, 1, closed="neither"))]}
+
     def __init__(self, quantiles=(0.05, 0.5, 0.95)):
         self.quantiles = quantiles
 
@@ -173,16 +169,10 @@ class MultiQuantileLoss(QuantileLoss):
         return np.asarray(self.quantiles, dtype=float)
 
     def validate(self):
-        quantiles = self.quantile
-        if (
-            quantiles.ndim != 1
-            or len(quantiles) == 0
-            or not np.all((quantiles > 0) & (quantiles < 1))
-        ):
-            raise ValueError(
-                f"quantiles must be a non-empty sequence of values in (0, 1), "
-                f"got {self.quantiles!r}."
+        super().validate()
+        if np.any(np.diff(self.quantile) <= 0):
+            raise InvalidParameterError(
+                f"The 'quantiles' parameter of {type(self).__name__} must be increasing. "
+                f"Got {self.quantiles!r} instead."
             )
-        if np.any(np.diff(quantiles) <= 0):
-            raise ValueError(f"quantiles must be increasing, got {self.quantiles!r}.")
         return self

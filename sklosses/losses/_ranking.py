@@ -26,12 +26,14 @@ RankSVM's (``LinearSVC`` on the differences ``x_i - x_j`` of the pairs, with
 
 import hashlib
 from collections import OrderedDict
+from numbers import Integral
 
 import numpy as np
 
+from .._constraints import Interval
+from ._base import Loss
 from ._batch import BatchLoss, _total_weight
 from ._binary import HingeLoss, LogLoss
-from ._checks import _check_parameter
 
 
 def _group_starts(groups):
@@ -167,14 +169,18 @@ class PairwiseLoss(RankingLoss):
     array([2.4])
     """
 
+    _parameter_constraints = {
+        "pair_loss": [Loss],
+        "max_pairs_per_group": [Interval(Integral, 1, None, closed="left"), None],
+    }
+
     def __init__(self, pair_loss, max_pairs_per_group=10000):
         self.pair_loss = pair_loss
         self.max_pairs_per_group = max_pairs_per_group
 
     def validate(self):
+        super().validate()
         self.pair_loss.validate()
-        if self.max_pairs_per_group is not None:
-            _check_parameter(self.max_pairs_per_group, "max_pairs_per_group", min_val=1)
         return self
 
     @property

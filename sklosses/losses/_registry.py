@@ -10,6 +10,7 @@ from ._binary import (
     ModifiedHuberLoss,
     SquaredHingeLoss,
 )
+from ._lambdarank import LambdaRankLoss
 from ._metric import TripletLoss
 from ._multiclass import MultinomialLogLoss, SoftmaxFocalLoss
 from ._quantile import ExpectileLoss, QuantileLoss
@@ -46,9 +47,16 @@ LOSSES = {
     "pairwise_hinge": PairwiseHingeLoss,
     "pairwise_logistic": PairwiseLogisticLoss,
     "listwise_softmax": ListwiseSoftmaxLoss,
+    "lambdarank": LambdaRankLoss,
     "triplet": TripletLoss,
 }
 """Registry: loss name -> loss class (instantiated with default parameters)."""
+
+_BUILT_IN = dict(LOSSES)
+"""The registry as the package defines it, before any run-time registration."""
+
+_REGISTRATIONS_KEY = "_sklosses_loss_registrations"
+"""Key of the run-time registrations in the pickled state of an object holding loss names."""
 
 
 def get_loss(loss):
@@ -126,7 +134,10 @@ def register_loss(name, loss_class):
     The loss then works by name everywhere: ``loss=name`` in the estimators,
     :func:`~sklosses.metrics.mean_loss`, a scorer name from
     :func:`~sklosses.metrics.get_scorer`, :data:`sklosses.TRUSTED_TYPES` for
-    skops and the plots.
+    skops and the plots. An estimator or scorer holding ``name`` carries the
+    registration when pickled, so it also works in worker processes (e.g.
+    ``GridSearchCV(..., n_jobs=2)``) and after unpickling in a fresh process
+    (see :func:`with_loss_registrations`).
 
     Parameters
     ----------
@@ -153,3 +164,101 @@ def register_loss(name, loss_class):
         )
     loss_class().validate()
     LOSSES[name] = loss_class
+
+
+def run_time_registration(name):
+    """The class registered at run time under ``name``, or None.
+
+    A name added with :func:`register_loss` (or written into :data:`LOSSES`) is
+    known only to the process that added it; :func:`with_loss_registrations`
+    carries it to the processes that unpickle an object holding the name.
+
+    Parameters
+    ----------
+    name : object
+        A loss name, or anything an estimator's ``loss`` may hold.
+
+    Returns
+    -------
+    type or None
+        The loss class, or None for a built-in name, an unknown name, or
+        anything that is not a str (a loss instance pickles its own class).
+    """
+    if not isinstance(name, str) or name not in LOSSES:
+        return None
+    loss_class = LOSSES[name]
+    return None if _BUILT_IN.get(name) is loss_class else loss_class
+
+
+def with_loss_registrations(state, names):
+    """The pickled ``state`` of an object, with the run-time registrations of ``names``.
+
+    For the ``__getstate__`` of an object holding loss names (an estimator's
+    ``loss``, a scorer's loss), so that a worker process (joblib's ``loky``, a
+    process-based Dask cluster) or a fresh process unpickling it knows the
+    names: :func:`restore_loss_registrations` registers them there. A built-in
+    name adds nothing, so its pickle is the same as without this call.
+
+    Parameters
+    ----------
+    state : dict
+        The state the object would pickle (not modified).
+    names : iterable
+        The loss names (or loss instances, which need nothing) the object holds.
+
+    Returns
+    -------
+    dict
+        ``state``, or a copy of it with the registrations added.
+    """
+    registrations = {name: run_time_registration(name) for name in names}
+    registrations = {name: cls for name, cls in registrations.items() if cls is not None}
+    return {**state, _REGISTRATIONS_KEY: registrations} if registrations else state
+
+
+def restore_loss_registrations(state):
+    """Register the names carried in ``state`` by :func:`with_loss_registrations`.
+
+    For the ``__setstate__`` of the same object. A missing name is registered
+    with :func:`register_loss`; a name registered to the same class, or to a
+    class of the same qualified name (the same class defined again, as a
+    reused worker process sees after the script that defines it is run
+    again), takes the pickled class.
+
+    Parameters
+    ----------
+    state : dict
+        The unpickled state (not modified).
+
+    Returns
+    -------
+    dict
+        ``state`` without the registrations.
+
+    Raises
+    ------
+    ValueError
+        If a carried name is registered here to a class of another name: the
+        object was made with another loss under that name.
+    """
+    if _REGISTRATIONS_KEY not in state:
+        return state
+    state = dict(state)
+    for name, loss_class in state.pop(_REGISTRATIONS_KEY).items():
+        current = LOSSES.get(name)
+        if current is None:
+            register_loss(name, loss_class)
+        elif _qualified_name(current) != _qualified_name(loss_class):
+            raise ValueError(
+                f"The loss name {name!r} is registered here to {_qualified_name(current)}, "
+                f"but the object being unpickled was made with {_qualified_name(loss_class)} "
+                f"under that name; remove one (del sklosses.losses.LOSSES[{name!r}]) or "
+                "register it under another name."
+            )
+        else:
+            LOSSES[name] = loss_class
+    return state
+
+
+def _qualified_name(cls):
+    return f"{cls.__module__}.{cls.__qualname__}"

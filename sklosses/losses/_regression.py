@@ -2,12 +2,13 @@
 log-cosh, (squared) epsilon-insensitive, Poisson."""
 
 import math
+from numbers import Real
 
 import numpy as np
 from scipy.special import xlogy
 
+from .._constraints import Interval
 from ._base import Loss, _capped_exp, _exp_cap, _kinks
-from ._checks import _check_parameter
 
 
 def _either_side(y_true, width):
@@ -45,6 +46,20 @@ class SquaredLoss(Loss):
         ndarray of shape (n_rows, n_outputs)
         """
         return np.full_like(raw_prediction, 2.0)
+
+    def initial_raw_prediction(self, y_true, sample_weight=None):
+        """The best constant in closed form: the weighted mean of each target column.
+
+        Parameters
+        ----------
+        y_true : ndarray of shape (n_samples, n_outputs)
+        sample_weight : ndarray of shape (n_samples,), default=None
+
+        Returns
+        -------
+        ndarray of shape (n_outputs,)
+        """
+        return np.average(y_true, axis=0, weights=sample_weight)
 
 
 class AbsoluteLoss(Loss):
@@ -112,13 +127,11 @@ class HuberLoss(Loss):
     """
 
     smoothness = 1.0
+    sklearn_epsilon_parameter = "delta"
+    _parameter_constraints = {"delta": [Interval(Real, 0, None, closed="neither")]}
 
     def __init__(self, delta=1.0):
         self.delta = delta
-
-    def validate(self):
-        _check_parameter(self.delta, "delta", min_val=0, include_boundaries="neither")
-        return self
 
     def loss(self, y_true, raw_prediction):
         abs_residual = np.abs(raw_prediction - y_true)
@@ -199,12 +212,11 @@ class _EpsilonTube(Loss):
     """Losses of the distance of the residual from the tube ``|raw - y| <= epsilon``,
     whose edges ``raw = y -+ epsilon`` are their kinks."""
 
+    _parameter_constraints = {"epsilon": [Interval(Real, 0, None, closed="left")]}
+    sklearn_epsilon_parameter = "epsilon"
+
     def __init__(self, epsilon=0.1):
         self.epsilon = epsilon
-
-    def validate(self):
-        _check_parameter(self.epsilon, "epsilon", min_val=0)
-        return self
 
     def kinks(self, y_true):
         return _either_side(y_true, self.epsilon)

@@ -5,9 +5,8 @@ import warnings
 import numpy as np
 from sklearn.exceptions import UndefinedMetricWarning
 
-from .._validation import check_sample_weight
 from ..losses import best_constant
-from ._arrays import checked_loss, regression_arrays
+from ._arrays import checked_loss, loss_arrays
 from ._mean import weighted_mean_loss
 
 
@@ -26,10 +25,16 @@ def d2_loss_score(loss, y_true, y_pred, *, sample_weight=None):
     :func:`sklearn.metrics.r2_score` for ``"squared_error"``,
     :func:`sklearn.metrics.d2_absolute_error_score` for ``"absolute_error"``
     and :func:`sklearn.metrics.d2_pinball_score` for ``QuantileLoss(q)``.
-    As in scikit-learn, a perfect prediction scores 1, a zero denominator
-    with a non-zero numerator scores 0, fewer than two samples give NaN with
-    an ``UndefinedMetricWarning``, and 2-D targets average the scores of the
-    outputs.
+    As in scikit-learn (:func:`~sklearn.metrics.r2_score`,
+    :func:`~sklearn.metrics.d2_absolute_error_score`), a perfect prediction
+    scores 1; a constant target (of the rows of positive weight), whose
+    denominator is zero, scores 1 for a perfect prediction and 0 for any other
+    (all-zero counts under ``"poisson"`` too, whose best constant, zero, is
+    only approached as the raw prediction goes to minus infinity); fewer than
+    two samples give NaN with an ``UndefinedMetricWarning``; and 2-D targets
+    average the scores of the outputs. Predictions outside the range of the
+    loss's ``inverse_link`` (e.g. a zero or negative Poisson mean) raise, as
+    in :func:`mean_loss`.
 
     Regression losses only: the best constant of a classification loss is
     not defined here.
@@ -59,8 +64,7 @@ def d2_loss_score(loss, y_true, y_pred, *, sample_weight=None):
     loss = checked_loss(loss)
     if loss.task != "regression":
         raise ValueError(f"d2_loss_score needs a regression loss; {loss!r} is {loss.task!r}.")
-    y_true_2d, raw = regression_arrays(loss, y_true, y_pred)
-    sample_weight = check_sample_weight(sample_weight, len(y_true_2d), positive_sum=True)
+    y_true_2d, raw, sample_weight = loss_arrays(loss, y_true, y_pred, None, None, sample_weight)
     if len(y_true_2d) < 2:
         warnings.warn(
             "D^2 score is not well-defined with less than two samples.",
@@ -72,12 +76,12 @@ def d2_loss_score(loss, y_true, y_pred, *, sample_weight=None):
     for output in range(y_true_2d.shape[1]):
         column = y_true_2d[:, [output]]
         numerator = weighted_mean_loss(loss, column, raw[:, [output]], sample_weight)
-        constant = np.full(column.shape, best_constant(loss, column, sample_weight)[0])
-        denominator = weighted_mean_loss(loss, column, constant, sample_weight)
         if numerator == 0:
             scores.append(1.0)
-        elif denominator == 0:
-            scores.append(0.0)
+        elif np.ptp(column if sample_weight is None else column[sample_weight > 0]) == 0:
+            scores.append(0.0)  # a constant target: its own best constant, a zero denominator
         else:
-            scores.append(1 - numerator / denominator)
+            constant = np.full(column.shape, best_constant(loss, column, sample_weight)[0])
+            denominator = weighted_mean_loss(loss, column, constant, sample_weight)
+            scores.append(0.0 if denominator == 0 else 1 - numerator / denominator)
     return float(np.mean(scores))

@@ -1,8 +1,9 @@
 """The mean loss and the Kullback-Leibler divergence of soft labels."""
 
 import numpy as np
+from sklearn.utils import check_array
 
-from .._validation import check_sample_weight
+from .._validation import check_probability_rows, check_sample_weight
 from ._arrays import checked_loss, loss_arrays, query_codes, soft_label_arrays
 
 
@@ -166,8 +167,10 @@ def kl_divergence(y_true, y_pred, *, sample_weight=None, eps=1e-15):
     ----------
     y_true : array-like of shape (n_samples, n_classes)
         Target probabilities (rows summing to 1).
-    y_pred : array-like of shape (n_samples, n_classes)
-        Predicted probabilities (``predict_proba``).
+    y_pred : array-like of shape (n_samples, n_classes) or (n_samples,)
+        Predicted probabilities (``predict_proba``): non-negative rows that sum
+        to 1 (to within ``1e-6``). For two classes, a 1-D ``y_pred`` is the
+        probability of the second class, as in :func:`sklearn.metrics.log_loss`.
     sample_weight : array-like of shape (n_samples,), default=None
         Non-negative weights with a positive sum.
     eps : float, default=1e-15
@@ -184,7 +187,11 @@ def kl_divergence(y_true, y_pred, *, sample_weight=None, eps=1e-15):
     >>> round(kl_divergence([[1.0, 0.0]], [[0.5, 0.5]]), 6)
     0.693147
     """
+    y_pred = check_array(y_pred, ensure_2d=False, dtype=np.float64, input_name="y_pred")
+    if y_pred.ndim == 1:
+        y_pred = np.column_stack([1 - y_pred, y_pred])
     y_true, y_pred = soft_label_arrays(y_true, y_pred)
+    check_probability_rows(y_pred, "Predicted probabilities y_pred")
     probability = np.clip(y_pred, eps, 1)
     terms = np.where(
         y_true > 0, y_true * np.log(np.where(y_true > 0, y_true, 1) / probability), 0.0

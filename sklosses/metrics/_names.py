@@ -1,6 +1,8 @@
 """Scorer names: one per registered loss, derived from the registry when asked, so
 losses registered at run time get theirs; scikit-learn's names as the fallback."""
 
+import inspect
+
 from sklearn import metrics as sk_metrics
 
 from ..losses import LOSSES
@@ -41,6 +43,23 @@ def _scorer_registry():
             )
         registry[name] = loss_name
     return registry
+
+
+def scorer_loss_name(scoring):
+    """The registry name of the loss a scorer name of :func:`get_scorer_names` scores.
+
+    Parameters
+    ----------
+    scoring : object
+        A scorer name, or anything a ``scoring`` parameter may hold.
+
+    Returns
+    -------
+    str or None
+        The loss name, or None for anything else (another scorer name, a scorer
+        object, a callable, None).
+    """
+    return _scorer_registry().get(scoring) if isinstance(scoring, str) else None
 
 
 def get_scorer_names():
@@ -115,3 +134,62 @@ def get_scorer(scoring):
         "ndcg and ndcg@k; every scikit-learn scorer name (sklearn.metrics.get_scorer_names()) "
         "is also accepted."
     )
+
+
+def single_scorer(estimator, scoring):
+    """The scorer of a single metric, called with weights and queries only if it takes them.
+
+    ``scoring`` is anything ``GridSearchCV(scoring=...)`` accepts for a single
+    metric: a name of :func:`get_scorer` (sklosses' or scikit-learn's), a scorer
+    object, or a plain callable ``(estimator, X, y)`` (checked by
+    :func:`sklearn.metrics.check_scoring`, which refuses a metric function such
+    as ``r2_score``). The returned function passes ``sample_weight`` to a
+    scorer with that parameter or ``**kwargs`` (scikit-learn's and sklosses'
+    scorers), and ``qid`` to one that names it (sklosses' scorers;
+    scikit-learn's take other keywords only as routed metadata); a callable
+    without them scores the rows unweighted, all as one query.
+
+    Parameters
+    ----------
+    estimator : estimator
+        The estimator to be scored (for the checks of ``check_scoring``).
+    scoring : str or callable
+        A single metric.
+
+    Returns
+    -------
+    callable
+        ``score(estimator, X, y, *, sample_weight=None, qid=None)``.
+
+    Raises
+    ------
+    ValueError
+        For a dict, list, tuple or set of metrics (multi-metric scoring), or a
+        name neither sklosses nor scikit-learn knows.
+    """
+    if isinstance(scoring, (dict, list, tuple, set)):
+        raise ValueError(
+            "scoring must be a single metric here (a name, a scorer or a callable "
+            f"(estimator, X, y)), not the {type(scoring).__name__} of several metrics "
+            f"{scoring!r} that GridSearchCV accepts for multi-metric evaluation."
+        )
+    if callable(scoring):
+        scorer = sk_metrics.check_scoring(estimator, scoring)
+    else:
+        scorer = get_scorer(scoring)
+    try:
+        parameters = inspect.signature(scorer).parameters
+    except (TypeError, ValueError):  # a callable without a signature (a builtin) takes none
+        parameters = {}
+    takes_weight = "sample_weight" in parameters or any(
+        parameter.kind is parameter.VAR_KEYWORD for parameter in parameters.values()
+    )
+    takes_qid = "qid" in parameters
+
+    def score(estimator, X, y, *, sample_weight=None, qid=None):
+        metadata = {"sample_weight": sample_weight if takes_weight else None}
+        metadata["qid"] = qid if takes_qid else None
+        given = {name: value for name, value in metadata.items() if value is not None}
+        return scorer(estimator, X, y, **given)
+
+    return score

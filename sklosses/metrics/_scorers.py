@@ -5,6 +5,7 @@ and take part in metadata routing (see "Design of the scorers" in
 from sklearn import metrics as sk_metrics
 from sklearn.utils.metadata_routing import MetadataRequest
 
+from ..losses import restore_loss_registrations, with_loss_registrations
 from ._arrays import CLASSIFICATION_TASKS, RESPONSE_METHODS, checked_loss
 from ._d2 import d2_loss_score
 from ._mean import mean_loss
@@ -173,6 +174,13 @@ class _LossScorer:
     def _accept_sample_weight(self):
         # Asked by scikit-learn before forwarding sample_weight without metadata routing.
         return True
+
+    def __getstate__(self):
+        # a loss name registered at run time travels with the scorer (to joblib's workers)
+        return with_loss_registrations(self.__dict__, [self._loss])
+
+    def __setstate__(self, state):
+        self.__dict__.update(restore_loss_registrations(state))
 
     def __repr__(self):
         arguments = [] if self._loss is None else [repr(self._loss)]

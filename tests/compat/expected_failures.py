@@ -1,0 +1,130 @@
+"""Which of scikit-learn's ``test_sgd.py`` tests do not apply to sklosses, and which are
+expected to fail, and why. Each table maps a reason to the tests it covers; a test is
+named as in ``conftest._reason``: ``test_name`` (all its parametrisations) or
+``test_name[ids]`` with ``*`` in the ids."""
+
+# Tests of pieces sklosses deliberately does not have: deselected, not counted.
+SET_ASIDE = {
+    "sklosses has no one-class SVM (SGDOneClassSVM)": [
+        "test_plain_has_no_average_attr[*OneClassSVM]",
+        "test_late_onset_averaging_not_reached[*OneClassSVM]",
+        "test_power_t_limits[*OneClassSVM]",
+        "test_provide_coef[*OneClassSVM]",
+        "test_set_intercept_offset[*OneClassSVM-*]",
+        "test_set_intercept_offset_binary[*OneClassSVM-*]",
+        "test_wrong_sample_weights[*OneClassSVM]",
+        "test_sgd_dtype_match[*OneClassSVM]",
+        "test_sgd_numerical_consistency[*OneClassSVM]",
+        "test_warm_start_oneclass",
+        "test_clone_oneclass",
+        "test_partial_fit_oneclass",
+        "test_partial_fit_equal_fit_oneclass",
+        "test_late_onset_averaging_reached_oneclass",
+        "test_sgd_averaged_computed_correctly_oneclass",
+        "test_sgd_averaged_partial_fit_oneclass",
+        "test_average_sparse_oneclass",
+        "test_ocsvm_vs_sgdocsvm",
+        "test_sgd_oneclass_convergence",
+        "test_sgd_oneclass_vs_linear_oneclass",
+        "test_sgd_oneclass_vs_linear_oneclass_offsets_match",
+        "test_sgd_one_class_svm_estimator_type",
+        "test_sgd_one_class_svm_formulation_with_scipy_minimize",
+    ],
+    "tests scikit-learn's compiled loss objects (sklearn.linear_model._sgd_fast); sklosses' "
+    "losses have their own tests": [
+        "test_loss_hinge",
+        "test_gradient_squared_hinge",
+        "test_loss_modified_huber",
+        "test_loss_epsilon_insensitive",
+        "test_loss_squared_epsilon_insensitive",
+    ],
+    "patches a private class of scikit-learn (_stochastic_gradient._ValidationScoreCallback)": [
+        "test_validation_mask_correctly_subsets",
+    ],
+}
+
+# Applicable tests too slow for the test suite: skipped, with what makes them slow.
+NOT_RUN = {
+    "passes, in 130 s a case: two fits of 1000 epochs with tol=None (set by the test's "
+    "factory) on 500 x 2000 sparse rows and 20 classes; a mini-batch step of sklosses costs "
+    "O(n_features x n_classes) (dense penalty, averaging and centring updates), 90x "
+    "scikit-learn's epoch here": ["test_SGDClassifier_fit_for_all_backends"],
+    "fails (design: tol=None, set by the test's factory, means SGD epochs only, no full-batch "
+    "phase; 1000 epochs on the hinge loss end closer to the minimum than scikit-learn's, but "
+    "the F1 threshold the test sets is met by the minimiser, reached with the default tol), "
+    "in 28 s": ["test_balanced_weight"],
+}
+
+# Every other failure, by root cause. Reasons start with their kind:
+#   "in progress"  a scikit-learn feature sklosses is adding;
+#   "design"       a deliberate difference of sklosses (see its estimators' docstrings);
+#   "internals"    the test reads scikit-learn's private state or its exact per-sample numbers;
+#   "bug"          a defect of sklosses, to be fixed; the reason says how it shows.
+# Marked xfail(strict=False) while the features land; an entry goes when its test passes.
+EXPECTED_FAILURES = {
+    "in progress: scikit-learn's error message for class_weight='balanced' in partial_fit": [
+        "test_partial_fit_weight_class_balanced"
+    ],
+    "in progress: scikit-learn's ConvergenceWarning message; design: n_iter_ adds the "
+    "iterations of the full-batch phase, so max_iter=3 with tol=1e-3 gives n_iter_ > 3": [
+        "test_tol_parameter"
+    ],
+    "design: learning_rate='optimal' diverges on this data for the squared error, in "
+    "scikit-learn too (coefficients ~1e12; the test only compares two such fits); sklosses "
+    "raises DivergenceError instead of returning the blown-up model": [
+        "test_warm_start[optimal-*Regressor]",
+        "test_partial_fit_equal_fit[optimal-*]",
+    ],
+    "design: average='auto' (the default) averages from the second epoch, so the unaveraged "
+    "reference model of the test is averaged": ["test_late_onset_averaging_not_reached"],
+    "design: partial_fit takes mini-batch steps with the automatic step size; two calls on 2 "
+    "and 4 samples are two steps, too few to separate the classes (passes with "
+    "batch_size=1)": ["test_partial_fit_binary"],
+    "design: the validation split is drawn from sklosses' own generator and its rows stay in "
+    "the batches with weight 0, so the steps differ from a fit on the training rows alone": [
+        "test_validation_set_not_used_for_training"
+    ],
+    "design: early stopping scores minus the validation loss (scoring=None), not accuracy; "
+    "the loss keeps improving by less than tol and the fit stops after 122 epochs, not "
+    "before n_iter_no_change + 20 = 120": ["test_multi_thread_multi_class_and_early_stopping"],
+    "design: fit ends with a full-batch phase that reaches the minimiser whatever the seed "
+    "(so different seeds give the same model), and its iterations count in n_iter_, which "
+    "exceeds max_iter=1 for the hinge loss": ["test_sgd_random_state"],
+    "internals: the private attributes _average_coef, _standard_coef, ...": [
+        "test_plain_has_no_average_attr"
+    ],
+    "internals: the test matches, to 14-16 decimals, a per-sample averaged SGD written for "
+    "scikit-learn (intercept from 0, squared loss with a 1/2, explicit L2 decay, intercept "
+    "decay 0.01 on sparse input); sklosses steps on mini-batches, starts the intercept at "
+    "the best constant and scales the squared error without the 1/2": [
+        "test_sgd_averaged_computed_correctly",
+        "test_sgd_averaged_partial_fit",
+        "test_average_sparse",
+        "test_late_onset_averaging_reached",
+        "test_average_binary_computed_correctly",
+        "test_sgd_multiclass_average",
+    ],
+    "internals: the sparse branch expects scikit-learn's sparse model (which differs from its "
+    "dense one, see the test's XXX); sklosses fits both alike and two scores below -1 tie at "
+    "probability 0": ["test_sgd_proba[SparseSGDClassifier]"],
+    "internals: reads loss_functions, scikit-learn's table of its compiled losses (and, for "
+    "predict_proba, sklosses has no loss='perceptron' and gives no AttributeError cause "
+    "naming the loss)": [
+        "test_sgd_predict_proba_method_access",
+        "test_loss_function_epsilon",
+    ],
+    "bug: the L2 shrink is applied before the gradient step (prox(w) - eta g instead of "
+    "prox(w - eta g)), so SGD converges to the minimiser of a penalty alpha / (1 + eta "
+    "alpha): with alpha=1e5, eta0=0.1 the coefficients do not vanish and fit raises "
+    "DivergenceError": ["test_large_regularization"],
+    "bug: a column scaled by more than ~1e154 overflows the preconditioner's variance; its "
+    "inverse scale becomes 0 and the column is silently dropped (coefficient 0, no warning), "
+    "where scikit-learn raises a ValueError": ["test_underflow_or_overflow"],
+    "bug: any L1 part (l1_ratio=1e-10) switches on the proximal full-gradient polish of the "
+    "average, so penalty='elasticnet' does not tend to penalty='l2' as l1_ratio -> 0 "
+    "(coefficients differ by 1e-2 after 6 epochs)": ["test_l1_ratio"],
+    "bug: the automatic step of the Huber loss comes from its mean curvature at the start "
+    "(few residuals inside epsilon=0.1), 25x the step its smoothness allows; near the "
+    "minimiser SGD alone (tol=None or solver='sgd') oscillates and the average stalls at "
+    "R^2 0.92, 3x the minimum objective, without a warning": ["test_sgd_huber_fit"],
+}
