@@ -89,6 +89,7 @@ class MultiQuantileRegressor(RegressorMixin, BaseSGD):
         Newton steps on few features, L-BFGS otherwise, through the Moreau
         envelope of a non-differentiable loss. ``'sgd'``: SGD epochs only, as
         scikit-learn. ``partial_fit`` is always one epoch of SGD.
+
     Attributes
     ----------
     coef_ : ndarray of shape (n_quantiles, n_features)
@@ -116,6 +117,7 @@ class MultiQuantileRegressor(RegressorMixin, BaseSGD):
     validation_scores_, best_validation_score_
         Per-epoch validation scores (with ``early_stopping=True``).
     n_features_in_, feature_names_in_
+
     Examples
     --------
     >>> import numpy as np

@@ -1,7 +1,11 @@
 """Tests of the ``python -m sklosses compare`` command (:mod:`sklosses.cli`)."""
 
+import base64
+import html
+import io
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -36,6 +40,30 @@ def _header(out):
     return lines[next(i for i, line in enumerate(lines) if line.startswith("---")) - 1]
 
 
+def _compact_table(out):
+    """The compact table's cells: ``{(metric, model): cell}`` by full names, read through
+    the short names listed under it (blocks of columns, if any, joined)."""
+    lines = out.splitlines()
+    legend = " ".join(ln for ln in out.split("\n\n") if ln.startswith("Short names: "))
+    full = dict(
+        pair.split(" = ")
+        for pair in legend.removeprefix("Short names: ").rstrip(".").replace("\n", " ").split(", ")
+        if pair
+    )
+    cells = {}
+    for i, line in enumerate(lines):
+        if not line.startswith("---"):
+            continue
+        models = lines[i - 1].split()
+        for row in lines[i + 1 :]:
+            if not row.strip():
+                break
+            label, *values = re.split(r"\s{2,}", row.strip())
+            for model, value in zip(models, values, strict=True):
+                cells[full.get(label, label), full.get(model, model)] = value
+    return cells
+
+
 @pytest.fixture
 def mixed_csv(tmp_path):
     """Numeric column with NaN, a string category, a heavy-tailed numeric target."""
@@ -67,25 +95,71 @@ def labels_csv(tmp_path):
     return path
 
 
-def test_default_regression_end_to_end(capsys):
-    assert main(["compare", "--cv", "3"]) == 0
+@pytest.mark.parametrize(
+    "task, losses, extra, source, advice",
+    [
+        ("regression", REGRESSION_LOSSES, "r2", "load_diabetes", "heavy-tailed"),
+        ("classification", CLASSIFICATION_LOSSES, "accuracy", "load_breast_cancer", "balanced"),
+    ],
+)
+def test_default_run_fits_a_terminal(task, losses, extra, source, advice, tmp_path, capsys):
+    """The default command of each task (every loss, 5 folds): every line of its output
+    fits in 100 columns, the table has a column per model and a row per metric, and the
+    stars mark the best of each metric (those of the JSON output)."""
+    out_json = tmp_path / "out.json"
+    argv = ["compare", "--json", str(out_json)]
+    assert main(argv if task == "regression" else [*argv, "--task", task]) == 0
     captured = capsys.readouterr()
-    rows = _table_rows(captured.out)
-    assert set(rows) == set(REGRESSION_LOSSES)
-    assert "*" in captured.out
-    header = _header(captured.out)
-    for metric in [*REGRESSION_LOSSES, "r2", "fit time"]:
-        assert metric in header
-    assert "load_diabetes" in captured.out
-    assert "heavy-tailed" in captured.out  # the kurtosis diagnostic is reported either way
+    width = max(len(line) for line in captured.out.splitlines())
+    assert width <= 100, captured.out
+    payload = json.loads(out_json.read_text())
+    cells = _compact_table(captured.out)
+    assert {model for _, model in cells} == set(losses)
+    assert {metric for metric, _ in cells} == {*losses, extra, "time (s)"}
+    for metric in [*losses, extra]:
+        starred = {model for model in losses if cells[metric, model].endswith("*")}
+        assert starred == set(payload["best"][metric]), metric
+        for model in losses:
+            mean = payload["results"][model]["metrics"][metric]["mean"]
+            assert float(cells[metric, model].rstrip("*")) == pytest.approx(mean, rel=1e-3)
+    assert source in captured.out
+    assert f"Recommended: {payload['ranking'][0]}" in captured.out
+    assert advice in captured.out  # the diagnostic is reported either way
     # not a TTY under capsys: one plain progress line per loss, no carriage returns
     assert "\r" not in captured.err
-    assert len([ln for ln in captured.err.splitlines() if ln.startswith("[")]) == len(rows)
+    assert len([ln for ln in captured.err.splitlines() if ln.startswith("[")]) == len(losses)
+
+
+def test_compact_table_is_cut_into_blocks_of_columns():
+    """Models that do not fit in the width are shown in blocks, each row's label
+    repeated, and none is left out."""
+    from sklosses.cli._tables import compact_table
+
+    models = [f"model_number_{i}" for i in range(12)]
+    stats = {"mean": 123.456, "std": 1.0}
+    results = {m: {"metrics": {"r2": stats}, "fit_time": stats} for m in models}
+    text = compact_table(results, ["r2"], {"r2": models[:1]}, width=60)
+    assert max(len(line) for line in text.splitlines()) <= 60
+    cells = _compact_table(text)
+    assert {model for _, model in cells} == set(models)
+    assert cells["r2", models[0]] == "123.5*"
+    assert text.count("\nr2 ") > 1  # a row label per block
+
+
+def test_short_names_are_unique_and_short():
+    from sklosses.cli._tables import short_names
+
+    labels = ["huber", "squared_error", "squared_errors", "0.7*huber+0.3*quantile"]
+    names = short_names(labels, size=8)
+    assert names["huber"] == "huber"  # a name that fits is kept
+    assert len(set(names.values())) == len(labels)
+    assert all(len(name) <= 8 for name in names.values())
 
 
 def test_default_classification(capsys):
     losses = ["hinge", "log_loss", "multinomial_log_loss"]
-    assert main(["compare", "--task", "classification", "--cv", "3", "--losses", *losses]) == 0
+    argv = ["compare", "--task", "classification", "--cv", "3", "--format", "wide"]
+    assert main([*argv, "--losses", *losses]) == 0
     out = capsys.readouterr().out
     assert set(_table_rows(out)) == set(losses)
     assert "accuracy" in _header(out)
@@ -113,7 +187,11 @@ def test_csv_mixed_columns_regression(mixed_csv, capsys):
     )
     out = capsys.readouterr().out
     assert "Task: regression" in out
-    assert set(_table_rows(out)) == {"squared_error", "huber", "absolute_error"}
+    assert {model for _, model in _compact_table(out)} == {
+        "squared_error",
+        "huber",
+        "absolute_error",
+    }
     assert "n/a" not in out  # NaNs were imputed, the string column encoded
     # student-t(1.5) noise: the recommendation names the robust losses
     assert "heavy-tailed (excess kurtosis" in out and "huber" in out.split("\n\n")[-1]
@@ -138,7 +216,7 @@ def test_csv_classification_string_labels(labels_csv, capsys):
     )
     out = capsys.readouterr().out
     assert "Task: classification" in out
-    assert set(_table_rows(out)) == {"log_loss", "focal"}
+    assert {model for _, model in _compact_table(out)} == {"log_loss", "focal"}
     assert "focal" in out.split("\n\n")[-1] and "class_weight" in out  # 10% minority
 
 
@@ -156,7 +234,10 @@ def test_json_matches_table(tmp_path, capsys):
     out_json = tmp_path / "out.json"
     assert (
         main(
-            ["compare", "--cv", "3", "--losses", "squared_error", "huber", "--json", str(out_json)]
+            [
+                *["compare", "--cv", "3", "--losses", "squared_error", "huber"],
+                *["--json", str(out_json), "--format", "wide"],
+            ]
         )
         == 0
     )
@@ -179,7 +260,9 @@ def test_json_matches_table(tmp_path, capsys):
     assert huber["fit_time"]["mean"] > 0
     cell = format_cell(huber["metrics"]["squared_error"])
     assert cell in _table_rows(out)["huber"]
-    assert any(line in out for line in payload["recommendation"])
+    words = " ".join(out.split())  # the lines are wrapped at 100 columns
+    assert all(" ".join(line.split()) in words for line in payload["recommendation"])
+    assert payload["ranking"][0] in payload["recommendation"][0]
 
 
 def test_plot_writes_png(tmp_path, capsys):
@@ -231,13 +314,26 @@ def _write(tmp_path, name, text):
         ("rare_class", "class rare has only 2 row(s), fewer than --cv 3 folds"),
         ("plot_extension", "cannot write .xyz files; use one of"),
         ("json_directory", "no such directory"),
+        ("bad_format", "argument --format: invalid choice: 'tsv'"),
+        ("bad_cv", "argument --cv: invalid int value: 'x'"),
+        ("unknown_option", "unrecognized arguments: --colour"),
+        ("report_directory", "cannot write --report"),
+        ("report_is_a_directory", "it is a directory"),
+        ("report_extension", "the report is an HTML page"),
+        ("same_output_files", "must name different files"),
     ],
 )
-def test_error_paths(case, message, tmp_path, capsys):
+def test_error_paths(case, message, tmp_path, capsys, monkeypatch):
     """Every user error is one line on stderr and exit code 2, found before any work:
-    nothing on stdout and no progress line on stderr."""
-    if case == "plot_extension":
+    the cross-validation never starts, nothing on stdout and no progress line."""
+
+    def no_work(*args, **kwargs):
+        raise AssertionError("the cross-validation started")
+
+    monkeypatch.setattr("sklosses.cli._main.run", no_work)
+    if case.startswith(("plot", "report", "same")):
         pytest.importorskip("matplotlib")
+    (tmp_path / "directory.html").mkdir()
     good = _write(
         tmp_path, "good.csv", "a,b,y\n" + "".join(f"{i},{i % 3},{i * 1.5}\n" for i in range(12))
     )
@@ -292,6 +388,16 @@ def test_error_paths(case, message, tmp_path, capsys):
         ],
         "plot_extension": ["compare", "--cv", "3", "--plot", str(tmp_path / "out.xyz")],
         "json_directory": ["compare", "--json", str(tmp_path / "missing" / "out.json")],
+        "bad_format": ["compare", "--format", "tsv"],
+        "bad_cv": ["compare", "--cv", "x"],
+        "unknown_option": ["compare", "--colour"],
+        "report_directory": ["compare", "--report", str(tmp_path / "missing" / "r.html")],
+        "report_is_a_directory": ["compare", "--report", str(tmp_path / "directory.html")],
+        "report_extension": ["compare", "--report", str(tmp_path / "report.png")],
+        "same_output_files": [
+            *["compare", "--json", str(tmp_path / "r.html")],
+            *["--report", str(tmp_path / "r.html")],
+        ],
     }[case]
     assert main(argv) == 2
     captured = capsys.readouterr()
@@ -324,18 +430,87 @@ def test_subprocess_run():
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    assert set(_table_rows(result.stdout)) == {"squared_error", "huber"}
+    assert {model for _, model in _compact_table(result.stdout)} == {"squared_error", "huber"}
     assert "*" in result.stdout
     assert "\r" not in result.stderr  # stderr is a pipe: plain lines
     assert "Traceback" not in result.stderr
 
 
-def test_plot_without_matplotlib_names_the_extra(monkeypatch, tmp_path, capsys):
+@pytest.mark.parametrize("option, path", [("--plot", "x.png"), ("--report", "x.html")])
+def test_figures_without_matplotlib_name_the_extra(option, path, monkeypatch, tmp_path, capsys):
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
-    assert main(["compare", "--cv", "3", "--plot", str(tmp_path / "x.png")]) == 2
-    err = capsys.readouterr().err
-    assert "sklosses[plot]" in err and "Traceback" not in err
+    assert main(["compare", "--cv", "3", option, str(tmp_path / path)]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.startswith(f"python -m sklosses compare: error: {option} needs matplotlib")
+    assert "sklosses[plot]" in captured.err and "Traceback" not in captured.err
+    assert len(captured.err.strip().splitlines()) == 1 and captured.out == ""
+    assert not (tmp_path / path).exists()
+
+
+def test_csv_and_markdown_formats(tmp_path, capsys):
+    """``--format csv``: the table alone on stdout (the text on stderr), at full
+    precision; ``--format markdown``: a table with the best of each column in bold."""
+    losses = ["squared_error", "huber", "absolute_error"]
+    argv = ["compare", "--cv", "3", "--losses", *losses, "--json", str(tmp_path / "out.json")]
+    assert main([*argv, "--format", "csv"]) == 0
+    captured = capsys.readouterr()
+    payload = json.loads((tmp_path / "out.json").read_text())
+    frame = pd.read_csv(io.StringIO(captured.out)).set_index("loss")
+    assert list(frame.index) == losses
+    for loss in losses:
+        for metric in payload["metrics"]:
+            stats = payload["results"][loss]["metrics"][metric]
+            assert frame.loc[loss, f"{metric}_mean"] == pytest.approx(stats["mean"], rel=1e-12)
+            assert frame.loc[loss, f"{metric}_std"] == pytest.approx(stats["std"], rel=1e-12)
+    assert "Recommended:" in captured.err and "Recommended:" not in captured.out
+
+    assert main([*argv, "--format", "markdown"]) == 0
+    out = capsys.readouterr().out
+    payload = json.loads((tmp_path / "out.json").read_text())
+    header, rule, *rows = [line for line in out.splitlines() if line.startswith("|")]
+    assert [cell.strip() for cell in rule.strip("|").split("|")][1:] == ["---:"] * (
+        len(payload["metrics"]) + 1
+    )
+    cells = {row.split("|")[1].strip(): row.strip("|").split("|")[1:] for row in rows}
+    assert set(cells) == set(losses)
+    for j, metric in enumerate(payload["metrics"]):
+        bold = {loss for loss in losses if cells[loss][j].strip().startswith("**")}
+        assert bold == set(payload["best"][metric]), metric
+
+
+@pytest.mark.parametrize(
+    "task, losses, explained",
+    [
+        ("regression", ["squared_error", "huber", "absolute_error"], "Residuals"),
+        ("classification", ["hinge", "log_loss", "modified_huber"], "Calibration"),
+    ],
+)
+def test_report_is_one_self_contained_page(task, losses, explained, tmp_path, capsys):
+    """``--report``: one HTML file with the recommendation, the table, the heatmap and the
+    diagnostics of the recommended model and its nearest rival, its figures embedded as
+    PNG data URIs and nothing else to fetch."""
+    pytest.importorskip("matplotlib")
+    report, out_json = tmp_path / "report.html", tmp_path / "out.json"
+    argv = ["compare", "--task", task, "--cv", "3", "--losses", *losses]
+    assert main([*argv, "--report", str(report), "--json", str(out_json)]) == 0
+    capsys.readouterr()
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["out.json", "report.html"]
+    page = report.read_text(encoding="utf-8")
+    payload = json.loads(out_json.read_text())
+    for section in ("recommendation", "scores", "heatmap", "diagnostics"):
+        assert f'<section id="{section}">' in page
+    images = re.findall(r'<img [^>]*src="data:image/png;base64,([^"]+)"', page)
+    assert len(images) == 2  # the heatmap and the diagnostics
+    assert all(base64.b64decode(image)[:8] == b"\x89PNG\r\n\x1a\n" for image in images)
+    assert re.findall(r"""(?:src|href)\s*=\s*(?!["']?data:)""", page) == []
+    assert not any(text in page for text in ("url(", "@import", "<link", "<script", "<iframe"))
+    recommended, rival = payload["ranking"][:2]
+    assert f'<tr class="recommended"><td>{recommended}<' in page
+    assert f'<tr class="rival"><td>{rival}<' in page
+    assert all(f"<td>{loss}" in page for loss in losses)
+    assert all(html.escape(line) in page for line in payload["recommendation"])
+    assert explained in page
 
 
 class _FakeTTY:

@@ -213,7 +213,7 @@ def test_partial_fit_rejects_balanced_class_weight_with_advice(make_classificati
     X, y = make_classification_data(n_samples=100)
     with pytest.raises(ValueError, match="balanced") as info:
         SGDClassifier(class_weight="balanced").partial_fit(X, y, classes=[0, 1])
-    assert "dict" in str(info.value)  # says what to do instead
+    assert "compute_class_weight" in str(info.value)  # says what to do instead (sklearn's words)
 
 
 # -- 2. divergence is never silent ----------------------------------------------------

@@ -185,6 +185,20 @@ def test_huge_float32_column_trains_without_warnings(huge_column_problem):
     assert model.intercept_[0] == pytest.approx(reference.intercept_, abs=1e-2)
 
 
+@pytest.mark.parametrize("sparse", [False, True])
+def test_columns_beyond_float64_statistics_are_an_error_not_dropped(sparse, linear_problem):
+    """A column of ~1e300 has a variance beyond float64: it used to get an inverse scale of
+    0 and a coefficient of 0 without a word. Now fit says so in scikit-learn's words; a
+    column of 1e150 (variance 1e300) still trains."""
+    X, y = linear_problem(200)
+    X[:, 0] *= 1e150
+    model = SGDRegressor(random_state=0).fit(sp.csr_matrix(X) if sparse else X, y)
+    assert model.coef_[0] != 0 and model.score(X, y) > 0.9
+    X[:, 0] *= 1e150
+    with pytest.raises(ValueError, match=r"column\(s\) \[0\].*StandardScaler"):
+        SGDRegressor(random_state=0).fit(sp.csr_matrix(X) if sparse else X, y)
+
+
 def test_step_size_does_not_depend_on_the_scale_of_a_column(huge_column_problem):
     """The automatic step sees standardised columns: a column of 1e30 gives the same step as
     the same column at unit scale (the old estimate overflowed to a step of 0)."""

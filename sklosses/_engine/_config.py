@@ -114,10 +114,11 @@ class TrainingConfig:
         return max(1, min(batch_size, n_samples))
 
     def average_start(self, n_samples):
-        """``t`` from which steps are averaged: after one epoch under ``"auto"``;
-        ``True`` from the start, an int ``k > 0`` after ``k`` samples, ``False``/0 never."""
+        """``t`` (samples seen plus one, after a step) from which steps are averaged: after
+        one epoch under ``"auto"``; ``True`` from the start; an int ``k > 0`` from the step
+        that brings the samples seen to ``k`` (scikit-learn's rule); ``False``/0 never."""
         if isinstance(self.average, str):
             return n_samples + 1 if self.learning_rate == "auto" else None
         if isinstance(self.average, bool | np.bool_):
             return 1 if self.average else None
-        return int(self.average) if self.average > 0 else None
+        return int(self.average) + 1 if self.average > 0 else None

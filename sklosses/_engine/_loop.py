@@ -57,10 +57,13 @@ class Stopping:
 
 
 def proximal_step(state, penalty, coef_gradient, intercept_gradient, step_size, fit_intercept):
-    """``u <- prox(u - step_size * coef_gradient)``, ``c <- c - step_size * ...``."""
+    """``u <- prox(u - step_size * coef_gradient)``, ``c <- c - step_size * ...``.
+
+    The gradient step comes first: shrinking first, ``prox(u) - step_size * gradient``,
+    has its fixed point at the weaker penalty ``l2 / (1 + step_size * l2)``."""
     inverse_scale = state.preconditioner.inverse_scale.astype(state.coef.dtype, copy=False)
-    penalty.shrink(state.coef, step_size, inverse_scale)
     state.coef -= step_size * coef_gradient
+    penalty.shrink(state.coef, step_size, inverse_scale)
     penalty.proximal(state.coef, step_size, inverse_scale)
     if fit_intercept:
         state.intercept -= step_size * intercept_gradient

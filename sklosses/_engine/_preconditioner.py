@@ -112,9 +112,21 @@ class Preconditioner:
 
     @classmethod
     def from_moments(cls, count, mean, variance, fit_intercept):
-        """The preconditioner of columns of float64 ``mean`` and population ``variance``."""
+        """The preconditioner of columns of float64 ``mean`` and population ``variance``.
+
+        Raises a ``ValueError`` naming the columns whose statistics overflow float64
+        (values beyond ~1e154): standardising them is impossible, and leaving them out
+        would drop them from the model silently.
+        """
         mean = np.asarray(mean, dtype=np.float64)
         variance = np.maximum(np.asarray(variance, dtype=np.float64), 0)
+        overflowed = np.flatnonzero(~(np.isfinite(mean) & np.isfinite(variance)))
+        if len(overflowed):
+            raise ValueError(  # scikit-learn's words for overflow, for scripts that match them
+                "Floating-point under-/overflow occurred at epoch #0 (before the first: the "
+                f"statistics of column(s) {overflowed.tolist()} of X overflow float64). "
+                "Scaling input data with StandardScaler or MinMaxScaler might help."
+            )
         deviation = np.sqrt(variance)
         if fit_intercept:
             center, scale = mean, deviation
@@ -132,7 +144,9 @@ class Preconditioner:
         n_samples = X.shape[0]
         if not sp.issparse(X) and n_samples > 2 * n_sample_rows:
             X = X[sample_rows(n_samples, n_sample_rows, rng)]
-        return cls.from_moments(n_samples, *_column_moments(X), fit_intercept)
+        with np.errstate(over="ignore", invalid="ignore"):  # from_moments names the columns
+            moments = _column_moments(X)
+        return cls.from_moments(n_samples, *moments, fit_intercept)
 
     def updated(self, X, fit_intercept, rng):
         """The preconditioner of the statistics so far merged with those of ``X``."""

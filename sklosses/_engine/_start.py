@@ -125,6 +125,7 @@ def initial_state(
         state.start_from(*start_model)
     state.curvature = curvature
     state.start_objective = start_objective
+    state.start_model = state.model()
     state.alpha = float(alpha)
     return state
 

@@ -17,7 +17,8 @@ class SGDState:
     scikit-learn's ``t_``), ``eta`` the current base step size and
     ``curvature`` the loss curvature it was derived from, ``start_objective``
     the objective of the model training started from (the divergence guard's
-    reference), ``alpha`` the penalty strength resolved at the start.
+    reference) and ``start_model`` that model, ``alpha`` the penalty strength
+    resolved at the start.
     """
 
     coef: np.ndarray
@@ -33,6 +34,7 @@ class SGDState:
     loss_curve: list = field(default_factory=list)
     validation_scores: list = field(default_factory=list)
     start_objective: float | None = None
+    start_model: tuple | None = None
     alpha: float = 0.0
 
     @classmethod

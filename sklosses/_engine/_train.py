@@ -14,7 +14,8 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from ._full_batch import minimise_full_batch
-from ._loop import DivergenceError, run_sgd
+from ._guard import MAX_ITER_MESSAGE, checked_model, warn_if_max_iter_reached
+from ._loop import run_sgd
 from ._objective import objective_of_model
 from ._sparse_average import sparse_average
 from ._start import adapt_to_chunk, initial_state
@@ -226,14 +227,8 @@ def train(
     objective = objective_of_model(
         X, Y, sample_weight, loss, penalty, model, batch_size=batch_size, groups=groups
     )
-    _check_not_worse_than_start(objective, state.start_objective, config)
-    if config.tol is not None and n_epochs == config.max_iter:
-        warnings.warn(
-            f"Maximum number of iterations ({config.max_iter}) reached before the "
-            "stopping criterion; consider increasing max_iter.",
-            ConvergenceWarning,
-            stacklevel=4,
-        )
+    model, objective = checked_model(model, objective, state, config)
+    warn_if_max_iter_reached(n_epochs, config)
     return Training(state, *model, n_epochs, objective=objective)
 
 
@@ -261,7 +256,7 @@ def _finish_with_full_batch(X, Y, sample_weight, loss, penalty, config, state, n
     state.loss_curve.append(result.objective)
     if not result.converged:
         warnings.warn(
-            f"The full-batch phase stopped before reaching tol={config.tol} "
+            f"{MAX_ITER_MESSAGE} The full-batch phase stopped before reaching tol={config.tol} "
             f"(optimality {result.optimality:.3g}, smoothing gap "
             f"{result.smoothing_gap:.3g} after {result.n_iter} iterations); increase "
             "max_iter, or scale the features if they span many orders of magnitude.",
@@ -276,19 +271,3 @@ def _finish_with_full_batch(X, Y, sample_weight, loss, penalty, config, state, n
         optimality=result.optimality,
         n_full_batch_iter=result.n_iter,
     )
-
-
-def _check_not_worse_than_start(objective, start_objective, config):
-    """A model whose objective exceeds that of the constant it started from is garbage:
-    an error for the fixed schedules, whose step the user chose, else a warning."""
-    if start_objective is None or objective <= start_objective * (1 + 1e-12) + 1e-12:
-        return
-    message = (
-        f"Training ended with an objective of {objective:.6g}, worse than the "
-        f"{start_objective:.6g} of the constant model it started from"
-    )
-    if config.learning_rate != "auto":
-        raise DivergenceError(
-            f"{message}: the step is too long with {config.schedule().too_long()}"
-        )
-    warnings.warn(f"{message}; use solver='auto' and tol > 0.", ConvergenceWarning, stacklevel=5)

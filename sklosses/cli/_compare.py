@@ -159,6 +159,36 @@ def splitter(task, cv, random_state):
     return splitter_class(n_splits=cv, shuffle=True, random_state=random_state)
 
 
+def out_of_fold(data, loss, cv, random_state, method="predict"):
+    """The out-of-fold predictions of the model trained with ``loss``, on the folds of
+    the comparison (:func:`splitter`); convergence warnings are silenced, as the
+    comparison counts them already.
+
+    Parameters
+    ----------
+    data : Data
+    loss : str
+        A label of the results.
+    cv, random_state : int
+    method : {"predict", "predict_proba", "decision_function"}, default="predict"
+
+    Returns
+    -------
+    ndarray
+    """
+    from sklearn.model_selection import cross_val_predict
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return cross_val_predict(
+            make_pipeline(data, loss, random_state),
+            data.X,
+            data.y,
+            cv=splitter(data.task, cv, random_state),
+            method=method,
+        )
+
+
 def run(data, losses, cv, random_state, progress):
     """Cross-validate one pipeline per loss under every loss's metric.
 

@@ -234,15 +234,33 @@ def check_folds(data, cv):
         raise CLIError(f"only {n_samples} rows, fewer than --cv {cv} folds")
     if data.task != "classification":
         return
-    classes, counts = np.unique(data.y, return_counts=True)
+    classes = np.unique(data.y)
     if len(classes) < 2:
         raise CLIError(
             f"the target has a single class ({classes[0]}); classification needs at least two"
         )
-    smallest = int(np.argmin(counts))
-    if counts[smallest] < cv:
+    label, count = smallest_class(data.y)
+    if count < cv:
         raise CLIError(
-            f"class {classes[smallest]} has only {counts[smallest]} row(s), fewer than "
+            f"class {label} has only {count} row(s), fewer than "
             f"--cv {cv} folds; lower --cv or drop the class"
         )
     data.description["classes"] = [str(c) for c in classes]
+
+
+def smallest_class(y):
+    """The class with the fewest rows (the first in sorted order among equals).
+
+    Parameters
+    ----------
+    y : ndarray of shape (n_samples,)
+        Class labels.
+
+    Returns
+    -------
+    label : object
+    count : int
+    """
+    classes, counts = np.unique(y, return_counts=True)
+    smallest = int(np.argmin(counts))
+    return classes[smallest], int(counts[smallest])

@@ -7,6 +7,14 @@ import os
 from ._errors import PROG, CLIError
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line on stderr, with exit code 2 (argparse
+    prints its usage lines first); its subparsers are of the same class."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
 def build_parser():
     """The parser of ``python -m sklosses``, with its ``compare`` command.
 
@@ -14,9 +22,9 @@ def build_parser():
     -------
     argparse.ArgumentParser
     """
-    parser = argparse.ArgumentParser(
-        prog=PROG, description="Compare the losses of sklosses on a data set."
-    )
+    from ._tables import FORMATS  # not at the top: the tables import what imports this
+
+    parser = _Parser(prog=PROG, description="Compare the losses of sklosses on a data set.")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
     compare = commands.add_parser(
@@ -43,8 +51,23 @@ def build_parser():
         "separated by spaces or commas",
     )
     compare.add_argument("--cv", type=int, default=5, help="number of folds (default: 5)")
+    compare.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="compact",
+        help="the table printed: compact (default: a column per model, a row per metric, "
+        "means only, at most 100 characters wide), wide (a row per model, mean +/- std), "
+        "markdown (the wide table), csv (a row per model, every mean and std; the rest of "
+        "the text goes to stderr)",
+    )
     compare.add_argument("--plot", metavar="OUT.png", help="write a heatmap of the results")
     compare.add_argument("--json", metavar="OUT.json", help="write the results as JSON")
+    compare.add_argument(
+        "--report",
+        metavar="OUT.html",
+        help="write one self-contained HTML page: the table, the heatmap and out-of-fold "
+        "diagnostics of the recommended model and its nearest rival (needs matplotlib)",
+    )
     compare.add_argument(
         "--random-state",
         type=int,
@@ -54,10 +77,26 @@ def build_parser():
     return parser
 
 
-def _check_output_directory(path, option):
+def _check_output_file(path, option):
+    """Refuse an output path that is a directory or in a directory that is missing or
+    not writable (a file that exists is overwritten, if it may be)."""
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
         raise CLIError(f"cannot write {option} {path}: no such directory {directory}")
+    if os.path.isdir(path):
+        raise CLIError(f"cannot write {option} {path}: it is a directory")
+    if not os.access(path if os.path.exists(path) else directory, os.W_OK):
+        raise CLIError(f"cannot write {option} {path}: permission denied")
+
+
+def _require_matplotlib(option):
+    try:
+        import matplotlib.figure  # noqa: F401  (what the figures are drawn on)
+    except ImportError:
+        raise CLIError(
+            f"{option} needs matplotlib, which is not installed: "
+            "pip install 'sklosses[plot]' (the plot extra)"
+        ) from None
 
 
 def _check_plot_path(path):
@@ -65,13 +104,9 @@ def _check_plot_path(path):
 
     A path without an extension is written as matplotlib's default type (PNG).
     """
-    try:
-        from matplotlib.figure import Figure  # what the heatmap is drawn on
-    except ImportError:
-        raise CLIError(
-            "--plot needs matplotlib, which is not installed: "
-            "pip install 'sklosses[plot]' (the plot extra)"
-        ) from None
+    _require_matplotlib("--plot")
+    from matplotlib.figure import Figure
+
     extension = os.path.splitext(path)[1][1:].lower()
     supported = Figure().canvas.get_supported_filetypes()
     if extension and extension not in supported:
@@ -79,7 +114,15 @@ def _check_plot_path(path):
             f"--plot {path}: cannot write .{extension} files; use one of "
             f"{', '.join('.' + name for name in sorted(supported))}"
         )
-    _check_output_directory(path, "--plot")
+    _check_output_file(path, "--plot")
+
+
+def _check_report_path(path):
+    """Refuse ``--report`` without matplotlib, or to a file that is not ``.html``."""
+    _require_matplotlib("--report")
+    if os.path.splitext(path)[1].lower() not in (".html", ".htm"):
+        raise CLIError(f"--report {path}: the report is an HTML page; name it OUT.html")
+    _check_output_file(path, "--report")
 
 
 def check_arguments(args):
@@ -102,7 +145,12 @@ def check_arguments(args):
     if args.data is None and args.target is not None:
         raise CLIError("--target needs a CSV file (DATA.csv)")
     if args.json:
-        _check_output_directory(args.json, "--json")
+        _check_output_file(args.json, "--json")
+    if args.report:
+        _check_report_path(args.report)
+    outputs = [os.path.abspath(p) for p in (args.plot, args.json, args.report) if p]
+    if len(set(outputs)) < len(outputs):
+        raise CLIError("--plot, --json and --report must name different files")
 
 
 def loss_specs(values):

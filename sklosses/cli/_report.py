@@ -1,11 +1,9 @@
-"""Output of a comparison: the progress bar, the table, the JSON file and the heatmap."""
+"""Output of a comparison beside the table: the progress bar, the JSON file and the
+heatmap image."""
 
 import json
 import sys
 
-import numpy as np
-
-from ._compare import extra_metric
 from ._errors import CLIError
 
 
@@ -48,69 +46,6 @@ class Progress:
         self.stream.flush()
 
 
-def _pm():
-    """The plus-minus sign, or ``+/-`` where stdout cannot encode it."""
-    encoding = getattr(sys.stdout, "encoding", None) or "ascii"
-    try:
-        "±".encode(encoding)
-    except (UnicodeEncodeError, LookupError):
-        return "+/-"
-    return "±"
-
-
-def format_cell(stats, pm="±"):
-    """Format a ``{"mean", "std"}`` dict as the table shows it.
-
-    Parameters
-    ----------
-    stats : dict
-        ``{"mean": float or None, "std": float or None}``.
-    pm : str, default="±"
-        The plus-minus sign.
-
-    Returns
-    -------
-    str
-        ``"mean ± std"`` with 4 and 2 significant digits, or ``"n/a"``.
-    """
-    if stats["mean"] is None:
-        return "n/a"
-    return f"{stats['mean']:.4g} {pm} {stats['std']:.2g}"
-
-
-def table(results, metrics, best, task):
-    """The results as a text table: one row per loss, one column per metric.
-
-    Parameters
-    ----------
-    results, metrics, best
-        As returned by :func:`~sklosses.cli._compare.run` and
-        :func:`~sklosses.cli._compare.best`.
-    task : {"regression", "classification"}
-
-    Returns
-    -------
-    str
-    """
-    pm = _pm()
-    extra = extra_metric(task)
-    header = ["loss", *[f"{m} (higher)" if m == extra else m for m in metrics], "fit time (s)"]
-    rows = []
-    for loss, result in results.items():
-        cells = [loss]
-        for metric in metrics:
-            cell = format_cell(result["metrics"][metric], pm)
-            cells.append(cell + (" *" if loss in best[metric] else ""))
-        cells.append(f"{result['fit_time']['mean']:.3f}")
-        rows.append(cells)
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(header, widths, strict=True)).rstrip()]
-    lines.append("  ".join("-" * w for w in widths))
-    for row in rows:
-        lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
-    return "\n".join(lines)
-
-
 def write_json(path, payload):
     """Write ``payload`` as indented JSON.
 
@@ -137,23 +72,9 @@ def write_heatmap(path, results, metrics, task):
         As returned by :func:`~sklosses.cli._compare.run`.
     task : {"regression", "classification"}
     """
-    from ..plot import plot_comparison
+    from ._figures import heatmap_figure
 
-    values = np.array(
-        [
-            [
-                np.nan if result["metrics"][m]["mean"] is None else result["metrics"][m]["mean"]
-                for m in metrics
-            ]
-            for result in results.values()
-        ]
-    )
-    fig = plot_comparison(
-        values,
-        losses=list(results),
-        metrics=metrics,
-        higher_is_better=[m == extra_metric(task) for m in metrics],
-    )
+    fig = heatmap_figure(results, metrics, task)
     try:
         fig.savefig(path, dpi=120)
     except OSError as exc:

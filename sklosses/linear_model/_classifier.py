@@ -140,6 +140,7 @@ class SGDClassifier(SoftLabelScoreMixin, ClassifierMixin, ProbabilityMixin, Drop
     validation_scores_, best_validation_score_
         Per-epoch validation scores (with ``early_stopping=True``).
     n_features_in_, feature_names_in_
+
     Examples
     --------
     >>> from sklearn.datasets import load_iris
@@ -290,10 +291,12 @@ class SGDClassifier(SoftLabelScoreMixin, ClassifierMixin, ProbabilityMixin, Drop
         if self.class_weight is None:
             return sample_weight
         if self.class_weight == "balanced" and partial:
-            raise ValueError(
-                "class_weight='balanced' needs the class counts of the whole data, which "
-                "partial_fit does not see; pass a dict of weights, e.g. computed with "
-                "sklearn.utils.compute_class_weight('balanced', classes=..., y=...)."
+            raise ValueError(  # scikit-learn's words: it needs the counts of all the data
+                "class_weight 'balanced' is not supported for partial_fit. In order to use "
+                "'balanced' weights, use compute_class_weight('balanced', classes=classes, "
+                "y=y). In place of y you can use a large enough sample of the full training "
+                "set target to properly estimate the class frequency distributions. Pass the "
+                "resulting weights as the class_weight parameter."
             )
         weights = compute_class_weight(self.class_weight, classes=self.classes_, y=y)
         # the checks of a sample weight: a class weight multiplies its samples' weights

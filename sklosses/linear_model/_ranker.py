@@ -85,6 +85,7 @@ class SGDRanker(BaseSGD):
         Newton steps on few features, L-BFGS otherwise, through the Moreau
         envelope of a non-differentiable loss. ``'sgd'``: SGD epochs only, as
         scikit-learn. ``partial_fit`` is always one epoch of SGD.
+
     Attributes
     ----------
     coef_, intercept_ : ndarray
@@ -110,6 +111,7 @@ class SGDRanker(BaseSGD):
     validation_scores_, best_validation_score_
         Per-epoch validation scores (with ``early_stopping=True``).
     n_features_in_, feature_names_in_
+
     Examples
     --------
     >>> import numpy as np

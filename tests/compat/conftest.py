@@ -6,7 +6,8 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 
 import pytest
-from expected_failures import EXPECTED_FAILURES, NOT_RUN, SET_ASIDE
+
+from .expected_failures import EXPECTED_FAILURES, NOT_RUN, SET_ASIDE
 
 COMPAT_TESTS = Path(__file__).with_name("test_sklearn_sgd.py")
 

@@ -62,13 +62,8 @@ NOT_RUN = {
 #   "bug"          a defect of sklosses, to be fixed; the reason says how it shows.
 # Marked xfail(strict=False) while the features land; an entry goes when its test passes.
 EXPECTED_FAILURES = {
-    "in progress: scikit-learn's error message for class_weight='balanced' in partial_fit": [
-        "test_partial_fit_weight_class_balanced"
-    ],
-    "in progress: scikit-learn's ConvergenceWarning message; design: n_iter_ adds the "
-    "iterations of the full-batch phase, so max_iter=3 with tol=1e-3 gives n_iter_ > 3": [
-        "test_tol_parameter"
-    ],
+    "design: n_iter_ adds the iterations of the full-batch phase, so max_iter=3 with "
+    "tol=1e-3 gives n_iter_ > 3": ["test_tol_parameter"],
     "design: learning_rate='optimal' diverges on this data for the squared error, in "
     "scikit-learn too (coefficients ~1e12; the test only compares two such fits); sklosses "
     "raises DivergenceError instead of returning the blown-up model": [
@@ -113,13 +108,6 @@ EXPECTED_FAILURES = {
         "test_sgd_predict_proba_method_access",
         "test_loss_function_epsilon",
     ],
-    "bug: the L2 shrink is applied before the gradient step (prox(w) - eta g instead of "
-    "prox(w - eta g)), so SGD converges to the minimiser of a penalty alpha / (1 + eta "
-    "alpha): with alpha=1e5, eta0=0.1 the coefficients do not vanish and fit raises "
-    "DivergenceError": ["test_large_regularization"],
-    "bug: a column scaled by more than ~1e154 overflows the preconditioner's variance; its "
-    "inverse scale becomes 0 and the column is silently dropped (coefficient 0, no warning), "
-    "where scikit-learn raises a ValueError": ["test_underflow_or_overflow"],
     "bug: any L1 part (l1_ratio=1e-10) switches on the proximal full-gradient polish of the "
     "average, so penalty='elasticnet' does not tend to penalty='l2' as l1_ratio -> 0 "
     "(coefficients differ by 1e-2 after 6 epochs)": ["test_l1_ratio"],

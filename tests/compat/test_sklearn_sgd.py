@@ -4,10 +4,11 @@ this module's namespace (see ``sklearn_sgd.py`` for how they are loaded, and
 
 import pytest
 import sklearn.linear_model
-from expected_failures import EXPECTED_FAILURES, NOT_RUN, SET_ASIDE
-from sklearn_sgd import SWAPPED, installed_test_file, load_test_namespace
 
 import sklosses
+
+from .expected_failures import EXPECTED_FAILURES, NOT_RUN, SET_ASIDE
+from .sklearn_sgd import SWAPPED, installed_test_file, load_test_namespace
 
 PATH = installed_test_file()
 if PATH is None:

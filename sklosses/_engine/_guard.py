@@ -1,0 +1,81 @@
+"""The checks at the end of ``fit``: a model worse than the one training started from,
+and a run that used up ``max_iter``."""
+
+import warnings
+
+from sklearn.exceptions import ConvergenceWarning
+
+from ._loop import DivergenceError
+
+RECOVER_WITHIN = 0.1
+"""Relative excess over the starting objective up to which a fixed schedule's result is
+replaced by the starting model (the noise of a constant step around a start that was
+already optimal, e.g. under a huge ``alpha``) rather than an error."""
+
+MAX_ITER_MESSAGE = (
+    "Maximum number of iteration reached before convergence. Consider increasing max_iter "
+    "to improve the fit."
+)
+"""scikit-learn's words, which scripts and tests match."""
+
+
+def checked_model(model, objective, state, config):
+    """``(model, objective)`` to return: the trained model, or the model training
+    started from when the trained one is worse.
+
+    A model whose objective exceeds that of the start (the best constant, or the given
+    start) is worse than doing nothing. With ``learning_rate="auto"``, or with a fixed
+    schedule that ends within ``RECOVER_WITHIN`` of the start, ``fit`` returns the
+    starting model with a ``ConvergenceWarning``; a fixed schedule that ends further
+    above it raises :class:`~sklosses._engine._loop.DivergenceError` (the step the user
+    chose is too long). The state's iterate is set to the returned model.
+
+    Parameters
+    ----------
+    model : tuple ``(coef, intercept)``
+    objective : float
+        Its training objective.
+    state : SGDState
+        Its ``start_objective`` and ``start_model`` are the reference.
+    config : TrainingConfig
+
+    Returns
+    -------
+    tuple ``((coef, intercept), objective)``
+    """
+    start = state.start_objective
+    if start is None or objective <= start * (1 + 1e-12) + 1e-12:
+        return model, objective
+    message = (
+        f"Training ended with an objective of {objective:.6g}, worse than the "
+        f"{start:.6g} of the model it started from"
+    )
+    if config.learning_rate != "auto" and objective > start * (1 + RECOVER_WITHIN):
+        raise DivergenceError(
+            f"{message}: the step is too long with {config.schedule().too_long()}"
+        )
+    warnings.warn(
+        f"{message}; that model is returned instead. With learning_rate="
+        f"{config.learning_rate!r}, use solver='auto' and tol > 0, or a shorter step.",
+        ConvergenceWarning,
+        stacklevel=5,
+    )
+    state.start_from(*state.start_model)
+    state.n_averaged = 0
+    return state.start_model, start
+
+
+def warn_if_max_iter_reached(n_epochs, config):
+    """scikit-learn's ``ConvergenceWarning`` when the epochs stopped at ``max_iter``.
+
+    Parameters
+    ----------
+    n_epochs : int
+    config : TrainingConfig
+    """
+    if config.tol is not None and n_epochs == config.max_iter:
+        warnings.warn(
+            f"{MAX_ITER_MESSAGE} ({config.max_iter} epochs without meeting tol.)",
+            ConvergenceWarning,
+            stacklevel=5,
+        )
