@@ -95,7 +95,7 @@ def run_epoch(
     the gradient summed over its batch divided by the nominal batch size, so
     the shorter tail batch is not over-weighted. Averaging is on for steps
     taken once ``state.t`` reaches ``average_start`` (None: off). ``smooth``
-    tells whether the loss has a smoothness constant.
+    tells whether the step respects a smoothness constant of the loss (else it decays).
     """
     weighted_loss_sum = 0.0
     share = penalty_share(loss, Y.shape[1])
@@ -200,7 +200,10 @@ def run_sgd(
     if reference_objective is None and state.loss_curve:
         reference_objective = state.loss_curve[0]
     plan = batch_plan(X, batch_size, groups)
-    smooth = loss.smoothness is not None
+    # a constant step converges only below 2 / smoothness: a step sized from a curvature
+    # at the start under half the smoothness (Huber's, with most residuals beyond delta)
+    # oscillates near the minimiser, where more residuals are curved; it decays instead
+    smooth = loss.smoothness is not None and 2 * state.curvature >= loss.smoothness
     epochs = stopping.max_iter if max_epochs is None else min(max_epochs, stopping.max_iter)
     start_time = time.perf_counter()
     for epoch in range(epochs):

@@ -111,8 +111,4 @@ EXPECTED_FAILURES = {
     "bug: any L1 part (l1_ratio=1e-10) switches on the proximal full-gradient polish of the "
     "average, so penalty='elasticnet' does not tend to penalty='l2' as l1_ratio -> 0 "
     "(coefficients differ by 1e-2 after 6 epochs)": ["test_l1_ratio"],
-    "bug: the automatic step of the Huber loss comes from its mean curvature at the start "
-    "(few residuals inside epsilon=0.1), 25x the step its smoothness allows; near the "
-    "minimiser SGD alone (tol=None or solver='sgd') oscillates and the average stalls at "
-    "R^2 0.92, 3x the minimum objective, without a warning": ["test_sgd_huber_fit"],
 }
