@@ -1,9 +1,9 @@
 """Input checks shared by the estimators and the metrics."""
 
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
-from sklearn.utils.validation import check_array
+from sklearn.utils.validation import check_array, check_random_state
 
 
 def check_sample_weight(
@@ -44,3 +44,24 @@ def check_probability_rows(Y, name="Soft labels"):
     """
     if (Y < 0).any() or not np.allclose(Y.sum(axis=1), 1, atol=1e-6):
         raise ValueError(f"{name} must be non-negative rows that sum to 1.")
+
+
+def random_generator(random_state):
+    """The numpy ``Generator`` of scikit-learn's ``random_state``.
+
+    An int seeds the generator directly (seeding a ``RandomState`` first costs more
+    than a whole fit on a small data set); None or a ``RandomState`` gives a seed drawn
+    from it, so ``np.random.seed`` still makes ``random_state=None`` reproducible, as in
+    scikit-learn.
+
+    Parameters
+    ----------
+    random_state : int, RandomState or None
+
+    Returns
+    -------
+    numpy.random.Generator
+    """
+    if isinstance(random_state, Integral):
+        return np.random.default_rng(int(random_state))
+    return np.random.default_rng(check_random_state(random_state).randint(np.iinfo(np.int32).max))

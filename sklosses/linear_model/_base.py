@@ -11,12 +11,12 @@ import numpy as np
 from sklearn import get_config
 from sklearn.base import BaseEstimator
 from sklearn.model_selection import GroupShuffleSplit, ShuffleSplit, StratifiedShuffleSplit
-from sklearn.utils import check_consistent_length, check_random_state, column_or_1d
+from sklearn.utils import check_consistent_length, column_or_1d
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._constraints import Interval, StrOptions, validate_parameter_constraints
 from .._engine import TrainingConfig, train
-from .._validation import check_sample_weight
+from .._validation import check_sample_weight, random_generator
 from ..losses import (
     LOSSES,
     Loss,
@@ -199,8 +199,7 @@ class BaseSGD(CallbackSupportMixin, BaseEstimator):
             self._check_continuation(previous, self._n_outputs(X, Y), partial)
         sample_weight = check_sample_weight(sample_weight, X.shape[0], X.dtype)
         sample_weight = self._apply_class_weight(y, sample_weight, partial)
-        random_state = check_random_state(self.random_state)
-        rng = np.random.default_rng(random_state.randint(np.iinfo(np.int32).max))
+        rng = random_generator(self.random_state)
 
         validation_score = None
         if self.early_stopping and not partial:
