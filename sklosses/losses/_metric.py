@@ -21,22 +21,21 @@ def _ranked_columns(mask):
 def _semi_hard_negatives(distance, positive, negative):
     """For each anchor-positive pair ``(a, p)``: the closest negative of ``a`` farther
     than ``p`` (FaceNet's semi-hard negative), or, when every negative is closer, the
-    farthest one. Each anchor's negative distances are sorted once; all the pairs are
-    then searched at once in the rows laid end to end, each row shifted past the
-    previous one."""
-    negative_distance = np.where(negative, distance, np.inf)
-    order = np.argsort(negative_distance, axis=1, kind="stable")
+    farthest one. Each anchor's negative distances are sorted once (the other columns
+    hold a value above every distance); all the pairs are then searched at once in the
+    rows laid end to end, each row shifted past the previous one."""
+    n_rows = len(distance)
+    low = float(distance.min(initial=0.0))
+    span = 2 * (float(distance.max(initial=0.0)) - low) + 1
+    negative_distance = np.where(negative, distance - low, span / 2)
+    order = np.argsort(negative_distance, axis=1)
     ordered = np.take_along_axis(negative_distance, order, axis=1)
-    n_negatives = negative.sum(axis=1)
     anchor, other = np.nonzero(positive)
-    finite = ordered[np.isfinite(ordered)]
-    low = min(float(finite.min(initial=0.0)), float(distance.min(initial=0.0)))
-    span = 2 * (max(float(finite.max(initial=0.0)), float(distance.max(initial=0.0))) - low) + 1
-    shift = np.arange(len(distance))[:, None] * span
-    laid_out = (np.where(np.isfinite(ordered), ordered, low + span / 2) - low + shift).ravel()
-    query = distance[anchor, other] - low + shift[anchor, 0]
-    rank = np.searchsorted(laid_out, query, "right") - anchor * len(distance)
-    rank = np.minimum(rank, n_negatives[anchor] - 1)
+    shift = np.arange(n_rows) * span
+    laid_out = (ordered + shift[:, None]).ravel()
+    query = distance[anchor, other] - low + shift[anchor]
+    rank = np.searchsorted(laid_out, query, "right") - anchor * n_rows
+    rank = np.minimum(rank, negative.sum(axis=1)[anchor] - 1)
     return order[anchor, rank]
 
 
