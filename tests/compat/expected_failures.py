@@ -79,9 +79,6 @@ EXPECTED_FAILURES = {
     "the batches with weight 0, so the steps differ from a fit on the training rows alone": [
         "test_validation_set_not_used_for_training"
     ],
-    "design: early stopping scores minus the validation loss (scoring=None), not accuracy; "
-    "the loss keeps improving by less than tol and the fit stops after 122 epochs, not "
-    "before n_iter_no_change + 20 = 120": ["test_multi_thread_multi_class_and_early_stopping"],
     "design: fit ends with a full-batch phase that reaches the minimiser whatever the seed "
     "(so different seeds give the same model), and its iterations count in n_iter_, which "
     "exceeds max_iter=1 for the hinge loss": ["test_sgd_random_state"],
