@@ -6,12 +6,12 @@ import pytest
 from numpy.testing import assert_allclose
 from sklearn.datasets import make_regression
 
-from sklosses._engine._newton import CurvatureSums
+from sklosses._engine._newton import CoupledHessian, CurvatureSums
 from sklosses._engine._objective import FlatObjective
 from sklosses._engine._penalty import Penalty
 from sklosses._engine._preconditioner import Preconditioner
 from sklosses._engine._state import SGDState
-from sklosses.losses import ExpectileLoss, HuberLoss, LogLoss, SquaredLoss
+from sklosses.losses import ExpectileLoss, HuberLoss, LogLoss, MultinomialLogLoss, SquaredLoss
 
 
 def objective_at_a_start(loss, n_outputs, layout="C"):
@@ -82,3 +82,29 @@ def test_a_remembered_pass_is_the_pass():
     assert moved[0] != first[0]
     other = objective(x, SquaredLoss())  # another loss at the same point: a new pass
     assert other[0] != first[0]
+
+
+def test_the_coupled_softmax_hessian_is_the_derivative_of_the_gradient():
+    """Newton on a multinomial model: the one block over all (p + 1) K parameters equals
+    central differences of the objective's gradient (up to its 1e-8 trace floor)."""
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(150, 3)) + [0.0, 5.0, -2.0]
+    labels = rng.integers(0, 3, 150)
+    Y = np.eye(3)[labels]
+    preconditioner = Preconditioner.from_data(X, True, np.random.default_rng(0))
+    state = SGDState.zeros(3, 3, X.dtype, None, preconditioner)
+    state.coef[...] = rng.normal(scale=0.3, size=(3, 3))
+    objective = FlatObjective(X, Y, None, Penalty("l2", 1e-2), state, True)
+    loss = MultinomialLogLoss()
+    x, _ = objective.start()
+    objective.load(x)
+    block = CoupledHessian(objective).hessian_blocks(loss, np.ones(1, dtype=bool))[0]
+    step = 1e-6
+    numeric = np.column_stack(
+        [
+            (objective(x + step * unit, loss)[1] - objective(x - step * unit, loss)[1]) / (2 * step)
+            for unit in np.eye(len(x))
+        ]
+    )
+    floor = 1e-8 * np.trace(block) / len(block)
+    assert_allclose(block - floor * np.eye(len(x)), numeric, rtol=1e-5, atol=1e-7)

@@ -96,7 +96,7 @@ def _projected_gradient_norm(x, gradient, bounds):
 
 def _minimise(objective, loss, x, bounds, tol, max_iter):
     """Newton steps where they apply (:mod:`~sklosses._engine._newton`), else L-BFGS-B."""
-    if newton_applies(loss, objective.penalty, objective.X.shape[1]):
+    if newton_applies(loss, objective.penalty, *objective.state.coef.shape):
         return newton(objective, loss, x, DECREMENT_SHARE * tol, max_iter)
     return _lbfgs(objective, loss, x, bounds, tol, max_iter)
 

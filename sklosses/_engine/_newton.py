@@ -28,15 +28,60 @@ REFRESH_SHARE = 0.25
 recomputed rather than updated."""
 
 
-def newton_applies(loss, penalty, n_features):
-    """Whether the phase uses Newton: an element-scope loss with a ``hessian``, no L1 part
-    in the penalty, and few enough features."""
-    return (
-        loss.hessian is not None
-        and loss.scope == "element"
-        and not penalty.l1
-        and n_features + 1 <= MAX_PARAMETERS
-    )
+def newton_applies(loss, penalty, n_features, n_outputs=1):
+    """Whether the phase uses Newton: no L1 part in the penalty, and an element-scope loss
+    with a ``hessian`` and few enough features per output, or a sample-scope loss with a
+    ``coupled_hessian`` and few enough parameters in all."""
+    if penalty.l1:
+        return False
+    if loss.scope == "element":
+        return loss.hessian is not None and n_features + 1 <= MAX_PARAMETERS
+    coupled = loss.scope == "sample" and loss.coupled_hessian is not None
+    return coupled and (n_features + 1) * n_outputs <= MAX_PARAMETERS
+
+
+class CoupledHessian:
+    """The Hessian of a loss coupling its outputs (softmax), one block over all the
+    parameters: ``sum_i z_i z_i^T (x) H_i`` with ``H_i`` the loss's ``coupled_hessian`` of
+    row ``i``, in the order of the flat vector (``u`` row-major, then ``c``: parameter
+    ``(f, k)`` at ``f * n_outputs + k``, the intercept as feature ``p``)."""
+
+    def __init__(self, objective):
+        self.objective = objective
+
+    def hessian_blocks(self, loss, active):
+        """The one block (shape ``(1, size, size)``) of the normalised objective."""
+        objective = self.objective
+        X, Y, weight, state = objective.X, objective.Y, objective.sample_weight, objective.state
+        coef, intercept = state.preconditioner.coefficients(state.coef, state.intercept)
+        n_features, n_outputs = coef.shape
+        size = n_features + objective.fit_intercept
+        block = np.zeros((size, n_outputs, size, n_outputs))
+        for start in range(0, X.shape[0], CHUNK_ROWS):
+            rows = slice(start, start + CHUNK_ROWS)
+            z = state.preconditioner.standardised(X[rows])
+            if objective.fit_intercept:
+                z = np.hstack([z, np.ones((len(z), 1))])
+            curvature = loss.coupled_hessian(Y[rows], X[rows] @ coef + intercept)
+            if weight is not None:
+                curvature = curvature * weight[rows, None, None]
+            # one product: z^T (z (x) H) gives [f, g, k, l]
+            weighted = (z[:, :, None] * curvature.reshape(len(z), 1, -1)).reshape(len(z), -1)
+            block += (
+                (z.T @ weighted).reshape(size, size, n_outputs, n_outputs).transpose(0, 2, 1, 3)
+            )
+        block = block.reshape(size * n_outputs, size * n_outputs)
+        share = objective.share(loss)
+        block *= share / Y.shape[0]
+        diagonal = np.arange(size * n_outputs)
+        ridge = np.zeros((size, n_outputs))
+        ridge[:n_features] = (share * objective.penalty.l2 * state.preconditioner.inverse_scale**2)[
+            :, None
+        ]
+        # adding the same constant to every output's score changes nothing: a trace-scaled
+        # floor keeps that direction out of the step
+        block[diagonal, diagonal] += ridge.ravel() + 1e-8 * np.trace(block) / len(block)
+        return (block * (objective.length**2 / objective.scale))[None]
 
 
 class CurvatureSums:
@@ -202,9 +247,10 @@ def newton(objective, loss, x, tolerance, max_iter):
     gradient = objective(x, loss)[1]
     values = objective.values.copy()
     indices = _output_indices(len(x), len(values))
-    active = ~objective.frozen
+    # one part per output, or one for all the outputs of a coupled loss (never frozen)
+    active = ~objective.frozen if len(values) == len(objective.frozen) else np.ones(1, bool)
     damping = np.zeros(len(values))
-    curvature_sums = CurvatureSums(objective)
+    curvature_sums = (CurvatureSums if loss.scope == "element" else CoupledHessian)(objective)
     for iteration in range(1, max_iter + 1):
         direction = _newton_direction(curvature_sums, loss, gradient, active, damping)
         slopes = np.array([gradient[part] @ direction[part] for part in indices])

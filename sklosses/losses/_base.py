@@ -53,6 +53,9 @@ class Loss(BaseEstimator):
         below its ``smoothness`` over most residuals (Huber, log-cosh): the
         automatic step size then uses the mean curvature at the start of
         training instead of the worst case.
+    coupled_hessian : callable or None, default=None
+        For a sample-scope loss, ``(y_true, raw) -> (n_rows, n_outputs, n_outputs)``
+        second derivatives of each row's value (softmax: ``diag(p) - p p^T``).
     differentiable : bool
         Whether the gradient is continuous; by default, whether there is a
         ``smoothness`` (the Poisson and exponential losses are differentiable
@@ -85,6 +88,7 @@ class Loss(BaseEstimator):
     link: Callable | None = None
     inverse_link: Callable | None = None
     hessian: Callable | None = None
+    coupled_hessian: Callable | None = None
     needs_groups: bool = False
     fixed_objective: bool = True
     sklearn_epsilon_parameter: str | None = None

@@ -55,6 +55,23 @@ class MultinomialLogLoss(Loss):
     def gradient(self, y_true, raw_prediction):
         return _softmax(raw_prediction) - y_true
 
+    def coupled_hessian(self, y_true, raw_prediction):
+        """``s (diag(p) - p p^T)`` per row, ``p = softmax(raw)``, ``s`` the row's target sum.
+
+        Parameters
+        ----------
+        y_true, raw_prediction : ndarray of shape (n_rows, n_classes)
+
+        Returns
+        -------
+        ndarray of shape (n_rows, n_classes, n_classes)
+        """
+        probability = _softmax(raw_prediction)
+        curvature = -probability[:, :, None] * probability[:, None, :]
+        diagonal = np.arange(probability.shape[1])
+        curvature[:, diagonal, diagonal] += probability
+        return curvature * np.sum(y_true, axis=1)[:, None, None]
+
     def initial_raw_prediction(self, y_true, sample_weight=None):
         """The log class frequencies, the minimising constant in closed form; a class
         rarer than ``h = 0.5 / (n + 1)`` (absent from ``y_true``) starts at the rate
