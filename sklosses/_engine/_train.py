@@ -173,18 +173,7 @@ def train(
             state.start_objective = max(state.start_objective, warm_objective)
     penalty = config.penalty_of(state.alpha)
     if surrogate is not None and warm_model is None and previous is None:
-        minimise_full_batch(
-            X,
-            Y,
-            sample_weight,
-            surrogate,
-            penalty,
-            state,
-            fit_intercept=config.fit_intercept,
-            tol=config.tol,
-            max_iter=config.max_iter,
-            groups=groups,
-        )
+        _full_batch(X, Y, sample_weight, surrogate, penalty, config, state, groups)
     n_epochs = run_sgd(
         X,
         Y,
@@ -232,21 +221,18 @@ def train(
     return Training(state, *model, n_epochs, objective=objective)
 
 
+def _full_batch(X, Y, sample_weight, loss, penalty, config, state, groups):
+    """:func:`minimise_full_batch` with the settings of ``config``."""
+    return minimise_full_batch(
+        X, Y, sample_weight, loss, penalty, state, fit_intercept=config.fit_intercept,
+        tol=config.tol, max_iter=config.max_iter, groups=groups,
+    )  # fmt: skip
+
+
 def _finish_with_full_batch(X, Y, sample_weight, loss, penalty, config, state, n_epochs, groups):
     """The full-batch phase from the averaged SGD iterate, to the optimum within ``tol``."""
     state.adopt_average()
-    result = minimise_full_batch(
-        X,
-        Y,
-        sample_weight,
-        loss,
-        penalty,
-        state,
-        fit_intercept=config.fit_intercept,
-        tol=config.tol,
-        max_iter=config.max_iter,
-        groups=groups,
-    )
+    result = _full_batch(X, Y, sample_weight, loss, penalty, config, state, groups)
     if config.verbose:
         print(
             f"-- Full batch: {result.n_iter} iterations, objective "
