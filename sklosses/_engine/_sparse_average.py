@@ -11,14 +11,16 @@ from ._step_size import automatic_step_size
 def sparse_average(
     X, Y, sample_weight, loss, penalty, state, *, batch_size, fit_intercept, groups=None
 ):
-    """The averaged model made exactly sparse by one full proximal-gradient step.
+    """The averaged model made exactly sparse where one full proximal-gradient step says so.
 
     An average of L1-proximal SGD iterates is not sparse. The minimiser ``w*``
     is the fixed point of ``w -> prox(w - eta grad f(w))``, so one such step
     from the average (which is close to ``w*``), with the full-data gradient
     and the full-batch step ``1 / L`` (:func:`automatic_step_size` with one
-    batch of all rows), returns a point as close to ``w*`` whose zeros are
-    exact. Costs one pass over the data. Returns ``(coef, intercept)``.
+    batch of all rows), gives the zeros of ``w*``; the average is returned with
+    those coefficients set to zero and the others as they are (so a vanishing L1
+    part, ``l1_ratio -> 0``, returns the L2 average). Costs one pass over the
+    data. Returns ``(coef, intercept)``.
     """
     # the worst-case curvature where there is one: a single full step must not overshoot
     curvature = state.curvature if loss.smoothness is None else loss.smoothness
@@ -47,4 +49,5 @@ def sparse_average(
             step_size,
             fit_intercept,
         )
-    return polished.model()
+    coef = np.where(polished.coef == 0, 0, state.average_coef).astype(state.average_coef.dtype)
+    return state.preconditioner.coefficients(coef, state.average_intercept.copy())

@@ -105,7 +105,4 @@ EXPECTED_FAILURES = {
         "test_sgd_predict_proba_method_access",
         "test_loss_function_epsilon",
     ],
-    "bug: any L1 part (l1_ratio=1e-10) switches on the proximal full-gradient polish of the "
-    "average, so penalty='elasticnet' does not tend to penalty='l2' as l1_ratio -> 0 "
-    "(coefficients differ by 1e-2 after 6 epochs)": ["test_l1_ratio"],
 }
