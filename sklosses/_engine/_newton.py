@@ -40,6 +40,35 @@ def newton_applies(loss, penalty, n_features, n_outputs=1):
     return coupled and (n_features + 1) * n_outputs <= MAX_PARAMETERS
 
 
+def _standardised_rows(objective, rows):
+    """``z_i`` of ``X[rows]``: the standardised row, float64, with a 1 appended for the
+    intercept."""
+    z = objective.state.preconditioner.standardised(objective.X[rows])
+    if objective.fit_intercept:
+        z = np.hstack([z, np.ones((len(z), 1))])
+    return z
+
+
+def _raw_predictions(objective):
+    """``(rows, raw)`` for each chunk of rows: the raw predictions at the state's iterate."""
+    state = objective.state
+    coef, intercept = state.preconditioner.coefficients(state.coef, state.intercept)
+    for start in range(0, objective.X.shape[0], CHUNK_ROWS):
+        rows = slice(start, start + CHUNK_ROWS)
+        yield rows, objective.X[rows] @ coef + intercept
+
+
+def _normalised(objective, loss, sums, inverse_scale):
+    """The Hessians of the normalised objective from the loss's weighted curvature sums:
+    their mean over the rows times the loss's share, plus the L2 penalty on the first
+    ``len(inverse_scale)`` diagonal entries (the coefficients; the intercept is free)."""
+    share = objective.share(loss)
+    blocks = sums * (share / objective.Y.shape[0])
+    diagonal = np.arange(len(inverse_scale))
+    blocks[:, diagonal, diagonal] += share * objective.penalty.l2 * inverse_scale**2
+    return blocks * (objective.length**2 / objective.scale)
+
+
 class CoupledHessian:
     """The Hessian of a loss coupling its outputs (softmax), one block over all the
     parameters: ``sum_i z_i z_i^T (x) H_i`` with ``H_i`` the loss's ``coupled_hessian`` of
@@ -52,17 +81,13 @@ class CoupledHessian:
     def hessian_blocks(self, loss, active):
         """The one block (shape ``(1, size, size)``) of the normalised objective."""
         objective = self.objective
-        X, Y, weight, state = objective.X, objective.Y, objective.sample_weight, objective.state
-        coef, intercept = state.preconditioner.coefficients(state.coef, state.intercept)
-        n_features, n_outputs = coef.shape
+        weight, preconditioner = objective.sample_weight, objective.state.preconditioner
+        n_features, n_outputs = objective.state.coef.shape
         size = n_features + objective.fit_intercept
         block = np.zeros((size, n_outputs, size, n_outputs))
-        for start in range(0, X.shape[0], CHUNK_ROWS):
-            rows = slice(start, start + CHUNK_ROWS)
-            z = state.preconditioner.standardised(X[rows])
-            if objective.fit_intercept:
-                z = np.hstack([z, np.ones((len(z), 1))])
-            curvature = loss.coupled_hessian(Y[rows], X[rows] @ coef + intercept)
+        for rows, raw in _raw_predictions(objective):
+            z = _standardised_rows(objective, rows)
+            curvature = loss.coupled_hessian(objective.Y[rows], raw)
             if weight is not None:
                 curvature = curvature * weight[rows, None, None]
             # one product: z^T (z (x) H) gives [f, g, k, l]
@@ -70,18 +95,15 @@ class CoupledHessian:
             block += (
                 (z.T @ weighted).reshape(size, size, n_outputs, n_outputs).transpose(0, 2, 1, 3)
             )
-        block = block.reshape(size * n_outputs, size * n_outputs)
-        share = objective.share(loss)
-        block *= share / Y.shape[0]
-        diagonal = np.arange(size * n_outputs)
-        ridge = np.zeros((size, n_outputs))
-        ridge[:n_features] = (share * objective.penalty.l2 * state.preconditioner.inverse_scale**2)[
-            :, None
-        ]
+        block = block.reshape(1, size * n_outputs, size * n_outputs)
+        blocks = _normalised(
+            objective, loss, block, np.repeat(preconditioner.inverse_scale, n_outputs)
+        )
         # adding the same constant to every output's score changes nothing: a trace-scaled
         # floor keeps that direction out of the step
-        block[diagonal, diagonal] += ridge.ravel() + 1e-8 * np.trace(block) / len(block)
-        return (block * (objective.length**2 / objective.scale))[None]
+        diagonal = np.arange(size * n_outputs)
+        blocks[0, diagonal, diagonal] += 1e-8 * np.trace(blocks[0]) / len(diagonal)
+        return blocks
 
 
 class CurvatureSums:
@@ -104,37 +126,24 @@ class CurvatureSums:
         self.sums = np.zeros((n_outputs, size, size))
         self.standardised = None
         if objective.X.shape[0] * size <= KEEP_STANDARDISED_BELOW:
-            self.standardised = self._standardised(slice(None))
+            self.standardised = _standardised_rows(objective, slice(None))
 
     def _current_curvature(self, loss):
         """The weighted curvature ``h`` of every row and output at the state's iterate."""
         objective = self.objective
-        X, Y, weight = objective.X, objective.Y, objective.sample_weight
-        coef, intercept = objective.state.preconditioner.coefficients(
-            objective.state.coef, objective.state.intercept
-        )
-        curvature = np.empty(Y.shape)
-        for start in range(0, X.shape[0], CHUNK_ROWS):
-            rows = slice(start, start + CHUNK_ROWS)
-            curvature[rows] = loss.hessian(Y[rows], X[rows] @ coef + intercept)
-        if weight is not None:
-            curvature *= weight[:, None]
+        curvature = np.empty(objective.Y.shape)
+        for rows, raw in _raw_predictions(objective):
+            curvature[rows] = loss.hessian(objective.Y[rows], raw)
+        if objective.sample_weight is not None:
+            curvature *= objective.sample_weight[:, None]
         return curvature
-
-    def _standardised(self, rows):
-        """``z_i`` of ``X[rows]``, float64, one row each."""
-        objective = self.objective
-        z = objective.state.preconditioner.standardised(objective.X[rows])
-        if objective.fit_intercept:
-            z = np.hstack([z, np.ones((len(z), 1))])
-        return z
 
     def _rows(self, rows):
         """``z_i`` of ``X[rows]``: kept from the start on small data (every Newton step
         needs them, and standardising costs more than the product there)."""
         if self.standardised is not None:
             return self.standardised[rows]
-        return self._standardised(rows)
+        return _standardised_rows(self.objective, rows)
 
     def _add(self, outputs, rows, weights):
         """Add ``sum_i weights[i, k] z_i z_i^T`` for ``i`` in ``rows`` to each output ``k``."""
@@ -177,15 +186,10 @@ class CurvatureSums:
         """One ``(p + 1) x (p + 1)`` Hessian per output of the normalised objective at the
         state's iterate (``p x p`` without an intercept); zero for the outputs not
         ``active``."""
-        objective = self.objective
         self.update(loss, active)
-        blocks = np.where(active[:, None, None], self.sums, 0.0)
-        share = objective.share(loss)
-        blocks *= share / objective.Y.shape[0]
-        ridge = share * objective.penalty.l2 * objective.state.preconditioner.inverse_scale**2
-        diagonal = np.arange(objective.X.shape[1])
-        blocks[:, diagonal, diagonal] += ridge
-        return blocks * (objective.length**2 / objective.scale)
+        sums = np.where(active[:, None, None], self.sums, 0.0)
+        inverse_scale = self.objective.state.preconditioner.inverse_scale
+        return _normalised(self.objective, loss, sums, inverse_scale)
 
 
 def _output_indices(n_parameters, n_outputs):
