@@ -91,20 +91,21 @@ def test_column_statistics_of_offset_columns_are_exact(linear_problem):
 @pytest.mark.parametrize("fit_intercept", [True, False])
 def test_sparse_column_statistics_are_exact(fit_intercept):
     """CSR input (never densified): an all-stored column offset by 1e10, a column of 10%
-    stored values offset by 1e6 and one of small values; standardised with an intercept,
-    divided by the root mean square without."""
+    stored values offset by 1e6 and one of small values. The statistics are exact; the
+    column stored in every row is standardised with an intercept, the others are scaled,
+    not centred, by the root mean square of their stored values."""
     rng = np.random.default_rng(1)
     X = rng.normal(size=(3000, 3)) + [1e10, 1e6, 0.0]
     X[rng.random(3000) < 0.9, 1] = 0.0
     X[rng.random(3000) < 0.5, 2] = 0.0
     preconditioner = Preconditioner.from_data(sp.csr_matrix(X), fit_intercept, None)
     mean, std = reference_statistics(X)
-    if fit_intercept:
-        assert_allclose(preconditioner.center, mean, rtol=1e-14)
-        assert_allclose(1 / preconditioner.inverse_scale, std, rtol=1e-9)
-    else:
-        assert_allclose(preconditioner.center, 0)
-        assert_allclose(1 / preconditioner.inverse_scale, np.hypot(std, mean), rtol=1e-12)
+    assert_allclose(preconditioner.mean, mean, rtol=1e-14)
+    assert_allclose(np.sqrt(preconditioner.variance), std, rtol=1e-9)
+    assert_allclose(preconditioner.center, [mean[0] if fit_intercept else 0, 0, 0], rtol=1e-14)
+    stored_rms = np.sqrt((X**2).sum(axis=0) / (X != 0).sum(axis=0))
+    scale = np.where(preconditioner.center != 0, std, stored_rms)
+    assert_allclose(1 / preconditioner.inverse_scale, scale, rtol=1e-9)
 
 
 @pytest.mark.parametrize("sparse", [False, True])

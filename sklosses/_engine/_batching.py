@@ -34,6 +34,11 @@ class ChunkPlan:
             batch * self.batch_size, min((batch + 1) * self.batch_size, self.n_samples)
         )
 
+    def runs(self, batch):
+        """The batch as runs of consecutive rows: ``(starts, stops)``."""
+        start = batch * self.batch_size
+        return [start], [min(start + self.batch_size, self.n_samples)]
+
     def groups_of(self, batch):
         return None
 
@@ -83,6 +88,14 @@ class BatchPlan:
             return np.arange(self.n_covered, self.n_samples)
         segment_starts = np.arange(self.blocks_per_batch)[:, None] * self.segment_rows
         return (segment_starts + batch * self.block_rows + np.arange(self.block_rows)).ravel()
+
+    def runs(self, batch):
+        """The batch as runs of consecutive rows, ``(starts, stops)``, in the order of
+        :meth:`rows`."""
+        if batch == self.n_strided:
+            return [self.n_covered], [self.n_samples]
+        starts = np.arange(self.blocks_per_batch) * self.segment_rows + batch * self.block_rows
+        return starts, starts + self.block_rows
 
     def groups_of(self, batch):
         """The groups of a batch's rows: None, the rows form no groups."""
@@ -174,7 +187,18 @@ def _take_batch(X, plan, batch, buffer):
 
 
 def _transposed_product(X_batch, gradient):
-    """``X_batch.T @ gradient`` for a 2-D batch or a 3-D strided view of blocks."""
+    """``X_batch.T @ gradient`` for a 2-D batch or a 3-D strided view of blocks. For a CSR
+    batch and few outputs, by one ``bincount`` per output: the transposed product of
+    scipy builds a CSC matrix first, which costs more than the product on a small batch."""
+    if sp.issparse(X_batch) and gradient.shape[-1] <= 2:
+        gradient = gradient.reshape(X_batch.shape[0], -1)
+        rows = np.repeat(np.arange(X_batch.shape[0]), np.diff(X_batch.indptr))
+        return np.column_stack(
+            [
+                np.bincount(X_batch.indices, X_batch.data * column[rows], X_batch.shape[1])
+                for column in gradient.T
+            ]
+        )
     if X_batch.ndim == 3:
         gradient = gradient.reshape(*X_batch.shape[:2], -1)
         return np.matmul(X_batch.transpose(0, 2, 1), gradient).sum(axis=0)
@@ -188,7 +212,24 @@ def gather_buffer(X, plan):
     return np.empty((plan.batch_size, X.shape[1]), X.dtype)
 
 
-def batch_gradients(X, Y, sample_weight, loss, state, plan, batches, buffer):
+def dense_predictor(X, state, plan, buffer, *, moving=True):
+    """``batch -> (X_batch, raw)``: a batch of ``X`` (:func:`_take_batch`) and its raw
+    predictions ``(n_rows, n_outputs)`` at the iterate of ``state`` when called, or, when
+    the iterate is not ``moving`` (a full pass), at the iterate of now."""
+    n_outputs = state.coef.shape[1]
+    fixed = None if moving else state.preconditioner.coefficients(state.coef, state.intercept)
+
+    def predict(batch):
+        X_batch = _take_batch(X, plan, batch, buffer)
+        coef, intercept = fixed or state.preconditioner.coefficients(state.coef, state.intercept)
+        raw = X_batch @ coef
+        raw += intercept
+        return X_batch, raw.reshape(-1, n_outputs)
+
+    return predict
+
+
+def batch_gradients(X, Y, sample_weight, loss, state, plan, batches, buffer, predict=None):
     """For each batch: ``(X_batch, weighted per-sample gradient, weighted loss sums)``.
 
     The gradient is taken at the current iterate, read when the batch is
@@ -199,16 +240,15 @@ def batch_gradients(X, Y, sample_weight, loss, state, plan, batches, buffer):
     per column of the loss's values) divided by their number, so that they add up to
     the weighted per-sample loss: an element-scope loss (one value per output column,
     e.g. one-vs-rest) is averaged over its columns, a sample-scope loss (one value per
-    sample) is taken as it is.
+    sample) is taken as it is. ``predict`` (``batch -> (X_batch, raw)``) replaces
+    :func:`dense_predictor` (the sparse steps predict on compact batches).
     """
-    n_targets, n_outputs = Y.shape[1], state.coef.shape[1]  # differ for a metric loss
+    n_targets = Y.shape[1]  # differs from the outputs' number for a metric loss
+    if predict is None:
+        predict = dense_predictor(X, state, plan, buffer)
     for batch in batches:
-        X_batch = _take_batch(X, plan, batch, buffer)
+        X_batch, raw = predict(batch)
         Y_batch = plan.view(Y, batch).reshape(-1, n_targets)
-        coef, intercept = state.preconditioner.coefficients(state.coef, state.intercept)
-        raw = X_batch @ coef
-        raw += intercept
-        raw = raw.reshape(-1, n_outputs)
         weight = None if sample_weight is None else plan.view(sample_weight, batch).reshape(-1)
         groups = plan.groups_of(batch)
         gradient = loss.weighted_gradient(Y_batch, raw, weight, groups)
@@ -216,15 +256,24 @@ def batch_gradients(X, Y, sample_weight, loss, state, plan, batches, buffer):
         yield X_batch, gradient, loss_sums / len(loss_sums)
 
 
-def parameter_gradient(X_batch, gradient, preconditioner):
+def parameter_gradient(X_batch, gradient, preconditioner, columns=None):
     """Chain rule through ``raw = ((x - center) * inverse_scale) @ u + c``:
-    the summed gradients of ``u`` and ``c``."""
-    n_outputs = gradient.shape[-1]
-    gradient_sum = gradient.reshape(-1, n_outputs).sum(axis=0)
-    center = preconditioner.center.astype(gradient.dtype, copy=False)
-    coef_gradient = _transposed_product(X_batch, gradient) - np.outer(center, gradient_sum)
-    coef_gradient *= preconditioner.inverse_scale.astype(gradient.dtype, copy=False)[:, None]
-    return coef_gradient, gradient_sum
+    the summed gradients of ``u`` and ``c``. A compact batch holds only the ``columns``
+    of ``X`` its rows touch (:mod:`~sklosses._engine._sparse_steps`); the gradient of
+    ``u`` is then that of those rows of ``u``."""
+    gradient_sum = gradient.reshape(-1, gradient.shape[-1]).sum(axis=0)
+    product = _transposed_product(X_batch, gradient)
+    return _chain_rule(product, gradient_sum, preconditioner, columns), gradient_sum
+
+
+def _chain_rule(product, gradient_sum, preconditioner, columns=None):
+    """The gradient of ``u`` from ``X.T @ gradient`` and the gradient's column sums."""
+    center, inverse_scale = preconditioner.center, preconditioner.inverse_scale
+    if columns is not None:
+        center, inverse_scale = center[columns], inverse_scale[columns]
+    coef_gradient = product - np.outer(center.astype(product.dtype, copy=False), gradient_sum)
+    coef_gradient *= inverse_scale.astype(product.dtype, copy=False)[:, None]
+    return coef_gradient
 
 
 def full_gradient(X, Y, sample_weight, loss, state, *, plan):
@@ -233,19 +282,19 @@ def full_gradient(X, Y, sample_weight, loss, state, *, plan):
     Returns ``(loss_sums, coef_gradient, intercept_gradient)`` at the iterate of
     ``state``, with the loss sums per column of the loss as
     :func:`batch_gradients` gives them. Reads ``X`` once, in the batches of ``plan``
-    (:func:`batch_plan`) in their order.
+    (:func:`batch_plan`) in their order. The chain rule is linear, so it is applied once
+    to the sums of the batches' ``X_batch.T @ gradient`` (no per-batch ``n_features`` term).
     """
     loss_sum = 0.0
-    coef_gradient = np.zeros(state.coef.shape)
+    product = np.zeros(state.coef.shape)
     intercept_gradient = np.zeros(state.intercept.shape)
+    predict = dense_predictor(X, state, plan, gather_buffer(X, plan), moving=False)
     batches = batch_gradients(
-        X, Y, sample_weight, loss, state, plan, plan.order(False, None), gather_buffer(X, plan)
+        X, Y, sample_weight, loss, state, plan, plan.order(False, None), None, predict
     )
     for X_batch, gradient, batch_loss in batches:
-        batch_coef_gradient, batch_intercept_gradient = parameter_gradient(
-            X_batch, gradient, state.preconditioner
-        )
         loss_sum += batch_loss
-        coef_gradient += batch_coef_gradient
-        intercept_gradient += batch_intercept_gradient
+        product += _transposed_product(X_batch, gradient)
+        intercept_gradient += gradient.reshape(-1, gradient.shape[-1]).sum(axis=0)
+    coef_gradient = _chain_rule(product, intercept_gradient, state.preconditioner)
     return loss_sum, coef_gradient, intercept_gradient

@@ -19,8 +19,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._batching import batch_gradients, batch_plan, gather_buffer, parameter_gradient
+from ._batching import (
+    batch_gradients,
+    batch_plan,
+    dense_predictor,
+    gather_buffer,
+    parameter_gradient,
+)
 from ._penalty import penalty_share
+from ._sparse_steps import SparseSteps, takes_sparse_steps
 
 
 @dataclass
@@ -69,6 +76,35 @@ def proximal_step(state, penalty, coef_gradient, intercept_gradient, step_size, 
         state.intercept -= step_size * intercept_gradient
 
 
+class DenseSteps:
+    """Steps on the whole iterate of ``state`` (dense input, or any preconditioner): the
+    steps' protocol of :func:`run_epoch` (:class:`~sklosses._engine._sparse_steps.SparseSteps`
+    is the other)."""
+
+    def __init__(self, X, plan, state, penalty):
+        self.state, self.penalty = state, penalty
+        self.predict = dense_predictor(X, state, plan, gather_buffer(X, plan))
+
+    def step(self, X_batch, gradient, step_size, batch_size, fit_intercept):
+        coef_gradient, intercept_gradient = parameter_gradient(
+            X_batch, gradient, self.state.preconditioner
+        )
+        proximal_step(
+            self.state,
+            self.penalty,
+            coef_gradient / batch_size,
+            intercept_gradient / batch_size,
+            step_size,
+            fit_intercept,
+        )
+
+    def update_average(self):
+        self.state.update_average()
+
+    def finish(self):
+        pass
+
+
 def run_epoch(
     X,
     Y,
@@ -96,29 +132,24 @@ def run_epoch(
     the shorter tail batch is not over-weighted. Averaging is on for steps
     taken once ``state.t`` reaches ``average_start`` (None: off). ``smooth``
     tells whether the step respects a smoothness constant of the loss (else it decays).
+    CSR input takes :class:`~sklosses._engine._sparse_steps.SparseSteps`, whose cost
+    follows the nonzeros of each batch.
     """
     weighted_loss_sum = 0.0
     share = penalty_share(loss, Y.shape[1])
+    steps_kind = SparseSteps if takes_sparse_steps(X, state.preconditioner) else DenseSteps
+    steps = steps_kind(X, plan, state, penalty)
     batches = batch_gradients(
-        X, Y, sample_weight, loss, state, plan, plan.order(shuffle, rng), gather_buffer(X, plan)
+        X, Y, sample_weight, loss, state, plan, plan.order(shuffle, rng), None, steps.predict
     )
     for X_batch, gradient, batch_loss in batches:
         weighted_loss_sum += float(batch_loss.sum())
-        coef_gradient, intercept_gradient = parameter_gradient(
-            X_batch, gradient, state.preconditioner
-        )
         step_size = schedule.step_size(state, smooth)
-        proximal_step(
-            state,
-            penalty,
-            coef_gradient / plan.batch_size,
-            intercept_gradient / plan.batch_size,
-            step_size,
-            fit_intercept,
-        )
+        steps.step(X_batch, gradient, step_size, plan.batch_size, fit_intercept)
         state.t += gradient.size // gradient.shape[-1]
         if average_start is not None and state.t >= average_start:
-            state.update_average()
+            steps.update_average()
+    steps.finish()
     coef, _ = state.preconditioner.coefficients(state.coef, state.intercept)
     return weighted_loss_sum / X.shape[0] + share * penalty.value(coef)
 

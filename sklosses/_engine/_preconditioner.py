@@ -8,6 +8,7 @@ offset by 1e10).
 """
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import scipy.sparse as sp
@@ -16,6 +17,11 @@ CONSTANT_SPREAD = 16 * np.finfo(np.float64).eps
 """A column counts as constant (and is left unscaled) when its spread -- the standard
 deviation, or the root mean square without an intercept -- is at most this share of its
 mean magnitude (a few units in the last place of its values) or at most 1e-10."""
+
+
+MAX_SCALE_CLASSES = 64
+"""CSR input with more distinct column scales than this has them rounded to powers of two:
+the sparse steps shrink each class of equal scale by one factor."""
 
 
 def sample_rows(n_samples, n_rows, rng):
@@ -93,6 +99,16 @@ class Preconditioner:
     population variance) keep them so that :meth:`updated` can merge the
     statistics of later ``partial_fit`` chunks (Chan et al.'s parallel
     formula). The identity preconditioner gives plain SGD.
+
+    For CSR input only the columns stored in every row are centred (centring another
+    would make it dense); the others are scaled by the root mean square of their
+    *stored* values (``stored_share`` is the share of rows storing a value): a rare
+    column keeps the size of its values (standardising it would multiply them by up to
+    ``sqrt(n_samples)``, and the step size, bounded by the largest row norm, would
+    shrink for every column). Beyond ``MAX_SCALE_CLASSES`` distinct
+    scales, the inverse scale is rounded to a power of two, so the columns fall into a few
+    classes of equal scale and the L2 shrinkage of a step is one factor per class
+    (:mod:`~sklosses._engine._sparse_steps`).
     """
 
     center: np.ndarray
@@ -100,6 +116,7 @@ class Preconditioner:
     count: int = 0
     mean: np.ndarray | None = None
     variance: np.ndarray | None = None
+    stored_share: np.ndarray | None = None
 
     @property
     def mean_square(self):
@@ -110,9 +127,19 @@ class Preconditioner:
     def identity(cls, n_features):
         return cls(np.zeros(n_features), np.ones(n_features))
 
+    @cached_property
+    def scale_classes(self):
+        """``(class_inverse_scale, class_of, columns_of_class)``: the distinct inverse
+        scales, the class of each column and the columns of each class."""
+        class_inverse_scale, class_of = np.unique(self.inverse_scale, return_inverse=True)
+        by_class = np.argsort(class_of, kind="stable")
+        cuts = np.cumsum(np.bincount(class_of, minlength=len(class_inverse_scale)))[:-1]
+        return class_inverse_scale, class_of, np.split(by_class, cuts)
+
     @classmethod
-    def from_moments(cls, count, mean, variance, fit_intercept):
-        """The preconditioner of columns of float64 ``mean`` and population ``variance``.
+    def from_moments(cls, count, mean, variance, fit_intercept, stored_share=None):
+        """The preconditioner of columns of float64 ``mean`` and population ``variance``
+        (of a CSR matrix whose columns store values in ``stored_share`` of the rows).
 
         Raises a ``ValueError`` naming the columns whose statistics overflow float64
         (values beyond ~1e154): standardising them is impossible, and leaving them out
@@ -128,13 +155,20 @@ class Preconditioner:
                 "Scaling input data with StandardScaler or MinMaxScaler might help."
             )
         deviation = np.sqrt(variance)
-        if fit_intercept:
-            center, scale = mean, deviation
-        else:
-            center, scale = np.zeros_like(mean), np.hypot(deviation, mean)
+        centred = np.full(mean.shape, fit_intercept)
+        if stored_share is not None:
+            centred &= stored_share >= 1
+        center = np.where(centred, mean, 0.0)
+        scale = np.where(centred, deviation, np.hypot(deviation, mean))
         constant = scale <= 1e-10 + CONSTANT_SPREAD * np.abs(mean)
+        if stored_share is not None:
+            scale = np.where(
+                centred, scale, scale / np.sqrt(np.maximum(stored_share, 1 / max(count, 1)))
+            )
         inverse_scale = np.where(constant, 1.0, 1 / np.where(constant, 1, scale))
-        return cls(center, inverse_scale, count, mean, variance)
+        if stored_share is not None and len(np.unique(inverse_scale)) > MAX_SCALE_CLASSES:
+            inverse_scale = np.exp2(np.round(np.log2(inverse_scale)))
+        return cls(center, inverse_scale, count, mean, variance, stored_share)
 
     @classmethod
     def from_data(cls, X, fit_intercept, rng, n_sample_rows=20000):
@@ -145,8 +179,8 @@ class Preconditioner:
         if not sp.issparse(X) and n_samples > 2 * n_sample_rows:
             X = X[sample_rows(n_samples, n_sample_rows, rng)]
         with np.errstate(over="ignore", invalid="ignore"):  # from_moments names the columns
-            moments = _column_moments(X)
-        return cls.from_moments(n_samples, *moments, fit_intercept)
+            mean, variance, *stored_share = _column_moments(X)
+        return cls.from_moments(n_samples, mean, variance, fit_intercept, *stored_share)
 
     def updated(self, X, fit_intercept, rng):
         """The preconditioner of the statistics so far merged with those of ``X``."""
@@ -156,7 +190,11 @@ class Preconditioner:
         merged = _merged_moments(
             (self.count, self.mean, self.variance), (new.count, new.mean, new.variance)
         )
-        return Preconditioner.from_moments(*merged, fit_intercept)
+        stored_share = None
+        if self.stored_share is not None and new.stored_share is not None:
+            share = new.count / merged[0]
+            stored_share = (1 - share) * self.stored_share + share * new.stored_share
+        return Preconditioner.from_moments(*merged, fit_intercept, stored_share)
 
     def standardised(self, rows):
         """``(x - center) * inverse_scale`` for the ``rows`` of ``X`` (dense or CSR), as a
@@ -176,7 +214,8 @@ class Preconditioner:
 
 
 def _column_moments(X, chunk_bytes=262144):
-    """Column means and population variances of ``X``, in float64.
+    """Column means and population variances of ``X``, in float64 (and, for CSR ``X``,
+    the share of rows that store a value in each column).
 
     Dense ``X`` is read once, in chunks small enough to stay in cache: each
     chunk is shifted by its first row, its mean and the squared deviations from
@@ -209,7 +248,7 @@ def _sparse_column_moments(X, chunk_bytes):
     """:func:`_column_moments` of a CSR matrix, by two passes over its stored values."""
     n_samples, n_features = X.shape
     nnz = X.indptr[-1]
-    chunk = max(1, chunk_bytes // 8)
+    chunk = max(chunk_bytes // 8, n_features)  # a bincount costs O(n_features) per chunk
     stored = np.bincount(X.indices[:nnz], minlength=n_features)
     total = np.zeros(n_features)
     for start in range(0, nnz, chunk):
@@ -228,4 +267,5 @@ def _sparse_column_moments(X, chunk_bytes):
     implicit = n_samples - stored
     linear -= implicit * mean
     square += implicit * mean**2
-    return mean, np.maximum(square - linear**2 / n_samples, 0) / n_samples
+    variance = np.maximum(square - linear**2 / n_samples, 0) / n_samples
+    return mean, variance, stored / n_samples

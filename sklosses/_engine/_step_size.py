@@ -59,6 +59,8 @@ def _preconditioned_spectrum(X_sample, weight, preconditioner, fit_intercept, rn
     inverse_scale)``, never ``x**2``), so no column overflows or cancels.
     """
     center, inverse_scale = preconditioner.center, preconditioner.inverse_scale
+    if sp.issparse(X_sample) and X_sample.shape[0] < X_sample.shape[1]:
+        return _gram_spectrum(X_sample, weight, center, inverse_scale, fit_intercept, rng)
     squared_norms = _squared_row_norms(X_sample, center, inverse_scale) + fit_intercept
     max_norm = float(np.max(weight * squared_norms))
     vector, bias = rng.standard_normal(X_sample.shape[1]), float(fit_intercept)
@@ -84,6 +86,32 @@ def _preconditioned_spectrum(X_sample, weight, preconditioner, fit_intercept, rn
     return eigenvalue, max_norm
 
 
+def _gram_spectrum(X_sample, weight, center, inverse_scale, fit_intercept, rng, n_power_iter=30):
+    """:func:`_preconditioned_spectrum` of wide CSR rows, from their ``n_rows x n_rows`` Gram
+    matrix: ``mean_i s_i z_i z_i^T`` and ``Z^T S Z / n`` share their nonzero eigenvalues,
+    and the power iteration then costs nothing that grows with ``n_features``.
+    With ``A`` the scaled rows and ``h = center * inverse_scale`` (nonzero only on the
+    columns stored in every row), ``Z Z^T = A A^T - a 1^T - 1 a^T + h.h`` for ``a = A h``,
+    plus 1 for the intercept."""
+    scaled = sp.csr_matrix(X_sample, dtype=np.float64) @ sp.diags(inverse_scale)
+    shifted = center * inverse_scale
+    projected = np.asarray(scaled @ shifted).ravel()
+    gram = (scaled @ scaled.T).toarray()
+    gram -= projected[:, None] + projected[None, :]
+    gram += vector_product(shifted, shifted) + fit_intercept
+    root = np.sqrt(weight)
+    matrix = root[:, None] * gram * root[None, :] / len(weight)
+    vector, eigenvalue = rng.standard_normal(len(weight)), 0.0
+    for _ in range(n_power_iter):
+        new_vector = matrix @ vector
+        norm = np.linalg.norm(new_vector)
+        if norm == 0:
+            break
+        eigenvalue = norm / np.linalg.norm(vector)
+        vector = new_vector / norm
+    return eigenvalue, float(np.max(weight * np.diag(gram)))
+
+
 def _total_weight(targets, weight):
     return len(targets) if weight is None else float(np.sum(weight))
 
@@ -103,7 +131,18 @@ def _mean_gradient(loss, targets, raw, weight, groups, direction=None):
     return gradient.sum(axis=0).mean() / _total_weight(targets, weight)
 
 
-def loss_curvature(loss, Y, sample_weight, constant, n_sample_rows=10000, rng=None, groups=None):
+def starting_sample(n_samples, groups=None, n_sample_rows=10000, rng=None):
+    """The rows the statistics of the start (the best constant, the loss curvature) are
+    estimated on: up to ``n_sample_rows`` random rows, or whole groups of about as many
+    rows for a loss that compares the rows of a group (``groups`` given)."""
+    if groups is None:
+        return sample_rows(n_samples, n_sample_rows, rng)
+    return sample_groups(groups, n_sample_rows, rng)
+
+
+def loss_curvature(
+    loss, Y, sample_weight, constant, n_sample_rows=10000, rng=None, groups=None, rows=None
+):
     """The curvature of the loss that the automatic step size is built on.
 
     A smooth loss gives its ``smoothness``, or, when it has a ``hessian``,
@@ -132,15 +171,15 @@ def loss_curvature(loss, Y, sample_weight, constant, n_sample_rows=10000, rng=No
     whose length scale alone would give steps ~``mean(y)`` times too long. A
     constant of zero loss (say hinge targets of one class, whose best constant
     is the edge -1 of the search interval) carries no scale: the curvature is then 1.
+    The statistics come from the rows ``rows``, or else from a :func:`starting_sample`.
     """
     smoothness = loss.smoothness
     hessian = loss.hessian
     if smoothness is not None and hessian is None:
         return smoothness
-    if groups is None:
-        rows = sample_rows(Y.shape[0], n_sample_rows, rng)
-    else:
-        rows = sample_groups(groups, n_sample_rows, rng)
+    if rows is None:
+        rows = starting_sample(Y.shape[0], groups, n_sample_rows, rng)
+    if groups is not None:
         groups = groups[rows]
     targets = np.asarray(Y[rows], dtype=np.float64)
     constant = np.asarray(constant, dtype=np.float64)
@@ -209,9 +248,9 @@ def automatic_step_size(
     else:
         full_batch_part, single_part = 0.0, 1.0
     smoothness = curvature * (full_batch_part * eigenvalue + single_part * max_norm)
-    return 1.0 / (
-        smoothness + penalty.l2 * float(np.max(preconditioner.inverse_scale)) ** 2 + 1e-12
-    )
+    # the L2 part is a proximal (implicit) shrinkage, stable at any step: it does not bound
+    # the step (its curvature, l2 * inverse_scale**2, is huge on a rare sparse column)
+    return 1.0 / (smoothness + 1e-12)
 
 
 def optimal_first_step(loss, alpha, n_targets, n_outputs):
