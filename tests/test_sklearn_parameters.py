@@ -16,16 +16,18 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 import sklearn
+from scipy.special import expit
 from sklearn import linear_model as sklearn_linear_model
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
+from sklearn.metrics import hinge_loss
 from sklearn.model_selection import GridSearchCV
 
 from sklosses import SGDClassifier, SGDRegressor
 from sklosses._engine import DivergenceError
 from sklosses._engine._config import Schedule
 from sklosses._engine._step_size import optimal_first_step
-from sklosses.losses import LOSSES, HuberLoss, Loss, get_loss
+from sklosses.losses import LOSSES, HingeLoss, HuberLoss, Loss, get_loss
 
 ESTIMATORS = [SGDClassifier, SGDRegressor]
 SKLEARN = {
@@ -52,8 +54,7 @@ def test_every_sklearn_parameter_and_method_exists(Estimator):
     reference = SKLEARN[Estimator]
     assert set(reference().get_params()) <= set(Estimator().get_params())
     public = {name for name in dir(reference) if not name.startswith("_")}
-    # loss_functions is scikit-learn's table of its compiled loss classes, not an API
-    assert public - {"loss_functions"} <= set(dir(Estimator))
+    assert public <= set(dir(Estimator))
     for method in ("fit", "partial_fit"):
         ours = inspect.signature(getattr(Estimator, method)).parameters
         theirs = inspect.signature(getattr(reference, method)).parameters
@@ -470,3 +471,87 @@ def test_an_overflow_is_a_value_error_saying_to_scale(make_classification_data):
     X[:, :2] *= 1e300
     with pytest.raises(ValueError, match="Scale the features"):
         SGDClassifier(loss="squared_hinge", learning_rate="constant", random_state=0).fit(X, y)
+
+
+# -- loss="perceptron" -----------------------------------------------------------------
+def test_perceptron_is_the_hinge_at_threshold_zero():
+    """scikit-learn's perceptron is its hinge with the threshold 0: ``max(0, -t raw)``,
+    the hinge loss of ``raw + t`` (``sklearn.metrics.hinge_loss``), with the gradient
+    ``-t`` on the boundary too, as scikit-learn's, so that a step from zero moves."""
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, size=(50, 1)).astype(float)
+    raw = rng.normal(size=(50, 1))
+    sign = 2 * y - 1
+    loss = get_loss("perceptron")
+    assert loss.loss(y, raw).mean() == pytest.approx(hinge_loss(sign.ravel(), (raw + sign).ravel()))
+    np.testing.assert_array_equal(loss.gradient(y, np.zeros_like(raw)), -sign)
+
+
+@pytest.mark.parametrize("penalty", ["l2", "l1", None])
+def test_perceptron_fit_returns_its_minimiser_the_zero_model(penalty, make_classification_data):
+    """The zero model has loss 0, the minimum of the objective: fit returns it, and says
+    nothing (no divergence, no convergence warning)."""
+    X, y = make_classification_data(n_samples=300, n_classes=3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = SGDClassifier(loss="perceptron", penalty=penalty, random_state=0).fit(X, y)
+    assert not model.coef_.any() and not model.intercept_.any()
+    assert model.objective_ == 0
+
+
+# -- predict_proba where the loss has probabilities --------------------------------------
+@pytest.mark.parametrize("loss", list(sklearn_linear_model.SGDClassifier.loss_functions))
+def test_predict_proba_is_there_exactly_where_scikit_learns_is(loss):
+    ours, theirs = SGDClassifier(loss=loss), sklearn_linear_model.SGDClassifier(loss=loss)
+    for method in ("predict_proba", "predict_log_proba"):
+        assert hasattr(ours, method) == hasattr(theirs, method)
+        if hasattr(theirs, method):
+            continue
+        with pytest.raises(AttributeError) as our_error:
+            getattr(ours, method)
+        with pytest.raises(AttributeError) as their_error:
+            getattr(theirs, method)
+        assert str(our_error.value) == str(their_error.value)  # "... has no attribute ..."
+        assert isinstance(our_error.value.__cause__, AttributeError)
+        assert str(our_error.value.__cause__) == str(their_error.value.__cause__)
+
+
+def test_predict_proba_follows_the_inverse_link_not_the_name(make_classification_data):
+    """The hinge with a probability estimate has ``predict_proba``: the loss's declared
+    ``inverse_link`` decides, not its name or class."""
+
+    class LinkedHinge(HingeLoss):
+        inverse_link = staticmethod(expit)
+
+    X, y = make_classification_data(n_samples=200)
+    assert not hasattr(SGDClassifier(loss=HingeLoss()), "predict_proba")
+    model = SGDClassifier(loss=LinkedHinge(), random_state=0).fit(X, y)
+    np.testing.assert_allclose(model.predict_proba(X)[:, 1], expit(model.decision_function(X)))
+
+
+# -- loss_functions ----------------------------------------------------------------------
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_loss_functions_has_scikit_learns_names(Estimator):
+    """Read from the class, as scikit-learn's tests do: every name of scikit-learn's table,
+    each with its registered class and the value of the parameter epsilon sets, if any."""
+    table = Estimator.loss_functions
+    assert list(table) == list(SKLEARN[Estimator].loss_functions)
+    for name, (loss_class, *args) in table.items():
+        assert loss_class is LOSSES[name]
+        parameter = get_loss(name).sklearn_epsilon_parameter
+        expected = [] if parameter is None else [get_loss(name).get_params()[parameter]]
+        assert args == expected  # the loss's default: epsilon=None on the class
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_loss_functions_follow_epsilon(Estimator):
+    model = Estimator(epsilon=0.9).set_params(epsilon=0.37)
+    names = [name for name in EPSILON_LOSSES if name in model.loss_functions]
+    assert names
+    for name in names:
+        loss_class, *args = model.loss_functions[name]
+        assert args == [0.37]
+        # loss_class(*args) is the loss the name trains with this epsilon
+        parameter = get_loss(name).sklearn_epsilon_parameter
+        trained = get_loss(name).set_params(**{parameter: 0.37})
+        assert loss_class(*args).get_params() == trained.get_params()

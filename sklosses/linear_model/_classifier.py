@@ -1,6 +1,7 @@
 """``SGDClassifier``: linear classification over any binary or multiclass loss."""
 
 import numpy as np
+import sklearn.linear_model
 from sklearn.base import ClassifierMixin
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import compute_class_weight
@@ -11,7 +12,7 @@ from sklearn.utils.validation import validate_data
 from .._constraints import StrOptions
 from .._validation import check_probability_rows, check_sample_weight
 from ._base import DTYPES, BaseSGD
-from ._drop_in import DropInMixin
+from ._drop_in import DropInMixin, SklearnLossFunctions
 from ._probability import ProbabilityMixin
 from ._soft_labels import SoftLabelScoreMixin
 
@@ -140,6 +141,10 @@ class SGDClassifier(SoftLabelScoreMixin, ClassifierMixin, ProbabilityMixin, Drop
     validation_scores_, best_validation_score_
         Per-epoch validation scores (with ``early_stopping=True``).
     n_features_in_, feature_names_in_
+    loss_functions : dict
+        scikit-learn's table of its loss names that sklosses has: ``name -> (loss
+        class, *args)``, ``args`` the value ``epsilon`` gives the loss's parameter, if
+        any (``"huber": (HuberLoss, 1.0)`` at ``epsilon=None``, the class's value).
 
     Examples
     --------
@@ -151,6 +156,7 @@ class SGDClassifier(SoftLabelScoreMixin, ClassifierMixin, ProbabilityMixin, Drop
     (1, 3)
     """
 
+    loss_functions = SklearnLossFunctions(sklearn.linear_model.SGDClassifier)
     _loss_tasks = ("binary", "multiclass", "regression")
     _parameter_constraints: dict = {
         **BaseSGD._parameter_constraints,

@@ -1,7 +1,8 @@
 """What scikit-learn's ``SGDClassifier`` and ``SGDRegressor`` have beyond sklosses' own
-design, kept so that changing the import is enough: the ``epsilon`` parameter,
-``coef_init``/``intercept_init`` in scikit-learn's shapes, ``sparsify``/``densify``, and
-scikit-learn's rules for ``partial_fit`` with early stopping and a negative ``power_t``.
+design, kept so that changing the import is enough: the ``epsilon`` parameter and the
+``loss_functions`` table, ``coef_init``/``intercept_init`` in scikit-learn's shapes,
+``sparsify``/``densify``, and scikit-learn's rules for ``partial_fit`` with early
+stopping and a negative ``power_t``.
 
 Nothing here knows a loss by name: the losses that take scikit-learn's ``epsilon`` say
 which of their parameters it sets (``Loss.sklearn_epsilon_parameter``).
@@ -15,7 +16,7 @@ from sklearn import get_config
 from sklearn.utils import assert_all_finite
 from sklearn.utils.validation import check_is_fitted
 
-from ..losses import get_loss, validated_loss
+from ..losses import LOSSES, get_loss, validated_loss
 
 
 def loss_with_epsilon(loss, epsilon):
@@ -41,6 +42,37 @@ def loss_with_epsilon(loss, epsilon):
             f"loss={name}({parameter}={epsilon!r}) and leave epsilon=None."
         )
     return instance.set_params(**{parameter: epsilon})
+
+
+class SklearnLossFunctions:
+    """scikit-learn's public ``loss_functions`` table, ``{name: (loss class, *args)}``, for
+    the names of ``sklearn_estimator``'s table that the registry knows.
+
+    ``args`` is the value of the parameter that ``epsilon`` sets, for a loss with one
+    (``"huber": (HuberLoss, 1.0)``), else empty: ``loss_class(*args)`` is the loss the
+    name trains. scikit-learn's table is a class attribute that its tests read from
+    the class, so this is a descriptor: read from the class, the losses take their
+    defaults (``epsilon=None``); from an estimator, its ``epsilon``.
+
+    Parameters
+    ----------
+    sklearn_estimator : type
+        The scikit-learn estimator whose loss names the table follows.
+    """
+
+    def __init__(self, sklearn_estimator):
+        self.names = list(sklearn_estimator.loss_functions)
+
+    def __get__(self, estimator, owner=None):
+        epsilon = None if estimator is None else estimator.epsilon
+        table = {}
+        # the registry is read when asked: the names follow it, not the import's
+        for name in (name for name in self.names if name in LOSSES):
+            loss = get_loss(loss_with_epsilon(name, epsilon))
+            parameter = loss.sklearn_epsilon_parameter
+            args = () if parameter is None else (loss.get_params()[parameter],)
+            table[name] = (type(loss), *args)
+        return table
 
 
 def _finite_array(values, name):

@@ -1,12 +1,13 @@
 """``SGDRegressor``: linear regression over any regression loss."""
 
 import numpy as np
+import sklearn.linear_model
 from sklearn.base import RegressorMixin
 from sklearn.utils.extmath import safe_sparse_dot
 
 from ..losses import get_loss
 from ._base import BaseSGD
-from ._drop_in import DropInMixin
+from ._drop_in import DropInMixin, SklearnLossFunctions
 
 
 def refuses_negative_targets(loss):
@@ -135,6 +136,10 @@ class SGDRegressor(RegressorMixin, DropInMixin, BaseSGD):
     validation_scores_, best_validation_score_
         Per-epoch validation scores (with ``early_stopping=True``).
     n_features_in_, feature_names_in_
+    loss_functions : dict
+        scikit-learn's table of its loss names that sklosses has: ``name -> (loss
+        class, *args)``, ``args`` the value ``epsilon`` gives the loss's parameter, if
+        any (``"huber": (HuberLoss, 1.0)`` at ``epsilon=None``, the class's value).
 
     Examples
     --------
@@ -146,6 +151,7 @@ class SGDRegressor(RegressorMixin, DropInMixin, BaseSGD):
     array([ 1. , -2. ,  0.5])
     """
 
+    loss_functions = SklearnLossFunctions(sklearn.linear_model.SGDRegressor)
     _loss_tasks = ("regression",)
 
     def __init__(

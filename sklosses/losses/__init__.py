@@ -70,6 +70,7 @@ from ._binary import (
     HingeLoss,
     LogLoss,
     ModifiedHuberLoss,
+    PerceptronLoss,
     SquaredHingeLoss,
 )
 from ._checks import check_gradient
@@ -132,6 +133,7 @@ __all__ = [
     "ModifiedHuberLoss",
     "MultiQuantileLoss",
     "MultinomialLogLoss",
+    "PerceptronLoss",
     "PoissonLoss",
     "QuantileLoss",
     "SoftmaxFocalLoss",

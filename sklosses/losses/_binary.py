@@ -1,5 +1,5 @@
 """Element-scope binary classification losses, of labels ``y`` in {0, 1} and a raw
-decision value: hinge, log, focal, squared hinge, modified Huber, exponential."""
+decision value: hinge, perceptron, log, focal, squared hinge, modified Huber, exponential."""
 
 from numbers import Real
 
@@ -69,6 +69,36 @@ class HingeLoss(Loss):
         ndarray of shape ``y_true.shape + (1,)``
         """
         return _margin_kinks(y_true, 1)
+
+
+class PerceptronLoss(Loss):
+    """scikit-learn's ``"perceptron"``: ``max(0, -t raw)``, ``t = 2 y - 1`` in {-1, +1}.
+
+    The hinge without its margin; gradient ``-t`` where ``t raw <= 0`` (the boundary too,
+    as scikit-learn's: a step from zero moves); no probabilities. The zero model has loss
+    0, the minimum (alone under an L1 or L2 penalty): ``fit`` returns it (near it after
+    SGD epochs on large data), not scikit-learn's plain SGD end point; to separate, use hinge.
+
+    >>> import numpy as np
+    >>> PerceptronLoss().loss(np.array([1, 0]), np.array([-0.5, -3.0]))
+    array([0.5, 0. ])
+    """
+
+    task = "binary"
+
+    def loss(self, y_true, raw_prediction):
+        return np.maximum(0, -_signed(y_true, raw_prediction) * raw_prediction)
+
+    def gradient(self, y_true, raw_prediction):
+        sign = _signed(y_true, raw_prediction)
+        return np.where(sign * raw_prediction <= 0, -sign, 0).astype(raw_prediction.dtype)
+
+    def proximal(self, y_true, raw_prediction, step):
+        sign = _signed(y_true, raw_prediction)
+        return raw_prediction + step * sign * np.clip(-sign * raw_prediction / step, 0, 1)
+
+    def kinks(self, y_true):
+        return _margin_kinks(y_true, 0)
 
 
 def _softplus(x):

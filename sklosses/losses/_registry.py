@@ -8,6 +8,7 @@ from ._binary import (
     HingeLoss,
     LogLoss,
     ModifiedHuberLoss,
+    PerceptronLoss,
     SquaredHingeLoss,
 )
 from ._lambdarank import LambdaRankLoss
@@ -41,6 +42,7 @@ LOSSES = {
     "squared_hinge": SquaredHingeLoss,
     "modified_huber": ModifiedHuberLoss,
     "exponential": ExponentialLoss,
+    "perceptron": PerceptronLoss,
     "multinomial_log_loss": MultinomialLogLoss,
     "softmax_focal": SoftmaxFocalLoss,
     "dice": DiceLoss,

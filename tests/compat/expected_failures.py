@@ -99,10 +99,4 @@ EXPECTED_FAILURES = {
     "internals: the sparse branch expects scikit-learn's sparse model (which differs from its "
     "dense one, see the test's XXX); sklosses fits both alike and two scores below -1 tie at "
     "probability 0": ["test_sgd_proba[SparseSGDClassifier]"],
-    "internals: reads loss_functions, scikit-learn's table of its compiled losses (and, for "
-    "predict_proba, sklosses has no loss='perceptron' and gives no AttributeError cause "
-    "naming the loss)": [
-        "test_sgd_predict_proba_method_access",
-        "test_loss_function_epsilon",
-    ],
 }
