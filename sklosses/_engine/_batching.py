@@ -271,7 +271,9 @@ def _chain_rule(product, gradient_sum, preconditioner, columns=None):
     center, inverse_scale = preconditioner.center, preconditioner.inverse_scale
     if columns is not None:
         center, inverse_scale = center[columns], inverse_scale[columns]
-    coef_gradient = product - np.outer(center.astype(product.dtype, copy=False), gradient_sum)
+    coef_gradient = product
+    if preconditioner.centred:
+        coef_gradient = product - np.outer(center.astype(product.dtype, copy=False), gradient_sum)
     coef_gradient *= inverse_scale.astype(product.dtype, copy=False)[:, None]
     return coef_gradient
 

@@ -128,6 +128,11 @@ class Preconditioner:
         return cls(np.zeros(n_features), np.ones(n_features))
 
     @cached_property
+    def centred(self):
+        """Whether any column is centred (else the centre terms of a step vanish)."""
+        return bool(self.center.any())
+
+    @cached_property
     def scale_classes(self):
         """``(class_inverse_scale, class_of, columns_of_class)``: the distinct inverse
         scales, the class of each column and the columns of each class."""

@@ -115,7 +115,9 @@ class SparseSteps:
         pre = self.state.preconditioner
         coef = self.v[columns] * (self.scale[self.touched[1]] * pre.inverse_scale[columns])[:, None]
         raw = X_batch @ coef
-        raw += self.state.intercept - vector_product(pre.center[columns], coef)
+        raw += self.state.intercept
+        if pre.centred:
+            raw -= vector_product(pre.center[columns], coef)
         return X_batch, raw
 
     def step(self, X_batch, gradient, step_size, batch_size, fit_intercept):
