@@ -93,7 +93,8 @@ def _gram_spectrum(X_sample, weight, center, inverse_scale, fit_intercept, rng, 
     With ``A`` the scaled rows and ``h = center * inverse_scale`` (nonzero only on the
     columns stored in every row), ``Z Z^T = A A^T - a 1^T - 1 a^T + h.h`` for ``a = A h``,
     plus 1 for the intercept."""
-    scaled = sp.csr_matrix(X_sample, dtype=np.float64) @ sp.diags(inverse_scale)
+    scaled = sp.csr_matrix(X_sample, dtype=np.float64, copy=True)
+    scaled.data *= inverse_scale[scaled.indices]
     shifted = center * inverse_scale
     projected = np.asarray(scaled @ shifted).ravel()
     gram = (scaled @ scaled.T).toarray()
