@@ -1,6 +1,8 @@
 """TripletMetricLearner and the triplet loss: k-NN accuracy against plain k-NN and NCA,
 partial_fit, transform, pipelines, and the loss's gradient for each mining rule."""
 
+import tracemalloc
+
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
@@ -141,6 +143,76 @@ def test_all_mining_caps_the_triplets_per_anchor():
     uncapped = TripletLoss(mining="all", max_triplets_per_anchor=1000)
     anchor, _, _ = uncapped._triplets(y[:, 0], raw @ raw.T, np.ones(20, dtype=bool))
     assert len(anchor) == 20 * 9 * 10
+
+
+def semi_hard_by_brute_force(labels, distance, valid):
+    """FaceNet's rule pair by pair: every anchor-positive pair of valid rows (of an anchor
+    with a valid negative), with the distance of the closest negative farther than the
+    positive, else of the farthest negative."""
+    expected = {}
+    for a in np.flatnonzero(valid):
+        negatives = np.flatnonzero(valid & (labels != labels[a]))
+        positives = np.flatnonzero(valid & (labels == labels[a]))
+        for p in positives[(positives != a) & (len(negatives) > 0)]:
+            farther = distance[a, negatives][distance[a, negatives] > distance[a, p]]
+            expected[a, p] = farther.min() if len(farther) else distance[a, negatives].max()
+    return expected
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_semi_hard_mining_follows_its_rule_with_ties_and_weightless_rows(seed):
+    """Embeddings on a coarse grid tie many distances: at a tie the negative is not
+    farther than the positive."""
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(3, size=40).astype(float)
+    raw = rng.integers(-2, 3, size=(40, 2)).astype(float)
+    valid = rng.random(40) > 0.2
+    distance = ((raw[:, None, :] - raw[None, :, :]) ** 2).sum(axis=2)
+    anchor, positive, negative = TripletLoss()._triplets(labels, distance, valid)
+    expected = semi_hard_by_brute_force(labels, distance, valid)
+    assert sorted(zip(anchor.tolist(), positive.tolist(), strict=True)) == sorted(expected)
+    assert (labels[negative] != labels[anchor]).all() and valid[negative].all()
+    mined = {(a, p): distance[a, n] for a, p, n in zip(anchor, positive, negative, strict=True)}
+    assert mined == expected
+
+
+@pytest.mark.parametrize("mining", ["semi-hard", "hardest", "all"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_identical_embeddings_cost_the_margin_with_zero_gradient(mining, weighted):
+    """The engine measures the loss at zero embeddings before training: every distance
+    is 0, so every triplet costs the margin and the gradient vanishes, with memory linear
+    in the rows (no matrix of distances; 2000 rows would need 32 MB for one)."""
+    rng = np.random.default_rng(0)
+    y = rng.integers(3, size=(2000, 1)).astype(float)
+    raw = np.broadcast_to(rng.normal(size=4), (2000, 4))
+    weight = rng.uniform(0, 2, size=2000) if weighted else None
+    loss = TripletLoss(margin=1.5, mining=mining)
+    tracemalloc.start()
+    value = loss.batch_loss(y, raw, weight)
+    gradient = loss.batch_gradient(y, raw, weight)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert_allclose(value, [1.5])
+    assert gradient.shape == raw.shape and not gradient.any()
+    assert peak < 4e6
+    # no triplet: one class, or no class with two rows
+    assert_allclose(loss.batch_loss(np.zeros((5, 1)), raw[:5]), [0.0])
+    assert_allclose(loss.batch_loss(np.arange(5.0).reshape(-1, 1), raw[:5]), [0.0])
+
+
+def test_the_remembered_batch_follows_its_inputs():
+    """The value after the gradient of a batch comes from the triplets of that batch: a
+    batch changed in place, or given other weights, is mined again."""
+    rng = np.random.default_rng(0)
+    y = rng.integers(3, size=(30, 1)).astype(float)
+    raw = rng.normal(size=(30, 3))
+    weight = rng.uniform(0.5, 2, size=30)
+    loss = TripletLoss()
+    expected = TripletLoss().batch_loss(y, 2 * raw), TripletLoss().batch_loss(y, 2 * raw, weight)
+    loss.batch_gradient(y, raw)
+    raw *= 2
+    assert_allclose(loss.batch_loss(y, raw), expected[0])
+    assert_allclose(loss.batch_loss(y, raw, weight), expected[1])
 
 
 def test_bad_loss_parameters():

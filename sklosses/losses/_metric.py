@@ -1,7 +1,6 @@
 """Metric-learning losses: the triplet loss over triplets mined inside a batch of
 embeddings (:class:`TripletLoss`)."""
 
-import hashlib
 from numbers import Integral, Real
 
 import numpy as np
@@ -18,29 +17,47 @@ def _ranked_columns(mask):
     return np.argsort(~mask, axis=1, kind="stable"), mask.sum(axis=1)
 
 
-def _semi_hard_negatives(distance, positive, negative):
-    """For each anchor-positive pair ``(a, p)``: the closest negative of ``a`` farther
-    than ``p`` (FaceNet's semi-hard negative), or, when every negative is closer, the
-    farthest one. Each anchor's negative distances are sorted once (the other columns
-    hold a value above every distance); all the pairs are then searched at once in the
-    rows laid end to end, each row shifted past the previous one."""
+def _semi_hard_triplets(distance, positive, negative):
+    """For each anchor-positive pair ``(a, p)`` of the anchors with a negative: the
+    closest negative of ``a`` farther than ``p`` (FaceNet's semi-hard negative), or,
+    when no negative is farther, the farthest one. Returns the triplets ``(a, p, n)``.
+
+    Each row's distances are sorted once, by a key that puts a negative before a
+    positive at the same distance: the bit pattern of ``|d|`` (monotone in it; ``d``
+    is only negative by rounding) shifted left over the positive flag. With the sorted
+    rows laid end to end, the negatives sorted up to a positive count the index of its
+    semi-hard negative in the list of all the sorted negatives, unless that lies in the
+    next row: the row's last negative is then its farthest."""
     n_rows = len(distance)
-    low = float(distance.min(initial=0.0))
-    span = 2 * (float(distance.max(initial=0.0)) - low) + 1
-    negative_distance = np.where(negative, distance - low, span / 2)
-    order = np.argsort(negative_distance, axis=1)
-    ordered = np.take_along_axis(negative_distance, order, axis=1)
-    anchor, other = np.nonzero(positive)
-    shift = np.arange(n_rows) * span
-    laid_out = (ordered + shift[:, None]).ravel()
-    query = distance[anchor, other] - low + shift[anchor]
-    rank = np.searchsorted(laid_out, query, "right") - anchor * n_rows
-    rank = np.minimum(rank, negative.sum(axis=1)[anchor] - 1)
-    return order[anchor, rank]
+    positive = positive & negative.any(axis=1)[:, None]
+    key = np.abs(distance, dtype=np.float64).view(np.uint64) << np.uint64(1)
+    key |= positive
+    order = np.argsort(key, axis=1)
+    flat_order = (order + np.arange(0, n_rows * n_rows, n_rows)[:, None]).ravel()
+    sorted_negative = negative.ravel()[flat_order]
+    negatives_up_to = np.cumsum(sorted_negative)
+    at = np.flatnonzero(positive.ravel()[flat_order])
+    anchor = at // n_rows
+    last_negative = negatives_up_to[n_rows - 1 :: n_rows] - 1
+    chosen = np.minimum(negatives_up_to[at], last_negative[anchor])
+    columns = order.ravel()
+    return anchor, columns[at], columns[np.flatnonzero(sorted_negative)[chosen]]
+
+
+def _same_arrays(arrays, others):
+    """Whether two sequences of arrays (or None) hold the same shapes, dtypes and values."""
+    for a, b in zip(arrays, others, strict=True):
+        if a is None or b is None:
+            if a is not b:
+                return False
+        elif a.shape != b.shape or a.dtype != b.dtype or not (a == b).all():
+            return False
+    return True
 
 
 _LAST_BATCH = {}
-"""The mined triplets of the last batch seen (see :meth:`TripletLoss._parts`)."""
+"""The parts of the last batch mined, with copies of its inputs (see
+:meth:`TripletLoss._parts`), stored as one tuple so that a thread reads a consistent one."""
 
 
 class TripletLoss(BatchLoss):
@@ -122,20 +139,20 @@ class TripletLoss(BatchLoss):
     def _triplets(self, labels, distance, valid):
         """The mined triplets as index arrays ``(a, p, n)``."""
         same = labels[:, None] == labels[None, :]
-        pair = valid[:, None] & valid[None, :]
-        positive = same & pair & ~np.eye(len(labels), dtype=bool)
-        negative = ~same & pair
+        positive, negative = same.copy(), ~same
+        if not valid.all():
+            pair = valid[:, None] & valid[None, :]
+            positive &= pair
+            negative &= pair
+        np.fill_diagonal(positive, False)
         if self.mining == "all":
             return self._all_triplets(positive, negative)
-        anchors = positive.any(axis=1) & negative.any(axis=1)
-        if self.mining == "hardest":
-            farthest = np.argmax(np.where(positive, distance, -np.inf), axis=1)
-            closest = np.argmin(np.where(negative, distance, np.inf), axis=1)
-            rows = np.flatnonzero(anchors)
-            return rows, farthest[rows], closest[rows]
-        positive &= anchors[:, None]
-        anchor, other = np.nonzero(positive)
-        return anchor, other, _semi_hard_negatives(distance, positive, negative)
+        if self.mining == "semi-hard":
+            return _semi_hard_triplets(distance, positive, negative)
+        rows = np.flatnonzero(positive.any(axis=1) & negative.any(axis=1))
+        farthest = np.argmax(np.where(positive, distance, -np.inf), axis=1)
+        closest = np.argmin(np.where(negative, distance, np.inf), axis=1)
+        return rows, farthest[rows], closest[rows]
 
     def _all_triplets(self, positive, negative):
         cap = int(self.max_triplets_per_anchor)
@@ -157,51 +174,83 @@ class TripletLoss(BatchLoss):
         """:meth:`_mined_parts`, remembered for the last batch: the engine asks for the
         gradient and then the value of the same batch, and mining is most of the cost."""
         raw = np.asarray(raw_prediction)
-        digest = hashlib.blake2b(np.ascontiguousarray(raw).tobytes(), digest_size=16)
-        for part in (y_true, sample_weight):
-            if part is not None:
-                digest.update(np.ascontiguousarray(part).tobytes())
-        key = (digest.digest(), raw.shape, raw.dtype.str, type(self), self.margin, self.mining)
-        key += (self.max_triplets_per_anchor,)
-        if _LAST_BATCH.get("key") != key:
-            _LAST_BATCH.update(key=key, parts=self._mined_parts(y_true, raw, sample_weight))
-        return _LAST_BATCH["parts"]
+        inputs = (
+            raw,
+            np.asarray(y_true),
+            None if sample_weight is None else np.asarray(sample_weight),
+        )
+        key = (type(self), self.margin, self.mining, self.max_triplets_per_anchor)
+        last = _LAST_BATCH.get("last")
+        if last is None or last[0] != key or not _same_arrays(inputs, last[1]):
+            copies = tuple(None if part is None else part.copy() for part in inputs)
+            last = (key, copies, self._mined_parts(y_true, raw, sample_weight))
+            _LAST_BATCH["last"] = last
+        return last[2]
 
     def _mined_parts(self, y_true, raw_prediction, sample_weight):
-        """The triplets, their weights over the total and their hinge values, from the
-        matrix of squared distances ``|e_i|^2 + |e_j|^2 - 2 e_i . e_j``."""
+        """The value of the batch, and the triplets whose hinge is positive with their
+        gradient coefficients ``2 w_t`` (``w_t`` the triplet's weight over the total),
+        from the matrix of squared distances ``|e_i|^2 + |e_j|^2 - 2 e_i . e_j``."""
         raw = np.asarray(raw_prediction)
-        labels = np.asarray(y_true).reshape(len(raw), -1)[:, 0]
-        weight = np.ones(len(raw)) if sample_weight is None else np.asarray(sample_weight)
-        squared = np.einsum("ij,ij->i", raw, raw)
-        distance = squared[:, None] + squared[None, :] - 2 * (raw @ raw.T)
-        anchor, positive, negative = self._triplets(labels, distance, weight > 0)
-        triplet_weight = (weight[anchor] * weight[positive] * weight[negative]).astype(raw.dtype)
-        total = triplet_weight.sum()
-        if total > 0:
-            triplet_weight /= total
+        n_rows = len(raw)
+        labels = np.asarray(y_true).reshape(n_rows, -1)[:, 0]
+        weight = None if sample_weight is None else np.asarray(sample_weight)
+        valid = np.ones(n_rows, dtype=bool) if weight is None else weight > 0
         margin = raw.dtype.type(self.margin)
-        hinge = margin + distance[anchor, positive] - distance[anchor, negative]
-        return (anchor, positive, negative), triplet_weight, hinge
+        if (raw == raw[:1]).all():
+            # identical embeddings (the engine probes the loss at zero embeddings): every
+            # distance is 0, so every triplet's hinge is the margin and the pulls and pushes
+            # of the gradient cancel; no matrix of distances is needed
+            counts = np.unique(labels[valid], return_counts=True)[1]
+            has_triplet = len(counts) > 1 and counts.max() > 1
+            no_rows = np.zeros(0, dtype=np.intp)
+            value = margin if has_triplet else raw.dtype.type(0)
+            return (no_rows, no_rows, no_rows), np.zeros(0, raw.dtype), value
+        gram = raw @ raw.T
+        squared = np.diagonal(gram)
+        distance = squared[:, None] - 2 * gram
+        distance += squared
+        anchor, positive, negative = self._triplets(labels, distance, valid)
+        if weight is None:
+            triplet_weight = np.full(len(anchor), 1 / max(len(anchor), 1), dtype=raw.dtype)
+        else:
+            triplet_weight = (weight[anchor] * weight[positive] * weight[negative]).astype(
+                raw.dtype
+            )
+            total = triplet_weight.sum()
+            if total > 0:
+                triplet_weight /= total
+        flat = distance.ravel()
+        anchor_row = anchor * n_rows
+        hinge = flat[anchor_row + positive] - flat[anchor_row + negative]
+        hinge += margin
+        active = hinge > 0
+        triplet_weight = triplet_weight[active]
+        value = triplet_weight @ hinge[active]
+        active_triplets = (anchor[active], positive[active], negative[active])
+        return active_triplets, 2 * triplet_weight, value
 
     def batch_loss(self, y_true, raw_prediction, sample_weight=None, groups=None):
-        _, triplet_weight, hinge = self._parts(y_true, raw_prediction, sample_weight)
-        return np.atleast_1d(triplet_weight @ np.maximum(hinge, 0))
+        return np.atleast_1d(self._parts(y_true, raw_prediction, sample_weight)[2])
 
     def batch_gradient(self, y_true, raw_prediction, sample_weight=None, groups=None):
         raw = np.asarray(raw_prediction)
-        (anchor, positive, negative), triplet_weight, hinge = self._parts(
-            y_true, raw, sample_weight
-        )
-        c = 2 * triplet_weight * (hinge > 0)
+        (anchor, positive, negative), c, _ = self._parts(y_true, raw, sample_weight)
+        if len(anchor) == 0:
+            return np.zeros_like(raw)
         # the gradient is M @ raw: d hinge / d e_a = 2 (e_n - e_p),
-        # d / d e_p = 2 (e_p - e_a), d / d e_n = 2 (e_a - e_n)
+        # d / d e_p = 2 (e_p - e_a), d / d e_n = 2 (e_a - e_n); M is symmetric, with
+        # c at (a, n), -c at (a, p) and their mirrors, c at (p, p) and -c at (n, n)
         n_rows = len(raw)
-        rows = np.concatenate([anchor, anchor, positive, positive, negative, negative])
-        columns = np.concatenate([negative, positive, positive, anchor, anchor, negative])
-        values = np.concatenate([c, -c, c, -c, c, -c])
-        M = np.bincount(rows * n_rows + columns, weights=values, minlength=n_rows * n_rows)
-        return M.reshape(n_rows, n_rows).astype(raw.dtype) @ raw
+        anchor_row = anchor * n_rows
+        M = np.bincount(
+            np.concatenate([anchor_row + negative, anchor_row + positive]),
+            weights=np.concatenate([c, -c]),
+            minlength=n_rows * n_rows,
+        ).reshape(n_rows, n_rows)
+        M += M.T
+        M.flat[:: n_rows + 1] = np.bincount(positive, c, n_rows) - np.bincount(negative, c, n_rows)
+        return M.astype(raw.dtype, copy=False) @ raw
 
     def initial_raw_prediction(self, y_true, sample_weight=None):
         return np.zeros(np.shape(y_true)[1] if np.ndim(y_true) > 1 else 1)
