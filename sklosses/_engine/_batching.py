@@ -187,18 +187,16 @@ def _take_batch(X, plan, batch, buffer):
 
 
 def _transposed_product(X_batch, gradient):
-    """``X_batch.T @ gradient`` for a 2-D batch or a 3-D strided view of blocks. For a CSR
-    batch and few outputs, by one ``bincount`` per output: the transposed product of
-    scipy builds a CSC matrix first, which costs more than the product on a small batch."""
+    """``X_batch.T @ gradient`` for a 2-D batch or a 3-D strided view of blocks; one
+    ``bincount`` per output for CSR (scipy's ``.T @`` first builds a CSC matrix)."""
     if sp.issparse(X_batch) and gradient.shape[-1] <= 2:
         gradient = gradient.reshape(X_batch.shape[0], -1)
         rows = np.repeat(np.arange(X_batch.shape[0]), np.diff(X_batch.indptr))
-        return np.column_stack(
-            [
-                np.bincount(X_batch.indices, X_batch.data * column[rows], X_batch.shape[1])
-                for column in gradient.T
-            ]
-        )
+        sums = [
+            np.bincount(X_batch.indices, X_batch.data * g[rows], X_batch.shape[1])
+            for g in gradient.T
+        ]
+        return np.column_stack(sums)
     if X_batch.ndim == 3:
         gradient = gradient.reshape(*X_batch.shape[:2], -1)
         return np.matmul(X_batch.transpose(0, 2, 1), gradient).sum(axis=0)
@@ -213,9 +211,8 @@ def gather_buffer(X, plan):
 
 
 def dense_predictor(X, state, plan, buffer, *, moving=True):
-    """``batch -> (X_batch, raw)``: a batch of ``X`` (:func:`_take_batch`) and its raw
-    predictions ``(n_rows, n_outputs)`` at the iterate of ``state`` when called, or, when
-    the iterate is not ``moving`` (a full pass), at the iterate of now."""
+    """``batch -> (X_batch, raw)``: a batch of ``X`` and its raw predictions at the iterate
+    of ``state`` when called (of now when it is not ``moving``: a full pass)."""
     n_outputs = state.coef.shape[1]
     fixed = None if moving else state.preconditioner.coefficients(state.coef, state.intercept)
 
