@@ -1,6 +1,8 @@
 """The lazy steps on CSR input take the same steps as the dense ones, at a cost that
 follows the nonzeros; sparse and dense fits of the same data give the same model."""
 
+import tracemalloc
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -155,3 +157,24 @@ def test_wide_sparse_spectrum_comes_from_the_gram_matrix():
     wide = _preconditioned_spectrum(X, weight, preconditioner, True, rng, n_power_iter=300)
     dense = _preconditioned_spectrum(X.toarray(), weight, preconditioner, True, rng, 300)
     np.testing.assert_allclose(wide, dense, rtol=1e-9)
+
+
+@pytest.mark.parametrize("solver", ["sgd", "auto"])
+def test_memory_grows_with_the_data_not_with_copies_of_it(solver):
+    """Doubling the rows of CSR data adds far less traced memory than the data's own size:
+    no copy of X (a full pass once copied it chunk by chunk), only arrays of n_features x
+    n_outputs and a few numbers per row (predictions, targets)."""
+    rng = np.random.default_rng(0)
+    extra, data_bytes = [], []
+    for n_samples in (10_000, 20_000):
+        indices = rng.integers(0, 50_000, size=(n_samples, 50))
+        indptr = np.arange(0, indices.size + 1, 50)
+        X = sp.csr_matrix((rng.random(indices.size), indices.ravel(), indptr), (n_samples, 50_000))
+        y = (X @ rng.standard_normal(X.shape[1]) > 0).astype(int)
+        size = X.data.nbytes + X.indices.nbytes + X.indptr.nbytes
+        tracemalloc.start()
+        SGDClassifier(solver=solver, max_iter=3, tol=None if solver == "sgd" else 1e-3).fit(X, y)
+        extra.append(tracemalloc.get_traced_memory()[1])
+        tracemalloc.stop()
+        data_bytes.append(size)
+    assert extra[1] - extra[0] < 0.3 * (data_bytes[1] - data_bytes[0]), (extra, data_bytes)

@@ -1,12 +1,8 @@
 """Mini-batches without copies of ``X``, and the chain rule from raw-prediction
-gradients to parameter gradients -- the only place it lives.
-
-Every batch spans the whole data in blocks of consecutive rows, so ``X`` is read
-in sequential runs (:class:`BatchPlan`); shuffling permutes the order of the
-batches. A loss that compares the rows of a group (query) gets batches of whole
-groups instead (:class:`GroupBatchPlan`). Each batch's per-sample gradients
-become a parameter gradient with one product ``X_batch.T @ gradient``
-(:func:`parameter_gradient`).
+gradients to parameter gradients (``X_batch.T @ gradient``, :func:`parameter_gradient`)
+-- the only place it lives. A batch spans the data in blocks of consecutive rows
+(:class:`BatchPlan`), or holds whole groups for a loss that compares the rows of a
+group (:class:`GroupBatchPlan`); shuffling permutes the order of the batches.
 """
 
 import numpy as np
@@ -15,8 +11,7 @@ import scipy.sparse as sp
 
 class ChunkPlan:
     """Consecutive chunks of ``chunk_rows`` rows, in order: for full passes over the data,
-    where the cut does not matter. A chunk is a slice, so a view of a dense ``X`` of any
-    memory layout (Fortran order included) and a cheap row slice of a CSR matrix."""
+    where the cut does not matter. A chunk is a slice: a view of ``X`` in any layout."""
 
     slices = True
 
@@ -30,9 +25,7 @@ class ChunkPlan:
         return array[batch * self.batch_size : (batch + 1) * self.batch_size]
 
     def rows(self, batch):
-        return np.arange(
-            batch * self.batch_size, min((batch + 1) * self.batch_size, self.n_samples)
-        )
+        return np.arange(*(bound[0] for bound in self.runs(batch)))
 
     def runs(self, batch):
         """The batch as runs of consecutive rows: ``(starts, stops)``."""
@@ -174,8 +167,14 @@ def row_bytes(X):
 
 
 def _take_batch(X, plan, batch, buffer):
-    """The rows of a batch of ``X``: a view of a C-contiguous array, else gathered
-    (into ``buffer`` for other dense layouts); a slice of any input for a chunk."""
+    """The rows of a batch of ``X``: a view of a C-contiguous array, else gathered (into
+    ``buffer`` for other dense layouts); a slice for a chunk (of CSR ``X``, sharing its
+    values: scipy's row slice copies them, and a full pass would copy X)."""
+    if plan.slices and sp.issparse(X):
+        (start,), (stop,) = plan.runs(batch)
+        low, high = X.indptr[start], X.indptr[stop]
+        rows = (X.data[low:high], X.indices[low:high], X.indptr[start : stop + 1] - low)
+        return sp.csr_matrix(rows, shape=(stop - start, X.shape[1]), copy=False)
     if plan.slices:
         return plan.view(X, batch)
     if sp.issparse(X):
@@ -188,8 +187,9 @@ def _take_batch(X, plan, batch, buffer):
 
 def _transposed_product(X_batch, gradient):
     """``X_batch.T @ gradient`` for a 2-D batch or a 3-D strided view of blocks; one
-    ``bincount`` per output for CSR (scipy's ``.T @`` first builds a CSC matrix)."""
-    if sp.issparse(X_batch) and gradient.shape[-1] <= 2:
+    ``bincount`` per output for a small CSR batch (scipy's ``.T @`` costs more there; on
+    a large chunk, the bincount's temporaries would grow with its nonzeros)."""
+    if sp.issparse(X_batch) and gradient.shape[-1] <= 2 and X_batch.nnz <= 65536:
         gradient = gradient.reshape(X_batch.shape[0], -1)
         rows = np.repeat(np.arange(X_batch.shape[0]), np.diff(X_batch.indptr))
         sums = [

@@ -9,7 +9,7 @@ would overflow otherwise), and every statistic is accumulated in float64.
 import numpy as np
 import scipy.sparse as sp
 
-from ._preconditioner import sample_groups, sample_rows, vector_product
+from ._preconditioner import sample_groups, vector_product
 
 MIN_CURVATURE_SHARE = 0.01
 """The mean curvature of a loss with a ``hessian`` counts as at least this share of
@@ -101,7 +101,9 @@ def _gram_spectrum(X_sample, weight, center, inverse_scale, fit_intercept, rng, 
     gram -= projected[:, None] + projected[None, :]
     gram += vector_product(shifted, shifted) + fit_intercept
     root = np.sqrt(weight)
-    matrix = root[:, None] * gram * root[None, :] / len(weight)
+    matrix = gram  # in place: the sample's Gram matrix is the largest array here
+    matrix *= root[:, None]
+    matrix *= root[None, :] / len(weight)
     vector, eigenvalue = rng.standard_normal(len(weight)), 0.0
     for _ in range(n_power_iter):
         new_vector = matrix @ vector
@@ -110,7 +112,7 @@ def _gram_spectrum(X_sample, weight, center, inverse_scale, fit_intercept, rng, 
             break
         eigenvalue = norm / np.linalg.norm(vector)
         vector = new_vector / norm
-    return eigenvalue, float(np.max(weight * np.diag(gram)))
+    return eigenvalue, float(np.max(np.diag(matrix))) * len(weight)
 
 
 def _total_weight(targets, weight):
@@ -134,11 +136,18 @@ def _mean_gradient(loss, targets, raw, weight, groups, direction=None):
 
 def starting_sample(n_samples, groups=None, n_sample_rows=10000, rng=None):
     """The rows the statistics of the start (the best constant, the loss curvature) are
-    estimated on: up to ``n_sample_rows`` random rows, or whole groups of about as many
-    rows for a loss that compares the rows of a group (``groups`` given)."""
-    if groups is None:
-        return sample_rows(n_samples, n_sample_rows, rng)
-    return sample_groups(groups, n_sample_rows, rng)
+    estimated on: every row, or ``n_sample_rows`` rows evenly spaced from a random first
+    one (spread over all the data as a random sample is, without its draw of
+    ``n_samples`` numbers: a tenth of a millisecond on 20k rows, more than the statistics
+    cost), or whole random groups of about as many rows for a loss that compares the rows
+    of a group (``groups`` given)."""
+    if groups is not None:
+        return sample_groups(groups, n_sample_rows, rng)
+    if n_samples <= n_sample_rows:
+        return np.arange(n_samples)
+    rng = np.random.default_rng(0) if rng is None else rng
+    stride = n_samples / n_sample_rows
+    return (stride * (rng.random() + np.arange(n_sample_rows))).astype(np.intp)
 
 
 def loss_curvature(
@@ -176,8 +185,8 @@ def loss_curvature(
     """
     smoothness = loss.smoothness
     hessian = loss.hessian
-    if smoothness is not None and hessian is None:
-        return smoothness
+    if smoothness is not None and (hessian is None or loss.quadratic):
+        return smoothness  # the bound, or the curvature at every point
     if rows is None:
         rows = starting_sample(Y.shape[0], groups, n_sample_rows, rng)
     if groups is not None:
