@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+from numpy.testing import assert_allclose
+from scipy.special import logsumexp, softmax
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import log_loss
 from sklearn.preprocessing import StandardScaler
@@ -69,6 +71,18 @@ def test_values_are_stable_and_keep_float32(loss):
     assert values.dtype == gradient.dtype == np.float32
     assert np.isfinite(values).all() and np.isfinite(gradient).all()
     assert values.shape == (4, 1)
+
+
+def test_values_and_probabilities_match_scipy():
+    """The shifted numpy forms of the loss (log-sum-exp) and of the inverse link (softmax)
+    against scipy's, from ordinary scores to scores of 1e4 apart."""
+    rng = np.random.default_rng(7)
+    raw = rng.normal(scale=[[1.0], [30.0], [1e4]], size=(3, 4))
+    y = np.eye(4)[[0, 2, 3]]
+    assert_allclose(
+        MultinomialLogLoss().loss(y, raw)[:, 0], logsumexp(raw, axis=1) - (y * raw).sum(axis=1)
+    )
+    assert_allclose(MultinomialLogLoss.inverse_link(raw), softmax(raw, axis=1), atol=1e-300)
 
 
 def test_multinomial_matches_logistic_regression_within_one_percent():

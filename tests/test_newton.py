@@ -1,17 +1,32 @@
 """The full-batch phase's bookkeeping: Hessians updated from the rows whose curvature
-changed equal Hessians formed from scratch, and remembered passes equal fresh ones."""
+changed equal Hessians formed from scratch and the derivatives of the gradient,
+remembered passes equal fresh ones, the line of the raw predictions gives the values of
+full passes, lengthened steps save iterations where Newton's fall short, a quadratic
+loss is solved by one Newton step, and the exact finish of a piecewise-linear loss pins
+samples near the kinks when the envelope's bend holds too few."""
 
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
+from scipy.optimize import linprog
 from sklearn.datasets import make_regression
 
-from sklosses._engine._newton import CoupledHessian, CurvatureSums
+from sklosses import SGDRegressor
+from sklosses._engine._active_set import exact_solution
+from sklosses._engine._hessian import CoupledHessian, CurvatureSums
+from sklosses._engine._newton import newton
 from sklosses._engine._objective import FlatObjective
 from sklosses._engine._penalty import Penalty
 from sklosses._engine._preconditioner import Preconditioner
 from sklosses._engine._state import SGDState
-from sklosses.losses import ExpectileLoss, HuberLoss, LogLoss, MultinomialLogLoss, SquaredLoss
+from sklosses.losses import (
+    ExpectileLoss,
+    HuberLoss,
+    LogLoss,
+    MultinomialLogLoss,
+    QuantileLoss,
+    SquaredLoss,
+)
 
 
 def objective_at_a_start(loss, n_outputs, layout="C"):
@@ -108,3 +123,114 @@ def test_the_coupled_softmax_hessian_is_the_derivative_of_the_gradient():
     )
     floor = 1e-8 * np.trace(block) / len(block)
     assert_allclose(block - floor * np.eye(len(x)), numeric, rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("loss", [SquaredLoss(), HuberLoss(delta=10.0), LogLoss()], ids=repr)
+@pytest.mark.parametrize("weighted", [False, True])
+def test_the_per_output_hessian_is_the_derivative_of_the_gradient(loss, weighted):
+    """Each output's block, intercept row and column included, equals central differences
+    of the objective's gradient: under one weight for every row (the squared loss without
+    sample weights), under non-negative weights, and for a curvature that varies."""
+    objective = objective_at_a_start(loss, n_outputs=2)
+    if not weighted:
+        objective.sample_weight = None
+    x, _ = objective.start()
+    x = x + np.random.default_rng(3).normal(scale=0.2, size=x.shape)
+    objective.load(x)
+    blocks = CurvatureSums(objective).hessian_blocks(loss, np.ones(2, dtype=bool))
+    step = 1e-6
+    numeric = np.column_stack(
+        [
+            (objective(x + step * unit, loss)[1] - objective(x - step * unit, loss)[1]) / (2 * step)
+            for unit in np.eye(len(x))
+        ]
+    )
+    for output, block in enumerate(blocks):
+        indices = np.arange(output, len(x), 2)  # u row-major, then c
+        assert_allclose(block, numeric[np.ix_(indices, indices)], rtol=1e-5, atol=1e-7)
+    assert not numeric[np.ix_(np.arange(0, len(x), 2), np.arange(1, len(x), 2))].any()
+
+
+@pytest.mark.parametrize("loss", [HuberLoss(delta=10.0), MultinomialLogLoss()], ids=repr)
+def test_the_line_gives_the_values_along_a_direction(loss):
+    """The values on the line of the raw predictions are those of full passes at the same
+    steps: one step per output (one-vs-rest), or one for all (a coupled loss)."""
+    n_outputs = 3
+    objective = objective_at_a_start(loss, n_outputs=n_outputs)
+    if loss.task == "multiclass":
+        objective.Y = np.eye(n_outputs)[np.argsort(objective.Y, axis=1)[:, -1]]
+    x, _ = objective.start()
+    objective(x, loss)
+    direction = np.random.default_rng(4).normal(size=x.shape)
+    line = objective.line(loss, x, direction)
+    n_parts = len(objective.values)
+    for steps in [np.full(n_parts, 1.0), np.linspace(0.1, 2.0, n_parts), np.zeros(n_parts)]:
+        objective(x + steps[np.arange(len(x)) % n_parts] * direction, loss)
+        assert_allclose(line(steps), objective.values, rtol=1e-12, atol=1e-15)
+
+
+def test_a_quadratic_loss_goes_straight_to_one_newton_step():
+    """The squared loss (quadratic) takes no SGD epoch before the full-batch phase even on
+    data large enough for them, and one Newton step reaches its minimiser; the Huber loss
+    (not quadratic) takes its epochs there. A sum of quadratic losses is quadratic."""
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(12_000, 40))
+    y = X @ rng.normal(size=40) + rng.normal(size=12_000)
+    squared = SGDRegressor(random_state=0).fit(X, y)
+    assert squared.n_iter_ == squared.n_full_batch_iter_ == 1
+    reference = np.linalg.lstsq(np.column_stack([X, np.ones(len(X))]), y, rcond=None)[0]
+    assert_allclose(squared.coef_, reference[:-1], atol=1e-3)
+    huber = SGDRegressor(loss=HuberLoss(), random_state=0).fit(X, y)
+    assert huber.n_iter_ > huber.n_full_batch_iter_
+    assert SquaredLoss().quadratic and (0.5 * SquaredLoss() + 2 * SquaredLoss()).quadratic
+    assert not (SquaredLoss() + HuberLoss()).quadratic and not HuberLoss().quadratic
+
+
+def test_the_exact_finish_pins_the_samples_closest_to_a_kink():
+    """A narrow envelope with fewer samples in its bend than there are parameters (none
+    here, near the minimiser): the exact finish pins the free samples closest to a kink
+    and lands on the minimiser of the pinball loss (HiGHS's linear program)."""
+    rng = np.random.default_rng(0)
+    X = rng.uniform(1, 5, size=(60, 1))
+    y = 2 * X[:, 0] + rng.standard_exponential(60)
+    quantile, n = 0.3, len(y)
+    program = linprog(
+        np.r_[0.0, 0.0, np.full(n, quantile), np.full(n, 1 - quantile)],
+        A_eq=np.column_stack([np.ones(n), X[:, 0], np.eye(n), -np.eye(n)]),
+        b_eq=y,
+        bounds=[(None, None)] * 2 + [(0, None)] * (2 * n),
+        method="highs",
+    )
+    intercept, slope = program.x[:2]
+    preconditioner = Preconditioner.from_data(X, True, np.random.default_rng(0))
+    state = SGDState.zeros(1, 1, X.dtype, None, preconditioner)
+    near = (np.array([[slope * (1 + 1e-5)]]), np.array([intercept + 1e-5]))
+    state.coef[...], state.intercept[...] = preconditioner.parameters(*near)
+    state.curvature = 1.0
+    objective = FlatObjective(X, y[:, None], None, Penalty(None), state, True)
+    loss = QuantileLoss(quantile)
+    assert exact_solution(objective, loss.smoothed(1e-6), 0)
+    x, _ = objective.start()
+    assert_allclose(objective.value(x, loss), program.fun / n, rtol=1e-10)
+
+
+def test_lengthened_steps_reach_the_same_minimiser_in_fewer_iterations():
+    """Nearly separable classes: the log loss flattens faster than its Newton model, whose
+    full steps fall short; lengthening them on the line of the raw predictions ends at the
+    same minimiser (to the tolerance) in fewer iterations."""
+    rng = np.random.default_rng(6)
+    X = rng.normal(size=(300, 4))
+    Y = (X @ [3.0, -2.0, 1.0, 0.5] + 0.3 * rng.normal(size=300) > 0).astype(float)[:, None]
+    preconditioner = Preconditioner.from_data(X, True, np.random.default_rng(0))
+    runs = {}
+    for lengthen in (False, True):
+        state = SGDState.zeros(4, 1, X.dtype, None, preconditioner)
+        objective = FlatObjective(X, Y, None, Penalty("l2", 1e-5), state, True)
+        x, _ = objective.start()
+        objective.normalise(objective.value(x, LogLoss()), 0.25)
+        x, _ = objective.start()
+        x, n_iter, _, converged = newton(objective, LogLoss(), x, 1e-10, 100, lengthen)
+        assert converged
+        runs[lengthen] = n_iter, objective.value(x, LogLoss())
+    assert runs[True][0] < runs[False][0]
+    assert runs[True][1] == pytest.approx(runs[False][1], rel=1e-8)

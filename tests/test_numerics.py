@@ -21,7 +21,7 @@ import warnings
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from numpy.testing import assert_allclose
+from numpy.testing import assert_allclose, assert_array_equal
 from scipy.special import logit
 from sklearn.datasets import make_classification
 from sklearn.linear_model import LinearRegression, PoissonRegressor
@@ -31,7 +31,7 @@ from sklearn.metrics import r2_score
 from sklosses import SGDClassifier, SGDRegressor
 from sklosses._engine._penalty import Penalty
 from sklosses._engine._preconditioner import Preconditioner
-from sklosses._engine._step_size import automatic_step_size, loss_curvature
+from sklosses._engine._step_size import automatic_step_size, loss_curvature, starting_sample
 from sklosses.losses import (
     HingeLoss,
     LogLoss,
@@ -338,3 +338,21 @@ def test_best_constant_of_the_pinball_loss_is_exactly_a_sample_quantile(quantile
     constant = best_constant(QuantileLoss(quantile), y)[0]
     assert constant in y
     assert constant == np.quantile(y, quantile, method="inverted_cdf")
+
+
+@pytest.mark.parametrize("n_samples", [20_190, 1_000_003])
+def test_the_starting_sample_spreads_over_the_rows(n_samples):
+    """The rows the start's statistics come from: as many as asked, distinct, increasing
+    and spread over all the data (each stretch of a tenth of the rows holds a tenth of
+    them, as data sorted by the target needs), from a random first row; every row of
+    fewer; whole groups for a loss over groups."""
+    rows = starting_sample(n_samples, n_sample_rows=10_000, rng=np.random.default_rng(0))
+    assert len(rows) == 10_000 and (np.diff(rows) > 0).all()
+    assert 0 <= rows[0] and rows[-1] < n_samples
+    assert_allclose(np.histogram(rows, bins=10, range=(0, n_samples))[0], 1000, atol=1)
+    other = starting_sample(n_samples, n_sample_rows=10_000, rng=np.random.default_rng(1))
+    assert not np.array_equal(rows, other)
+    assert_array_equal(starting_sample(500, n_sample_rows=10_000), np.arange(500))
+    groups = np.repeat(np.arange(n_samples // 1000 + 1), 1000)[:n_samples]
+    grouped = starting_sample(n_samples, groups, 10_000, np.random.default_rng(0))
+    assert np.isin(groups, groups[grouped]).sum() == len(grouped) >= 10_000

@@ -178,3 +178,35 @@ def test_memory_grows_with_the_data_not_with_copies_of_it(solver):
         tracemalloc.stop()
         data_bytes.append(size)
     assert extra[1] - extra[0] < 0.3 * (data_bytes[1] - data_bytes[0]), (extra, data_bytes)
+
+
+def test_sparse_logistic_fit_at_defaults_reaches_the_exact_optimum():
+    """20,000 x 5,000 CSR rows (SGD epochs, then the full-batch phase): the objective at
+    default settings is within 0.1% of scipy's L-BFGS optimum of the same objective."""
+    from scipy.optimize import minimize
+
+    rng = np.random.default_rng(3)
+    n_samples, n_features, alpha = 20_000, 5_000, 1e-4
+    indices = np.sort(rng.integers(0, n_features, size=(n_samples, 20)), axis=1)
+    values = rng.exponential(size=indices.shape)
+    X = sp.csr_matrix((values.ravel(), indices.ravel(), np.arange(0, indices.size + 1, 20)))
+    X.sum_duplicates()
+    margin = X @ (rng.standard_normal(n_features) * (rng.random(n_features) < 0.2)) - 0.5
+    y = (rng.random(n_samples) < 1 / (1 + np.exp(-margin))).astype(int)
+    t = 2 * y - 1
+
+    def objective(theta):
+        w, b = theta[:-1], theta[-1]
+        z = t * (X @ w + b)
+        s = 1 / (1 + np.exp(z))
+        value = np.logaddexp(0, -z).mean() + alpha / 2 * w @ w
+        gradient = np.append(-(X.T @ (t * s)) / n_samples + alpha * w, -(t * s).mean())
+        return value, gradient
+
+    options = {"maxiter": 5000, "gtol": 1e-12, "ftol": 1e-15}
+    optimum = minimize(
+        objective, np.zeros(n_features + 1), jac=True, method="L-BFGS-B", options=options
+    ).fun
+    model = SGDClassifier(loss="log_loss", alpha=alpha, random_state=0).fit(X, y)
+    achieved = objective(np.append(model.coef_.ravel(), model.intercept_))[0]
+    assert optimum <= achieved <= optimum * (1 + 1e-3), (achieved, optimum)

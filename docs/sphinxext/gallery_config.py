@@ -22,6 +22,7 @@ ORDER = [
     "ranking.py",
     "metric_learning.py",
     "out_of_core.py",
+    "text_classification.py",
     "dask_cluster.py",
 ]
 

@@ -94,10 +94,11 @@ def _projected_gradient_norm(x, gradient, bounds):
     return float(np.max(np.abs(projected), initial=0.0))
 
 
-def _minimise(objective, loss, x, bounds, tol, max_iter):
-    """Newton steps where they apply (:mod:`~sklosses._engine._newton`), else L-BFGS-B."""
+def _minimise(objective, loss, x, bounds, tol, max_iter, lengthen=True):
+    """Newton steps where they apply (:mod:`~sklosses._engine._newton`; ``lengthen`` as
+    there), else L-BFGS-B."""
     if newton_applies(loss, objective.penalty, *objective.state.coef.shape):
-        return newton(objective, loss, x, DECREMENT_SHARE * tol, max_iter)
+        return newton(objective, loss, x, DECREMENT_SHARE * tol, max_iter, lengthen)
     return _lbfgs(objective, loss, x, bounds, tol, max_iter)
 
 
@@ -221,12 +222,16 @@ def _continuation(objective, loss, x, bounds, curvature, tol, max_iter):
         envelope = loss.smoothed(width)
         if exact_applies:
             # the partition is right long before the envelope is solved to tol
-            x, n_iter, _, _ = _minimise(objective, envelope, x, bounds, ROUGH_TOL, max_iter)
+            x, n_iter, _, _ = _minimise(
+                objective, envelope, x, bounds, ROUGH_TOL, max_iter, lengthen=False
+            )
             total_iter += n_iter
             x = solve_exactly(envelope)
             if objective.frozen.all():
                 break
-        x, n_iter, optimality, converged = _minimise(objective, envelope, x, bounds, tol, max_iter)
+        x, n_iter, optimality, converged = _minimise(
+            objective, envelope, x, bounds, tol, max_iter, lengthen=False
+        )
         total_iter += n_iter
         if exact_applies:
             x = solve_exactly(envelope)

@@ -28,7 +28,8 @@ def objective_of_model(X, Y, sample_weight, loss, penalty, model, *, batch_size,
     coef, intercept = model
     state = SGDState(coef, intercept, 0.0, Preconditioner.identity(X.shape[1]))
     # a batch-level loss is measured on the batches it was trained on
-    plan = batch_plan(X, batch_size, groups, in_order=loss.scope != "batch")
+    in_order = loss.scope != "batch"
+    plan = batch_plan(X, CHUNK_ROWS if in_order else batch_size, groups, in_order=in_order)
     loss_sums, _, _ = full_gradient(X, Y, sample_weight, loss, state, plan=plan)
     return float(loss_sums.sum()) / X.shape[0] + penalty_share(loss, Y.shape[1]) * penalty.value(
         coef
@@ -54,7 +55,8 @@ class FlatObjective:
         self.X, self.Y, self.sample_weight = X, Y, sample_weight
         self.plan = batch_plan(X, CHUNK_ROWS, groups, in_order=True)
         self.penalty, self.state, self.fit_intercept = penalty, state, fit_intercept
-        self.split = penalty.l1 > 0
+        self.l1, self.l2 = penalty.l1, penalty.l2  # read at every evaluation
+        self.split = self.l1 > 0
         self.n_coef = state.coef.size
         self.inverse_scale = state.preconditioner.inverse_scale[:, None]
         self.scale, self.length = 1.0, 1.0
@@ -86,13 +88,19 @@ class FlatObjective:
 
     def load(self, x):
         """Set the state's iterate to the normalised parameters ``x``."""
+        self.state.coef[...], self.state.intercept[...] = self._parameters(x)
+
+    def _parameters(self, x):
+        """The engine's ``(u, c)`` of the normalised parameters ``x`` (the state's ``c``
+        without an intercept)."""
         x = x * self.length
         u = x[: self.n_coef]
         if self.split:
             u = u - x[self.n_coef : 2 * self.n_coef]
-        self.state.coef[...] = u.reshape(self.state.coef.shape)
+        intercept = self.state.intercept
         if self.fit_intercept:
-            self.state.intercept[...] = x[-len(self.state.intercept) :]
+            intercept = x[-len(intercept) :]
+        return u.reshape(self.state.coef.shape), intercept
 
     def share(self, loss):
         """The penalty's weight, and the loss's per output column (see ``penalty_share``)."""
@@ -107,26 +115,55 @@ class FlatObjective:
         loss_sums, coef_gradient, intercept_gradient = self._sums(loss)
         u = self.state.coef.astype(np.float64)
         coef = u * self.inverse_scale
-        penalties = 0.5 * self.penalty.l2 * np.einsum(
-            "ij,ij->j", coef, coef
-        ) + self.penalty.l1 * np.abs(coef).sum(axis=0)
-        if len(loss_sums) < len(penalties):  # a coupled loss: one value for all outputs
-            penalties = penalties.sum(keepdims=True)
-        self.values = (loss_sums / n_samples + share * penalties) / self.scale
+        self.values = self._values(loss_sums, coef, share)
         value = float(self.values.sum()) * self.scale
         # the loss sum is averaged over one-vs-rest columns (share = 1 / columns), and so
         # are its gradients; a coupled loss has one column (share = 1)
         coef_gradient = coef_gradient * (share / n_samples)
-        coef_gradient += share * self.penalty.l2 * coef * self.inverse_scale
+        coef_gradient += share * self.l2 * coef * self.inverse_scale
         parts = [coef_gradient.ravel()]
         if self.split:
-            l1_gradient = (
-                share * self.penalty.l1 * np.broadcast_to(self.inverse_scale, u.shape)
-            ).ravel()
+            l1_gradient = (share * self.l1 * np.broadcast_to(self.inverse_scale, u.shape)).ravel()
             parts = [parts[0] + l1_gradient, -parts[0] + l1_gradient]
         if self.fit_intercept:
             parts.append(intercept_gradient * (share / n_samples))
         return value / self.scale, np.concatenate(parts) * (self.length / self.scale)
+
+    def _values(self, loss_sums, coef, share):
+        """The normalised parts of the value from the loss sums (one per column of the
+        loss) and the coefficients ``coef`` (``u * inverse_scale``)."""
+        penalties = 0.5 * self.l2 * np.einsum("ij,ij->j", coef, coef)
+        if self.l1:
+            penalties += self.l1 * np.abs(coef).sum(axis=0)
+        if len(loss_sums) < len(penalties):  # a coupled loss: one value for all outputs
+            penalties = penalties.sum(keepdims=True)
+        return (loss_sums / self.Y.shape[0] + share * penalties) / self.scale
+
+    def line(self, loss, x, direction):
+        """``values(steps)``: the normalised parts of the value (as ``values``) at ``x +
+        steps * direction``, one step per part, without a pass over ``X``.
+
+        The raw predictions move on a line, from those at ``x`` to those at ``x +
+        direction``; one product with ``X`` gives both ends, and every step then costs
+        one evaluation of the loss on ``n_samples x n_outputs`` raw predictions (a
+        backtracking search that would read ``X`` at every trial reads it once)."""
+        (u, c), (u_end, c_end) = self._parameters(x), self._parameters(x + direction)
+        coef, intercept = self.state.preconditioner.coefficients(u, c)
+        coef_end, intercept_end = self.state.preconditioner.coefficients(u_end, c_end)
+        n_outputs = coef.shape[1]
+        ends = np.asarray(self.X @ np.hstack([coef, coef_end]))
+        start = ends[:, :n_outputs] + intercept
+        change = ends[:, n_outputs:] + intercept_end - start
+        u_change = u_end - u
+        share = self.share(loss)
+
+        def values(steps):
+            per_output = np.repeat(steps, n_outputs // len(steps))  # one for a coupled loss
+            sums = loss.weighted_sums(self.Y, start + per_output * change, self.sample_weight)
+            moved = (u + per_output * u_change) * self.inverse_scale
+            return self._values(sums / len(sums), moved, share)
+
+        return values
 
     def _sums(self, loss):
         """:func:`full_gradient` at the state's iterate, from a pass over the data unless

@@ -14,7 +14,12 @@ from ._objective import constant_objective, objective_of_model
 from ._penalty import penalty_share
 from ._preconditioner import Preconditioner, sample_rows
 from ._state import SGDState
-from ._step_size import automatic_step_size, loss_curvature, optimal_first_step
+from ._step_size import (
+    automatic_step_size,
+    loss_curvature,
+    optimal_first_step,
+    starting_sample,
+)
 
 DEFAULT_ALPHA = 1e-4
 
@@ -44,11 +49,12 @@ def default_alpha(loss, Y, sample_weight, start_objective):
     return DEFAULT_ALPHA * start_objective / variance
 
 
-def starting_intercept(Y, sample_weight, loss, n_sample_rows=10000, rng=None):
-    """The intercept training starts from, from up to ``n_sample_rows`` rows: the loss's
-    own choice (``initial_raw_prediction``, e.g. the soft Dice loss) or else its best
-    constant (:func:`~sklosses.losses.best_constant`)."""
-    rows = sample_rows(Y.shape[0], n_sample_rows, rng)
+def starting_intercept(Y, sample_weight, loss, n_sample_rows=10000, rng=None, rows=None):
+    """The intercept training starts from, from the rows ``rows`` or else up to
+    ``n_sample_rows`` random rows: the loss's own choice (``initial_raw_prediction``, e.g.
+    the soft Dice loss) or else its best constant (:func:`~sklosses.losses.best_constant`)."""
+    if rows is None:
+        rows = sample_rows(Y.shape[0], n_sample_rows, rng)
     targets = np.asarray(Y[rows], dtype=np.float64)
     weight = None if sample_weight is None else sample_weight[rows]
     start = loss.initial_raw_prediction(targets, weight)
@@ -80,11 +86,12 @@ def initial_state(
     metric loss: labels in one column, embeddings in ``n_outputs``). The loss
     curvature of the step size is then measured at zero raw predictions.
     """
+    rows = starting_sample(Y.shape[0], groups, rng=rng)  # one sample for both statistics
     if start_model is None:
         n_outputs = Y.shape[1]
         intercept = np.zeros(n_outputs)
         if config.fit_intercept:
-            intercept = starting_intercept(Y, sample_weight, loss, rng=rng)
+            intercept = starting_intercept(Y, sample_weight, loss, rows=rows)
         start_objective = constant_objective(Y, sample_weight, loss, intercept, groups)
     else:
         start_coef, intercept = (np.asarray(part, dtype=X.dtype) for part in start_model)
@@ -101,7 +108,7 @@ def initial_state(
         start_objective += penalty_share(loss, n_outputs) * start_penalty
         intercept = np.zeros(n_outputs)
     eta, preconditioner = config.eta0, Preconditioner.identity(X.shape[1])
-    curvature = loss_curvature(loss, Y, sample_weight, intercept, rng=rng, groups=groups)
+    curvature = loss_curvature(loss, Y, sample_weight, intercept, groups=groups, rows=rows)
     if config.learning_rate == "auto":
         preconditioner = Preconditioner.from_data(X, config.fit_intercept, rng)
     if config.learning_rate == "auto" and not takes_steps:

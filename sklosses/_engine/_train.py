@@ -16,6 +16,7 @@ from sklearn.exceptions import ConvergenceWarning
 from ._full_batch import minimise_full_batch
 from ._guard import MAX_ITER_MESSAGE, checked_model, warn_if_max_iter_reached
 from ._loop import run_sgd
+from ._newton import newton_applies
 from ._objective import objective_of_model
 from ._sparse_average import sparse_average
 from ._start import adapt_to_chunk, initial_state
@@ -25,9 +26,10 @@ SGD_ABOVE_ROWS = 10_000
 SGD_FROM_FEATURES = 32
 SGD_EPOCHS_BEFORE = 3
 """Epochs of SGD before the full-batch phase, on more than ``SGD_ABOVE_ROWS`` rows of at
-least ``SGD_FROM_FEATURES`` columns. On fewer rows an epoch (a hundred steps in Python)
-costs more than the full-batch iterations it saves, and on few columns a Newton step is
-cheap (measured in ``benchmarks/time_to_optimum.py``)."""
+least ``SGD_FROM_FEATURES`` columns, unless the phase solves a ``quadratic`` loss by Newton's
+method. On fewer rows an epoch (a hundred steps in Python) costs more than the full-batch
+iterations it saves, on few columns a Newton step is cheap, and on a quadratic loss one
+Newton step from anywhere is the minimiser (measured in ``benchmarks/time_to_optimum.py``)."""
 
 
 @dataclass
@@ -46,9 +48,11 @@ class Training:
     n_full_batch_iter: int = 0
 
 
-def sgd_epochs_before(n_samples, n_features):
+def sgd_epochs_before(n_samples, n_features, loss, config):
     """How many SGD epochs ``fit`` runs before its full-batch phase."""
-    if n_samples > SGD_ABOVE_ROWS and n_features >= SGD_FROM_FEATURES:
+    # the L1 part, which rules Newton out, is there for any alpha > 0
+    one_newton_step = loss.quadratic and newton_applies(loss, config.penalty_of(1.0), n_features)
+    if n_samples > SGD_ABOVE_ROWS and n_features >= SGD_FROM_FEATURES and not one_newton_step:
         return SGD_EPOCHS_BEFORE
     return 0
 
@@ -143,7 +147,7 @@ def train(
     full_batch = full_batch and loss.fixed_objective
     max_epochs = 1 if partial else None
     if full_batch:
-        max_epochs = sgd_epochs_before(*X.shape)
+        max_epochs = sgd_epochs_before(*X.shape, loss, config)
     if partial and previous is not None:
         state = previous
         if config.learning_rate == "auto":

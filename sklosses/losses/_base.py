@@ -48,19 +48,20 @@ class Loss(BaseEstimator):
         link). A regression loss with an ``inverse_link`` also has its inverse
         ``link``: metrics map ``predict`` output back to raw predictions with it.
     hessian : callable or None, default=None
-        ``hessian(y_true, raw_prediction)``, the second derivative of an
-        element-scope loss in the raw prediction, when its curvature is far
-        below its ``smoothness`` over most residuals (Huber, log-cosh): the
-        automatic step size then uses the mean curvature at the start of
-        training instead of the worst case.
+        ``hessian(y_true, raw_prediction)``, the second derivative of an element-scope loss
+        in the raw prediction, when its curvature is far below its ``smoothness`` over most
+        residuals (Huber, log-cosh): the automatic step size then uses the mean curvature at
+        the start of training instead of the worst case.
     coupled_hessian : callable or None, default=None
         For a sample-scope loss, ``(y_true, raw) -> (n_rows, n_outputs, n_outputs)``
         second derivatives of each row's value (softmax: ``diag(p) - p p^T``).
+    quadratic : bool, default=False
+        Whether the ``hessian`` is one constant (the squared error): on few features ``fit``
+        then goes straight to one Newton step, the minimiser, with no SGD epochs before it.
     differentiable : bool
-        Whether the gradient is continuous; by default, whether there is a
-        ``smoothness`` (the Poisson and exponential losses are differentiable
-        without a global bound). ``fit``'s full-batch phase minimises a
-        non-differentiable loss through :meth:`smoothed` stand-ins.
+        Whether the gradient is continuous; by default, whether there is a ``smoothness``
+        (the Poisson and exponential losses are differentiable without a global bound).
+        ``fit`` minimises a non-differentiable loss through :meth:`smoothed` stand-ins.
     needs_groups : bool, default=False
         Whether the loss compares rows of the same group (query) with each other
         (ranking losses): the engine then builds batches of whole groups and
@@ -89,6 +90,7 @@ class Loss(BaseEstimator):
     inverse_link: Callable | None = None
     hessian: Callable | None = None
     coupled_hessian: Callable | None = None
+    quadratic: bool = False
     needs_groups: bool = False
     fixed_objective: bool = True
     sklearn_epsilon_parameter: str | None = None
@@ -241,9 +243,8 @@ class Loss(BaseEstimator):
     def initial_raw_prediction(self, y_true, sample_weight=None):
         """The constant raw prediction per output that training starts from, or None.
 
-        None (this default) lets training search for the constant that
-        minimises the weighted mean loss. A loss whose minimising constant is a
-        poor start returns its own constants.
+        None (this default) lets training search for the constant that minimises the
+        weighted mean loss. A loss whose minimising constant is a poor start returns its own.
 
         Parameters
         ----------
@@ -259,9 +260,8 @@ class Loss(BaseEstimator):
         return None
 
     def check_target(self, y_true):
-        """Raise ``ValueError`` if ``y_true`` is outside the loss's domain.
-
-        This default accepts any target.
+        """Raise ``ValueError`` if ``y_true`` is outside the loss's domain (this default
+        accepts any target).
 
         Parameters
         ----------

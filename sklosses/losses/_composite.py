@@ -91,6 +91,11 @@ class _Composition(WeightedTerms):
         return all(term.convex for term in self.terms)
 
     @property
+    def quadratic(self):
+        """Whether every term is quadratic (so is their weighted sum)."""
+        return all(term.quadratic for term in self.terms)
+
+    @property
     def differentiable(self):
         return all(term.differentiable for term in self.terms)
 
@@ -220,7 +225,7 @@ class CompositeLoss(_Composition, Loss):
     * ``scope``: ``"element"`` for element-scope terms, ``"sample"`` for sample-scope
       terms; the two do not mix;
     * ``smoothness`` :math:`\sum_j w_j L_j` (None if a term has none), ``hessian``
-      :math:`\sum_j w_j h_j` (if every term has one), ``convex`` and
+      :math:`\sum_j w_j h_j` (if every term has one), ``convex``, ``quadratic`` and
       ``differentiable`` if every term is, ``kinks`` those of all the terms;
     * ``loss``, ``gradient``: the weighted sums of the terms'; ``smoothed(width)``
       the weighted sum of the terms' stand-ins; ``initial_raw_prediction`` the

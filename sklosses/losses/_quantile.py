@@ -55,8 +55,9 @@ class QuantileLoss(Loss):
         ndarray of shape (n_rows, n_outputs)
         """
         quantile = np.asarray(self.quantile, dtype=raw_prediction.dtype)
-        return raw_prediction - np.clip(
-            raw_prediction - y_true, -step * quantile, step * (1 - quantile)
+        # np.minimum and np.maximum: np.clip's argument checks cost more on small arrays
+        return raw_prediction - np.minimum(
+            np.maximum(raw_prediction - y_true, -step * quantile), step * (1 - quantile)
         )
 
     def kinks(self, y_true):

@@ -1,0 +1,201 @@
+"""The Hessians of Newton's method in the full-batch phase (:mod:`~sklosses._engine._newton`).
+
+In the standardised rows ``z_i`` (a 1 appended for the intercept), the Hessian of the
+loss part of one output is ``sum_i h_i z_i z_i^T`` with ``h_i`` the weighted curvature of
+row ``i`` (:class:`CurvatureSums`, kept up to date across the iterations from the rows
+whose curvature changed); a loss coupling its outputs (softmax) has one block over all
+the parameters, ``sum_i z_i z_i^T (x) H_i`` (:class:`CoupledHessian`). Both are returned
+as Hessians of the normalised objective (:meth:`FlatObjective.normalise`).
+"""
+
+import numpy as np
+
+CHUNK_ROWS = 4096
+"""Rows per chunk of a pass that forms Hessians (its products stay in cache)."""
+KEEP_STANDARDISED_BELOW = 2_000_000
+"""Data of fewer entries has its standardised rows kept for the whole Newton run (at most
+16 MB)."""
+REFRESH_SHARE = 0.25
+"""An output whose curvature changed in more than this share of the rows has its Hessian
+recomputed rather than updated."""
+
+
+def _standardised_rows(objective, rows):
+    """``z_i`` of ``X[rows]``: the standardised row, float64, with a 1 appended for the
+    intercept."""
+    z = objective.state.preconditioner.standardised(objective.X[rows])
+    if objective.fit_intercept:
+        z = np.hstack([z, np.ones((len(z), 1))])
+    return z
+
+
+def _raw_predictions(objective):
+    """``(rows, raw)`` for each chunk of rows: the raw predictions at the state's iterate."""
+    state = objective.state
+    coef, intercept = state.preconditioner.coefficients(state.coef, state.intercept)
+    for start in range(0, objective.X.shape[0], CHUNK_ROWS):
+        rows = slice(start, start + CHUNK_ROWS)
+        yield rows, objective.X[rows] @ coef + intercept
+
+
+def _normalised(objective, loss, sums, inverse_scale):
+    """The Hessians of the normalised objective from the loss's weighted curvature sums:
+    their mean over the rows times the loss's share, plus the L2 penalty on the first
+    ``len(inverse_scale)`` diagonal entries (the coefficients; the intercept is free)."""
+    share = objective.share(loss)
+    blocks = sums * (share / objective.Y.shape[0])
+    diagonal = np.arange(len(inverse_scale))
+    blocks[:, diagonal, diagonal] += share * objective.l2 * inverse_scale**2
+    return blocks * (objective.length**2 / objective.scale)
+
+
+class CoupledHessian:
+    """The Hessian of a loss coupling its outputs (softmax), one block over all the
+    parameters: ``sum_i z_i z_i^T (x) H_i`` with ``H_i`` the loss's ``coupled_hessian`` of
+    row ``i``, in the order of the flat vector (``u`` row-major, then ``c``: parameter
+    ``(f, k)`` at ``f * n_outputs + k``, the intercept as feature ``p``)."""
+
+    def __init__(self, objective):
+        self.objective = objective
+        self.standardised = None
+        if objective.X.shape[0] * (objective.X.shape[1] + 1) <= KEEP_STANDARDISED_BELOW:
+            self.standardised = _standardised_rows(objective, slice(None))
+
+    def _rows(self, rows):
+        """``z_i`` of ``X[rows]``, with the intercept's 1: kept from the start on small data,
+        as in :class:`CurvatureSums`."""
+        if self.standardised is not None:
+            return self.standardised[rows]
+        return _standardised_rows(self.objective, rows)
+
+    def hessian_blocks(self, loss, active):
+        """The one block (shape ``(1, size, size)``) of the normalised objective."""
+        objective = self.objective
+        weight, preconditioner = objective.sample_weight, objective.state.preconditioner
+        n_features, n_outputs = objective.state.coef.shape
+        size = n_features + objective.fit_intercept
+        block = np.zeros((size, n_outputs, size, n_outputs))
+        for rows, raw in _raw_predictions(objective):
+            z = self._rows(rows)
+            curvature = loss.coupled_hessian(objective.Y[rows], raw)
+            if weight is not None:
+                curvature = curvature * weight[rows, None, None]
+            # one product: z^T (z (x) H) gives [f, g, k, l]
+            weighted = (z[:, :, None] * curvature.reshape(len(z), 1, -1)).reshape(len(z), -1)
+            block += (
+                (z.T @ weighted).reshape(size, size, n_outputs, n_outputs).transpose(0, 2, 1, 3)
+            )
+        block = block.reshape(1, size * n_outputs, size * n_outputs)
+        blocks = _normalised(
+            objective, loss, block, np.repeat(preconditioner.inverse_scale, n_outputs)
+        )
+        # adding the same constant to every output's score changes nothing: a trace-scaled
+        # floor keeps that direction out of the step
+        diagonal = np.arange(size * n_outputs)
+        blocks[0, diagonal, diagonal] += 1e-8 * np.trace(blocks[0]) / len(diagonal)
+        return blocks
+
+
+class CurvatureSums:
+    """The Hessians of the loss part, ``sum_i h_i z_i z_i^T`` per output with ``z_i`` the
+    standardised row with a 1 appended for the intercept and ``h_i`` its weighted
+    curvature, kept up to date across Newton iterations (formed once for a ``quadratic``
+    loss, whose curvature never changes).
+
+    The curvature of most losses Newton meets is piecewise constant in the raw
+    prediction (squared, Huber, expectile, squared hinge, the envelope of a
+    piecewise-linear loss), so from one iterate to the next only the rows that crossed
+    a kink change their ``h_i``: their difference is added to the sums, ``O(k p**2)``
+    for ``k`` such rows instead of a pass of ``O(n p**2)`` (none at all for the squared
+    loss). A smooth curvature changes every row, and the sums are then recomputed.
+    """
+
+    def __init__(self, objective):
+        self.objective = objective
+        self.curvature = None
+        n_outputs, size = objective.Y.shape[1], objective.X.shape[1] + objective.fit_intercept
+        self.sums = np.zeros((n_outputs, size, size))
+        self.standardised = None
+        if objective.X.shape[0] * size <= KEEP_STANDARDISED_BELOW:
+            self.standardised = self._rows(slice(None))
+
+    def _current_curvature(self, loss):
+        """The weighted curvature ``h`` of every row and output at the state's iterate (of a
+        ``quadratic`` loss, the same at any raw prediction: no pass over ``X``)."""
+        objective = self.objective
+        if loss.quadratic:
+            curvature = loss.hessian(objective.Y, np.zeros(objective.Y.shape))
+        else:
+            curvature = np.empty(objective.Y.shape)
+            for rows, raw in _raw_predictions(objective):
+                curvature[rows] = loss.hessian(objective.Y[rows], raw)
+        if objective.sample_weight is not None:
+            curvature *= objective.sample_weight[:, None]
+        return curvature
+
+    def _rows(self, rows):
+        """The standardised ``X[rows]``, without the intercept's 1: kept from the start on
+        small data (every Newton step needs them, and standardising costs more than the
+        product there)."""
+        if self.standardised is not None:
+            return self.standardised[rows]
+        return self.objective.state.preconditioner.standardised(self.objective.X[rows])
+
+    def _add(self, outputs, rows, weights):
+        """Add ``sum_i weights[i, k] z_i z_i^T`` for ``i`` in ``rows`` to each output ``k``;
+        the intercept's row and column are the weighted sums of the rows and the weights."""
+        every_row = len(rows) == self.objective.X.shape[0]
+        n_features = self.objective.X.shape[1]
+        for start in range(0, len(rows), CHUNK_ROWS):
+            # all the rows: slices, views of X in any layout, instead of gathered copies
+            chunk = (
+                slice(start, start + CHUNK_ROWS) if every_row else rows[start : start + CHUNK_ROWS]
+            )
+            z = self._rows(chunk)
+            for output in outputs:
+                weight, block = weights[chunk, output], self.sums[output]
+                # z^T z through BLAS syrk, half the operations: on the rows themselves
+                # under one weight (the squared loss), else on rows scaled by its root
+                if weight.min() == weight.max():
+                    block[:n_features, :n_features] += weight[0] * (z.T @ z)
+                elif weight.min() >= 0:
+                    root = z * np.sqrt(weight)[:, None]
+                    block[:n_features, :n_features] += root.T @ root
+                else:
+                    block[:n_features, :n_features] += z.T @ (z * weight[:, None])
+                if self.objective.fit_intercept:
+                    column = z.T @ weight
+                    block[:n_features, n_features] += column
+                    block[n_features, :n_features] += column
+                    block[n_features, n_features] += weight.sum()
+
+    def update(self, loss, active):
+        """Bring the sums of the ``active`` outputs to the state's iterate."""
+        if loss.quadratic and self.curvature is not None:
+            return
+        curvature = self._current_curvature(loss)
+        refresh = np.flatnonzero(active)
+        if self.curvature is None:
+            self.curvature = np.zeros_like(curvature)  # the sums start at zero
+        else:
+            change = curvature - self.curvature
+            changed = change[:, refresh] != 0
+            few = changed.sum(axis=0) <= REFRESH_SHARE * len(curvature)
+            for column in np.flatnonzero(few):
+                self._add([refresh[column]], np.flatnonzero(changed[:, column]), change)
+            refresh = refresh[~few]
+        if len(refresh):
+            self.sums[refresh] = 0
+            # only curved rows count: for the envelope of a kinked loss, those near a kink
+            curved = np.flatnonzero((curvature[:, refresh] != 0).any(axis=1))
+            self._add(refresh, curved, curvature)
+        self.curvature[:, active] = curvature[:, active]
+
+    def hessian_blocks(self, loss, active):
+        """One ``(p + 1) x (p + 1)`` Hessian per output of the normalised objective at the
+        state's iterate (``p x p`` without an intercept); zero for the outputs not
+        ``active``."""
+        self.update(loss, active)
+        sums = np.where(active[:, None, None], self.sums, 0.0)
+        inverse_scale = self.objective.state.preconditioner.inverse_scale
+        return _normalised(self.objective, loss, sums, inverse_scale)
