@@ -166,15 +166,19 @@ def row_bytes(X):
     return X.shape[1] * X.dtype.itemsize
 
 
+def csr_row_run(X, start, stop):
+    """Rows ``start:stop`` of CSR ``X`` as ``(data, indices, indptr)`` views of its arrays."""
+    low, high = X.indptr[start], X.indptr[stop]
+    return X.data[low:high], X.indices[low:high], X.indptr[start : stop + 1] - low
+
+
 def _take_batch(X, plan, batch, buffer):
     """The rows of a batch of ``X``: a view of a C-contiguous array, else gathered (into
-    ``buffer`` for other dense layouts); a slice for a chunk (of CSR ``X``, sharing its
-    values: scipy's row slice copies them, and a full pass would copy X)."""
+    ``buffer`` for other dense layouts); a slice for a chunk (of CSR ``X``, on its arrays:
+    scipy's row slice would copy them)."""
     if plan.slices and sp.issparse(X):
         (start,), (stop,) = plan.runs(batch)
-        low, high = X.indptr[start], X.indptr[stop]
-        rows = (X.data[low:high], X.indices[low:high], X.indptr[start : stop + 1] - low)
-        return sp.csr_matrix(rows, shape=(stop - start, X.shape[1]), copy=False)
+        return sp.csr_matrix(csr_row_run(X, start, stop), (stop - start, X.shape[1]))
     if plan.slices:
         return plan.view(X, batch)
     if sp.issparse(X):
@@ -186,9 +190,8 @@ def _take_batch(X, plan, batch, buffer):
 
 
 def _transposed_product(X_batch, gradient):
-    """``X_batch.T @ gradient`` for a 2-D batch or a 3-D strided view of blocks; one
-    ``bincount`` per output for a small CSR batch (scipy's ``.T @`` costs more there; on
-    a large chunk, the bincount's temporaries would grow with its nonzeros)."""
+    """``X_batch.T @ gradient`` for a 2-D batch or a 3-D view of blocks; a ``bincount`` per
+    output for a small CSR batch (scipy's ``.T @`` costs more there, not on a large one)."""
     if sp.issparse(X_batch) and gradient.shape[-1] <= 2 and X_batch.nnz <= 65536:
         gradient = gradient.reshape(X_batch.shape[0], -1)
         rows = np.repeat(np.arange(X_batch.shape[0]), np.diff(X_batch.indptr))
@@ -265,13 +268,11 @@ def parameter_gradient(X_batch, gradient, preconditioner, columns=None):
 
 def _chain_rule(product, gradient_sum, preconditioner, columns=None):
     """The gradient of ``u`` from ``X.T @ gradient`` and the gradient's column sums."""
-    center, inverse_scale = preconditioner.center, preconditioner.inverse_scale
-    if columns is not None:
-        center, inverse_scale = center[columns], inverse_scale[columns]
-    coef_gradient = product
+    every, coef_gradient = slice(None) if columns is None else columns, product
     if preconditioner.centred:
-        coef_gradient = product - np.outer(center.astype(product.dtype, copy=False), gradient_sum)
-    coef_gradient *= inverse_scale.astype(product.dtype, copy=False)[:, None]
+        center = preconditioner.center[every].astype(product.dtype, copy=False)
+        coef_gradient = product - np.outer(center, gradient_sum)
+    coef_gradient *= preconditioner.inverse_scale[every].astype(product.dtype, copy=False)[:, None]
     return coef_gradient
 
 

@@ -26,7 +26,7 @@ engine's penalty in the preconditioned parameters ``u``:
 import numpy as np
 import scipy.sparse as sp
 
-from ._batching import parameter_gradient
+from ._batching import csr_row_run, parameter_gradient
 from ._preconditioner import MAX_SCALE_CLASSES, vector_product
 
 COMPACT_BELOW = 4
@@ -52,8 +52,7 @@ def batch_rows(X, plan, batch):
     arrays for a run of consecutive rows, runs joined when they are long, else gathered."""
     starts, stops = plan.runs(batch) if hasattr(plan, "runs") else ([], [])
     if len(starts) == 1:
-        low, high = X.indptr[starts[0]], X.indptr[stops[0]]
-        return X.data[low:high], X.indices[low:high], X.indptr[starts[0] : stops[0] + 1] - low
+        return csr_row_run(X, starts[0], stops[0])
     rows = np.r_[plan.rows(batch)]  # a batch of groups may be a slice
     first, counts = X.indptr[rows], X.indptr[rows + 1] - X.indptr[rows]
     indptr = np.zeros(len(rows) + 1, dtype=X.indptr.dtype)
