@@ -7,6 +7,7 @@ samples near the kinks when the envelope's bend holds too few."""
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from numpy.testing import assert_allclose
 from scipy.optimize import linprog
 from sklearn.datasets import make_regression
@@ -149,6 +150,42 @@ def test_the_per_output_hessian_is_the_derivative_of_the_gradient(loss, weighted
         indices = np.arange(output, len(x), 2)  # u row-major, then c
         assert_allclose(block, numeric[np.ix_(indices, indices)], rtol=1e-5, atol=1e-7)
     assert not numeric[np.ix_(np.arange(0, len(x), 2), np.arange(1, len(x), 2))].any()
+
+
+@pytest.mark.parametrize("offset", [0.0, 50.0, 1e8])
+@pytest.mark.parametrize("kind", ["float64", "float32", "csr", "no intercept"])
+def test_the_hessian_summed_over_the_rows_as_they_are_is_the_standardised_one(offset, kind):
+    """The sums run over the rows of X as they are (no standardised copy) and are carried
+    to the standardised rows afterwards; columns far from zero (``offset`` standard
+    deviations) are centred first, where that afterwards would cancel every digit. Either
+    way the blocks are ``sum_i h_i z_i z_i^T`` over the standardised rows ``z_i``."""
+    rng = np.random.default_rng(7)
+    spread = np.array([1.0, 10.0, 0.1, 3.0])
+    X = (rng.normal(size=(300, 4)) + offset) * spread
+    true_coef = np.array([[1.0], [0.1], [5.0], [-0.2]])
+    y = (X @ true_coef)[:, 0] + rng.normal(scale=2.0, size=300)
+    fit_intercept = kind != "no intercept"
+    X = {"float32": X.astype(np.float32), "csr": sp.csr_matrix(X)}.get(kind, X)
+    weight = rng.uniform(0.5, 2, 300)
+    preconditioner = Preconditioner.from_data(X, fit_intercept, np.random.default_rng(0))
+    state = SGDState.zeros(4, 1, np.float64, None, preconditioner)
+    # near the model: residuals on both sides of Huber's delta, curved rows and flat ones
+    near = true_coef * (1 + 1e-12 * rng.normal(size=(4, 1))), np.zeros(1)
+    state.coef[...], state.intercept[...] = preconditioner.parameters(*near)
+    objective = FlatObjective(X, y[:, None], weight, Penalty("l2", 1e-3), state, fit_intercept)
+    objective.normalise(2.0, 0.5)
+    loss = HuberLoss(delta=3.0)
+    blocks = CurvatureSums(objective).hessian_blocks(loss, np.ones(1, dtype=bool))
+    z = preconditioner.standardised(X)
+    if fit_intercept:
+        z = np.column_stack([z, np.ones(len(z))])
+    coef, intercept = preconditioner.coefficients(state.coef, state.intercept)
+    curvature = weight * loss.hessian(y[:, None], np.asarray(X @ coef) + intercept)[:, 0]
+    assert 0.2 < np.mean(curvature > 0) < 0.9
+    expected = z.T @ (curvature[:, None] * z) / len(y)
+    expected[:4, :4] += 1e-3 * np.diag(preconditioner.inverse_scale**2)
+    expected *= objective.length**2 / objective.scale
+    assert_allclose(blocks[0], expected, rtol=1e-9, atol=1e-9 * np.abs(expected).max())
 
 
 @pytest.mark.parametrize("loss", [HuberLoss(delta=10.0), MultinomialLogLoss()], ids=repr)

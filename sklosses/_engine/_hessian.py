@@ -3,21 +3,28 @@
 In the standardised rows ``z_i`` (a 1 appended for the intercept), the Hessian of the
 loss part of one output is ``sum_i h_i z_i z_i^T`` with ``h_i`` the weighted curvature of
 row ``i`` (:class:`CurvatureSums`, kept up to date across the iterations from the rows
-whose curvature changed); a loss coupling its outputs (softmax) has one block over all
+whose curvature changed, and summed over the rows of ``X`` as they are, without a
+standardised copy); a loss coupling its outputs (softmax) has one block over all
 the parameters, ``sum_i z_i z_i^T (x) H_i`` (:class:`CoupledHessian`). Both are returned
 as Hessians of the normalised objective (:meth:`FlatObjective.normalise`).
 """
 
 import numpy as np
+import scipy.sparse as sp
 
 CHUNK_ROWS = 4096
 """Rows per chunk of a pass that forms Hessians (its products stay in cache)."""
 KEEP_STANDARDISED_BELOW = 2_000_000
-"""Data of fewer entries has its standardised rows kept for the whole Newton run (at most
-16 MB)."""
+"""Data of fewer entries has the rows its Hessians are summed over kept for the whole Newton
+run (at most 16 MB) when they are a copy of ``X`` (standardised, centred or in float64)."""
 REFRESH_SHARE = 0.25
 """An output whose curvature changed in more than this share of the rows has its Hessian
 recomputed rather than updated."""
+MAX_RAW_OFFSET = 100.0
+"""Largest column mean, in column standard deviations, for which the sums of the rows of
+``X`` as they are give the centred Hessian: centring them afterwards subtracts numbers up to
+``1 + MAX_RAW_OFFSET**2`` times the result, losing four of float64's sixteen digits. Data
+whose columns lie further from zero has its rows centred first."""
 
 
 def _standardised_rows(objective, rows):
@@ -108,6 +115,11 @@ class CurvatureSums:
     a kink change their ``h_i``: their difference is added to the sums, ``O(k p**2)``
     for ``k`` such rows instead of a pass of ``O(n p**2)`` (none at all for the squared
     loss). A smooth curvature changes every row, and the sums are then recomputed.
+
+    The sums run over the rows ``x_i - shift`` with a 1 appended, ``shift`` zero (the rows
+    of ``X`` as they are: no copy) unless a column lies more than ``MAX_RAW_OFFSET``
+    standard deviations from zero (then the preconditioner's centre), and are carried to
+    the standardised rows when a Hessian is asked for (:meth:`hessian_blocks`).
     """
 
     def __init__(self, objective):
@@ -115,9 +127,16 @@ class CurvatureSums:
         self.curvature = None
         n_outputs, size = objective.Y.shape[1], objective.X.shape[1] + objective.fit_intercept
         self.sums = np.zeros((n_outputs, size, size))
-        self.standardised = None
-        if objective.X.shape[0] * size <= KEEP_STANDARDISED_BELOW:
-            self.standardised = self._rows(slice(None))
+        preconditioner = objective.state.preconditioner
+        offset = np.abs(preconditioner.center) * preconditioner.inverse_scale
+        self.shift = np.zeros(len(offset))
+        if offset.max(initial=0.0) > MAX_RAW_OFFSET:
+            self.shift = preconditioner.center
+        self.kept = None
+        X = objective.X
+        copied = self.shift.any() or not isinstance(X, np.ndarray) or X.dtype != np.float64
+        if copied and X.shape[0] * size <= KEEP_STANDARDISED_BELOW:
+            self.kept = self._rows(slice(None))
 
     def _current_curvature(self, loss):
         """The weighted curvature ``h`` of every row and output at the state's iterate (of a
@@ -134,16 +153,33 @@ class CurvatureSums:
         return curvature
 
     def _rows(self, rows):
-        """The standardised ``X[rows]``, without the intercept's 1: kept from the start on
-        small data (every Newton step needs them, and standardising costs more than the
-        product there)."""
-        if self.standardised is not None:
-            return self.standardised[rows]
-        return self.objective.state.preconditioner.standardised(self.objective.X[rows])
+        """``X[rows] - shift`` in float64, dense, without the intercept's 1: kept from the
+        start on small data when that takes a copy (every Newton step needs them)."""
+        if self.kept is not None:
+            return self.kept[rows]
+        part = self.objective.X[rows]
+        part = part.toarray() if sp.issparse(part) else np.asarray(part, dtype=np.float64)
+        return part - self.shift if self.shift.any() else part
+
+    def _standardising(self):
+        """``M`` with ``z_i = M (x_i - shift, 1)``: the map of the rows the sums run over to
+        the standardised rows (the diagonal of inverse scales without an intercept)."""
+        preconditioner = self.objective.state.preconditioner
+        scaling = np.diag(preconditioner.inverse_scale)
+        if not self.objective.fit_intercept:
+            return scaling
+        size = len(scaling) + 1
+        standardising = np.eye(size)
+        standardising[:-1, :-1] = scaling
+        standardising[:-1, -1] = -preconditioner.inverse_scale * (
+            preconditioner.center - self.shift
+        )
+        return standardising
 
     def _add(self, outputs, rows, weights):
-        """Add ``sum_i weights[i, k] z_i z_i^T`` for ``i`` in ``rows`` to each output ``k``;
-        the intercept's row and column are the weighted sums of the rows and the weights."""
+        """Add ``sum_i weights[i, k] r_i r_i^T`` for ``i`` in ``rows`` to each output ``k``,
+        ``r_i`` the row ``x_i - shift`` (:meth:`_rows`); the intercept's row and column are
+        the weighted sums of the rows and the weights."""
         every_row = len(rows) == self.objective.X.shape[0]
         n_features = self.objective.X.shape[1]
         for start in range(0, len(rows), CHUNK_ROWS):
@@ -196,6 +232,7 @@ class CurvatureSums:
         state's iterate (``p x p`` without an intercept); zero for the outputs not
         ``active``."""
         self.update(loss, active)
-        sums = np.where(active[:, None, None], self.sums, 0.0)
+        standardising = self._standardising()
+        sums = standardising @ np.where(active[:, None, None], self.sums, 0.0) @ standardising.T
         inverse_scale = self.objective.state.preconditioner.inverse_scale
         return _normalised(self.objective, loss, sums, inverse_scale)
