@@ -19,7 +19,7 @@ import sklearn
 from scipy.special import expit
 from sklearn import linear_model as sklearn_linear_model
 from sklearn.base import clone
-from sklearn.exceptions import NotFittedError
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.metrics import hinge_loss
 from sklearn.model_selection import GridSearchCV
 
@@ -255,16 +255,28 @@ def test_optimal_needs_a_positive_alpha(make_classification_data):
         SGDClassifier(learning_rate="optimal", alpha=0).fit(X, y)
 
 
-def test_optimal_blowing_up_the_squared_loss_is_an_error(make_regression_data):
-    """scikit-learn returns coefficients of ~1e12 here; sklosses says what to change, and
-    not to lower an ``eta0`` that ``"optimal"`` does not use."""
+def test_optimal_blowing_up_the_squared_loss_goes_on_with_a_shorter_step(make_regression_data):
+    """scikit-learn returns coefficients of ~1e12 here; sklosses shortens the step (a larger
+    ``t0``), says so and what to change, and returns a model better than the constant."""
     X, y = make_regression_data(n_samples=200)
-    with pytest.raises(DivergenceError) as error:
-        SGDRegressor(learning_rate="optimal", random_state=0).fit(X, y)
-    assert isinstance(error.value, ValueError)
-    message = str(error.value)
+    with pytest.warns(ConvergenceWarning) as record:
+        model = SGDRegressor(learning_rate="optimal", random_state=0).fit(X, y)
+    message = " ".join(str(warning.message) for warning in record)
     assert "learning_rate='optimal'" in message and "learning_rate='auto'" in message
     assert "eta0" not in message
+    assert model._state.eta < optimal_first_step(get_loss("squared_error"), 1e-4, 1, 1)
+    # the best constant's objective is the variance of y (no penalty on a constant)
+    assert model.objective_ < np.var(y)
+
+
+def test_optimal_ending_worse_than_the_constant_is_still_an_error():
+    """Two epochs of the shortened schedule on these rows end above the constant: ``fit``
+    raises rather than return that model."""
+    X = np.array([[-2, -1], [-1, -1], [-1, -2], [1, 1], [1, 2], [2, 1]], dtype=float)
+    y = np.array([1, 1, 1, 2, 2, 2], dtype=float)
+    model = SGDRegressor(alpha=0.01, max_iter=2, tol=None, learning_rate="optimal", shuffle=False)
+    with pytest.warns(ConvergenceWarning, match="optimal"), pytest.raises(DivergenceError):
+        model.fit(X, y)
 
 
 # -- l1_ratio=None -------------------------------------------------------------------

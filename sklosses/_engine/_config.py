@@ -8,6 +8,8 @@ from ._loop import Stopping
 from ._penalty import PENALTIES, Penalty
 
 SOLVERS = ("auto", "sgd")
+MIN_AUTO_STEPS = 16
+"""The fewest steps per epoch of ``batch_size="auto"`` (see ``TrainingConfig.rows_per_batch``)."""
 LEARNING_RATES = ("auto", "constant", "optimal", "invscaling", "adaptive")
 
 
@@ -44,6 +46,23 @@ class Schedule:
             return state.eta / np.sqrt(1 + state.epochs_seen)
         return state.eta
 
+    @property
+    def shortens_on_divergence(self):
+        """Whether an epoch that blows up is retried with a ten times shorter step: for
+        the steps the user did not choose, the automatic one and ``"optimal"``'s (from
+        a heuristic first step, which a ten times shorter one turns into a ten times
+        larger ``t0``); a step the user chose raises instead."""
+        return self.learning_rate in ("auto", "optimal")
+
+    @property
+    def blow_up(self):
+        """How many times the starting objective (or 1) an epoch may end above before it
+        counts as blown up: 1e8, or 10 under ``"optimal"``, whose first step, too long
+        for the squared error on unscaled data, leaves epochs hundreds of times above
+        the start that a tenfold shorter step cures; a model that far above the start
+        is never returned."""
+        return 10.0 if self.learning_rate == "optimal" else 1e8
+
     def too_long(self):
         """The setting that chose a fixed schedule's steps, and how to shorten them (the
         divergence errors end with it)."""
@@ -67,7 +86,8 @@ class TrainingConfig:
     :func:`~sklosses._engine._start.default_alpha`); ``average`` is ``"auto"``
     (averaging from the second epoch under ``learning_rate="auto"``), a bool or
     the number of samples after which to start; ``batch_size`` is an int or
-    ``"auto"`` (about 100 steps per epoch, 16 to 4096 rows). The class attributes
+    ``"auto"`` (about 100 steps per epoch, 16 to 4096 rows, fewer rows on fewer than 256
+    rows, see :meth:`rows_per_batch`). The class attributes
     ``PENALTIES``, ``LEARNING_RATES`` and ``SOLVERS`` list the valid choices.
     """
 
@@ -107,10 +127,14 @@ class TrainingConfig:
         return Stopping(self.max_iter, self.tol, self.n_iter_no_change)
 
     def rows_per_batch(self, n_samples):
-        """``"auto"``: about 100 steps per epoch, with 16 to 4096 rows per batch."""
+        """``"auto"``: about 100 steps per epoch, with 16 to 4096 rows per batch, but at
+        least ``MIN_AUTO_STEPS`` steps on fewer rows than ``16 * MIN_AUTO_STEPS``: the
+        batch then shrinks with the rows, to one row on fewer than ``2 * MIN_AUTO_STEPS``
+        (a ``partial_fit`` chunk of a few rows is as many steps, not one)."""
         batch_size = self.batch_size
         if batch_size == "auto":
             batch_size = int(np.clip(n_samples // 100, 16, 4096))
+            batch_size = min(batch_size, max(1, n_samples // MIN_AUTO_STEPS))
         return max(1, min(batch_size, n_samples))
 
     def average_start(self, n_samples):

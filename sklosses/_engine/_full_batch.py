@@ -96,7 +96,10 @@ def _projected_gradient_norm(x, gradient, bounds):
 
 def _minimise(objective, loss, x, bounds, tol, max_iter, lengthen=True):
     """Newton steps where they apply (:mod:`~sklosses._engine._newton`; ``lengthen`` as
-    there), else L-BFGS-B."""
+    there), else L-BFGS-B. With no iteration left of the budget, none is taken (L-BFGS-B
+    would take one) and ``x`` is reported as it stands."""
+    if max_iter < 1:
+        return x, 0, _projected_gradient_norm(x, objective(x, loss)[1], bounds), False
     if newton_applies(loss, objective.penalty, *objective.state.coef.shape):
         return newton(objective, loss, x, DECREMENT_SHARE * tol, max_iter, lengthen)
     return _lbfgs(objective, loss, x, bounds, tol, max_iter)
@@ -142,7 +145,8 @@ def minimise_full_batch(
     tol : float
         Sets the stopping criteria (module docstring).
     max_iter : int
-        Most iterations per smoothing stage.
+        Most iterations in all, over every smoothing stage (the budget ``fit`` leaves
+        after its SGD epochs).
     groups : ndarray of shape (n_samples,) or None
         The group of each row, for a loss that ``needs_groups``.
 
@@ -208,7 +212,8 @@ def _continuation(objective, loss, x, bounds, curvature, tol, max_iter):
     until the envelope at the solution is within ``SMOOTHING_SHARE * tol`` of the loss,
     or until, on few features, the samples at the kinks of the envelope's solution give
     the exact minimiser of every output (:func:`sklosses._active_set.exact_solution`);
-    an output solved exactly is left alone by the later stages."""
+    an output solved exactly is left alone by the later stages. The stages share the
+    ``max_iter`` iterations."""
     width, total_iter = 0.1 / curvature, 0
     n_outputs = objective.Y.shape[1] if loss.scope == "element" else 1
     exact_applies = newton_applies(loss.smoothed(width), objective.penalty, objective.X.shape[1])
@@ -223,14 +228,14 @@ def _continuation(objective, loss, x, bounds, curvature, tol, max_iter):
         if exact_applies:
             # the partition is right long before the envelope is solved to tol
             x, n_iter, _, _ = _minimise(
-                objective, envelope, x, bounds, ROUGH_TOL, max_iter, lengthen=False
+                objective, envelope, x, bounds, ROUGH_TOL, max_iter - total_iter, lengthen=False
             )
             total_iter += n_iter
             x = solve_exactly(envelope)
             if objective.frozen.all():
                 break
         x, n_iter, optimality, converged = _minimise(
-            objective, envelope, x, bounds, tol, max_iter, lengthen=False
+            objective, envelope, x, bounds, tol, max_iter - total_iter, lengthen=False
         )
         total_iter += n_iter
         if exact_applies:
@@ -242,7 +247,7 @@ def _continuation(objective, loss, x, bounds, curvature, tol, max_iter):
         gap = float((exact_parts - objective.values)[unsolved].sum()) / max(
             float(exact_parts.sum()), np.finfo(np.float64).tiny
         )
-        if gap <= SMOOTHING_SHARE * tol:
+        if gap <= SMOOTHING_SHARE * tol or total_iter >= max_iter:
             break
         width /= 10
     if exact_applies and objective.frozen.all():

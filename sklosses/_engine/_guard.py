@@ -1,5 +1,5 @@
 """The checks at the end of ``fit``: a model worse than the one training started from,
-and a run that used up ``max_iter``."""
+and a run that used up ``max_iter``; and the warning of a shortened ``"optimal"`` step."""
 
 import warnings
 
@@ -76,6 +76,29 @@ def warn_if_max_iter_reached(n_epochs, config):
     if config.tol is not None and n_epochs == config.max_iter:
         warnings.warn(
             f"{MAX_ITER_MESSAGE} ({config.max_iter} epochs without meeting tol.)",
+            ConvergenceWarning,
+            stacklevel=5,
+        )
+
+
+def warn_if_step_shortened(first_step, state, config):
+    """A ``ConvergenceWarning`` when ``learning_rate="optimal"`` blew up and training went
+    on with a shorter step (:func:`~sklosses._engine._loop.run_sgd`): the schedule is
+    scikit-learn's with a larger ``t0``, no longer its exact steps.
+
+    Parameters
+    ----------
+    first_step : float
+        ``state.eta`` before the epochs.
+    state : SGDState
+    config : TrainingConfig
+    """
+    if config.learning_rate == "optimal" and state.eta < first_step:
+        warnings.warn(
+            f"learning_rate='optimal': the base step {first_step:.3g} (scikit-learn's "
+            f"heuristic, 1 / (alpha t0)) blew up training on these data, which went on "
+            f"with the base step {state.eta:.3g} (t0={1 / (state.alpha * state.eta):.3g}) "
+            "instead. Use learning_rate='auto', or scale the features (e.g. StandardScaler).",
             ConvergenceWarning,
             stacklevel=5,
         )

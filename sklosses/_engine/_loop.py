@@ -11,7 +11,8 @@ the preconditioned parameters of the state; with ``learning_rate="auto"`` the
 step size comes from the loss's smoothness and the data
 (:mod:`~sklosses._engine._step_size`), else from the schedule
 (:class:`~sklosses._engine._config.Schedule`). An epoch whose values blow up is retried
-with a ten times shorter automatic step, or raises :class:`DivergenceError`.
+with a ten times shorter step when the step is not the user's (the automatic one,
+``"optimal"``'s first step), else raises :class:`DivergenceError`.
 """
 
 import time
@@ -158,15 +159,15 @@ class DivergenceError(ValueError):
     """Training produced non-finite values."""
 
 
-def _diverged(state, objective, reference_objective):
-    """Non-finite values, or an objective 1e8 times above the reference (and above 1)."""
+def _diverged(state, objective, reference_objective, blow_up):
+    """Non-finite values, or an objective ``blow_up`` times above the reference (and 1)."""
     if not (
         np.isfinite(objective)
         and np.isfinite(state.coef).all()
         and np.isfinite(state.intercept).all()
     ):
         return True
-    return reference_objective is not None and objective > 1e8 * max(1.0, reference_objective)
+    return reference_objective is not None and objective > blow_up * max(1.0, reference_objective)
 
 
 def run_sgd(
@@ -221,11 +222,11 @@ def run_sgd(
     Raises
     ------
     DivergenceError
-        When an epoch produces non-finite values or an objective 1e8 times
+        When an epoch produces non-finite values or an objective ``schedule.blow_up`` times
         that of the starting model (``state.start_objective``; the first
-        epoch's when unknown) and above 1. With ``learning_rate="auto"``
-        the engine first retries the epoch with a step ten times smaller, up to
-        ten times.
+        epoch's when unknown) and above 1. When the schedule
+        ``shortens_on_divergence``, the engine first retries the epoch with a step ten
+        times smaller, up to ten times.
     """
     reference_objective = state.start_objective
     if reference_objective is None and state.loss_curve:
@@ -256,9 +257,9 @@ def run_sgd(
                     average_start=average_start,
                     smooth=smooth,
                 )
-            if not _diverged(state, objective, reference_objective):
+            if not _diverged(state, objective, reference_objective, schedule.blow_up):
                 break
-            if schedule.learning_rate != "auto":
+            if not schedule.shortens_on_divergence:
                 raise DivergenceError(
                     f"Training diverged at epoch {state.epochs_seen + 1}: the coefficients "
                     f"blew up with {schedule.too_long()}"
@@ -268,7 +269,7 @@ def run_sgd(
             state.eta /= 10
         else:
             raise DivergenceError(
-                "Training diverged even with a step size 1e10 times below the automatic "
+                "Training diverged even with a step size 1e10 times below the first "
                 "one. Scale the features (e.g. StandardScaler) and check the targets."
             )
         state.epochs_seen += 1

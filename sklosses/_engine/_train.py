@@ -14,7 +14,12 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from ._full_batch import minimise_full_batch
-from ._guard import MAX_ITER_MESSAGE, checked_model, warn_if_max_iter_reached
+from ._guard import (
+    MAX_ITER_MESSAGE,
+    checked_model,
+    warn_if_max_iter_reached,
+    warn_if_step_shortened,
+)
 from ._loop import run_sgd
 from ._newton import newton_applies
 from ._objective import objective_of_model
@@ -30,12 +35,19 @@ least ``SGD_FROM_FEATURES`` columns, unless the phase solves a ``quadratic`` los
 method. On fewer rows an epoch (a hundred steps in Python) costs more than the full-batch
 iterations it saves, on few columns a Newton step is cheap, and on a quadratic loss one
 Newton step from anywhere is the minimiser (measured in ``benchmarks/time_to_optimum.py``)."""
+FULL_BATCH_MIN_ITER = 3
+"""The fewest iterations ``max_iter`` must leave the full-batch phase for ``fit`` to run it;
+a smaller ``max_iter`` is spent on SGD epochs, as in scikit-learn. One or two passes of
+averaged SGD end nearer the minimum than as many full-batch iterations (on 3 of 4 data sets
+at one pass, the first iterations of a quasi-Newton method being little more than gradient
+steps); from three on the full-batch phase is ahead."""
 
 
 @dataclass
 class Training:
     """What a training run returns: the state to continue from, the model to predict
-    with, the epochs plus full-batch iterations run (``n_iter``), and, for ``fit``, the
+    with, the passes over the data (``n_iter``: SGD epochs plus full-batch iterations, at
+    most ``max_iter`` in a ``fit``), and, for ``fit``, the
     objective of the model, the optimality measure of the full-batch phase (None
     without it) and its iterations."""
 
@@ -140,6 +152,7 @@ def train(
         and config.solver == "auto"
         and config.learning_rate == "auto"
         and config.tol is not None
+        and config.max_iter >= FULL_BATCH_MIN_ITER
         and (loss.scope != "batch" or loss.needs_groups)
     )
     # a loss without a fixed objective has no full-batch phase: SGD from its surrogate's
@@ -147,7 +160,10 @@ def train(
     full_batch = full_batch and loss.fixed_objective
     max_epochs = 1 if partial else None
     if full_batch:
-        max_epochs = sgd_epochs_before(*X.shape, loss, config)
+        # max_iter counts the epochs and the full-batch iterations together
+        max_epochs = min(
+            sgd_epochs_before(*X.shape, loss, config), config.max_iter - FULL_BATCH_MIN_ITER
+        )
     if partial and previous is not None:
         state = previous
         if config.learning_rate == "auto":
@@ -177,7 +193,8 @@ def train(
             state.start_objective = max(state.start_objective, warm_objective)
     penalty = config.penalty_of(state.alpha)
     if surrogate is not None and warm_model is None and previous is None:
-        _full_batch(X, Y, sample_weight, surrogate, penalty, config, state, groups)
+        _full_batch(X, Y, sample_weight, surrogate, penalty, config, state, groups, config.max_iter)
+    first_step = state.eta
     n_epochs = run_sgd(
         X,
         Y,
@@ -198,6 +215,7 @@ def train(
         groups=groups,
         on_epoch=on_epoch,
     )
+    warn_if_step_shortened(first_step, state, config)
     if full_batch:
         return _finish_with_full_batch(
             X, Y, sample_weight, loss, penalty, config, state, n_epochs, groups
@@ -225,18 +243,21 @@ def train(
     return Training(state, *model, n_epochs, objective=objective)
 
 
-def _full_batch(X, Y, sample_weight, loss, penalty, config, state, groups):
-    """:func:`minimise_full_batch` with the settings of ``config``."""
+def _full_batch(X, Y, sample_weight, loss, penalty, config, state, groups, max_iter):
+    """:func:`minimise_full_batch` with the settings of ``config``, in ``max_iter``
+    iterations."""
     return minimise_full_batch(
         X, Y, sample_weight, loss, penalty, state, fit_intercept=config.fit_intercept,
-        tol=config.tol, max_iter=config.max_iter, groups=groups,
+        tol=config.tol, max_iter=max_iter, groups=groups,
     )  # fmt: skip
 
 
 def _finish_with_full_batch(X, Y, sample_weight, loss, penalty, config, state, n_epochs, groups):
-    """The full-batch phase from the averaged SGD iterate, to the optimum within ``tol``."""
+    """The full-batch phase from the averaged SGD iterate, to the optimum within ``tol``,
+    in the iterations the epochs left of ``max_iter``."""
     state.adopt_average()
-    result = _full_batch(X, Y, sample_weight, loss, penalty, config, state, groups)
+    budget = config.max_iter - n_epochs
+    result = _full_batch(X, Y, sample_weight, loss, penalty, config, state, groups, budget)
     if config.verbose:
         print(
             f"-- Full batch: {result.n_iter} iterations, objective "

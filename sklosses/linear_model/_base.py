@@ -11,7 +11,6 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn import get_config
 from sklearn.base import BaseEstimator
-from sklearn.model_selection import GroupShuffleSplit, ShuffleSplit, StratifiedShuffleSplit
 from sklearn.utils import check_consistent_length, column_or_1d
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -25,10 +24,11 @@ from ..losses import (
     validated_loss,
     with_loss_registrations,
 )
-from ..metrics._names import scorer_loss_name, single_scorer
+from ..metrics._names import scorer_loss_name
 from ..parallel import mix_states
 from ._callbacks import CallbackSupportMixin, FitTask, with_callbacks
 from ._drop_in import check_sklearn_rules, initial_model
+from ._early_stopping import hold_out
 
 DTYPES = [np.float64, np.float32]
 
@@ -164,27 +164,6 @@ class BaseSGD(CallbackSupportMixin, BaseEstimator):
         return validate_data(self, X, reset=False, accept_sparse="csr", dtype=DTYPES)
 
     # -- training -----------------------------------------------------------
-    def _validation_split(self, y, rng_seed, groups):
-        """Indices held out for early stopping: whole groups when the rows have groups,
-        stratified for class labels."""
-        splitter_class = ShuffleSplit
-        if groups is not None:
-            splitter_class = GroupShuffleSplit
-        elif self._loss_tasks != ("regression",) and y.ndim == 1:
-            _, counts = np.unique(y, return_counts=True)
-            if counts.min() >= 2:
-                splitter_class = StratifiedShuffleSplit
-        splitter = splitter_class(
-            n_splits=1, test_size=self.validation_fraction, random_state=rng_seed
-        )
-        train, validation = next(splitter.split(np.zeros((len(y), 1)), y, groups))
-        if len(validation) == 0 or len(train) == 0:
-            raise ValueError(
-                f"validation_fraction={self.validation_fraction} leaves an empty training "
-                f"or validation set with {len(y)} samples."
-            )
-        return validation
-
     @with_callbacks
     def _fit(self, X, y, sample_weight, *, partial, classes=None, groups=None, init=(None, None)):
         fit_task = FitTask(self, X, y, sample_weight, groups, partial)
@@ -206,25 +185,13 @@ class BaseSGD(CallbackSupportMixin, BaseEstimator):
             self._check_continuation(previous, self._n_outputs(X, Y), partial)
         sample_weight = check_sample_weight(sample_weight, X.shape[0], X.dtype)
         sample_weight = self._apply_class_weight(y, sample_weight, partial)
-        rng = random_generator(self.random_state)
-
         validation_score = None
         if self.early_stopping and not partial:
-            validation = self._validation_split(y, rng.integers(2**31), groups)
-            if sample_weight is None:
-                sample_weight = np.ones(X.shape[0], dtype=X.dtype)
-            else:
-                sample_weight = sample_weight.copy()
-            validation_weight = sample_weight[validation].copy()
-            sample_weight[validation] = 0
-            validation_score = self._make_validation_score(
-                loss,
-                X[validation],
-                y[validation],
-                Y[validation],
-                validation_weight,
-                None if groups is None else groups[validation],
+            # drawn before the generator, as scikit-learn does from a RandomState instance
+            (X, Y, sample_weight, groups), validation_score = hold_out(
+                self, loss, X, y, Y, sample_weight, groups
             )
+        rng = random_generator(self.random_state)
         config = TrainingConfig(
             **{name: getattr(self, name) for name in TrainingConfig.field_names()}
         )
@@ -275,38 +242,6 @@ class BaseSGD(CallbackSupportMixin, BaseEstimator):
         if self.early_stopping and not partial:
             self.validation_scores_ = list(state.validation_scores)
             self.best_validation_score_ = max(self.validation_scores_)
-
-    def _make_validation_score(self, loss, X_val, y_val, Y_val, weight_val, groups_val):
-        """Callable ``(coef, intercept) -> score`` for early stopping.
-
-        ``scoring=None`` scores minus the weighted mean training loss on the
-        validation rows; otherwise the single metric ``scoring`` names or gives, as
-        ``GridSearchCV(scoring=...)`` takes it (a name, a scorer, a callable
-        ``(estimator, X, y)``), with the validation weights and queries if it takes
-        them (:func:`sklosses.metrics._names.single_scorer`).
-        """
-        if not weight_val.any():
-            # scikit-learn's message for the same case
-            raise ValueError(
-                "The sample weights for validation set are all zero, consider using a"
-                " different random state."
-            )
-        if self.scoring is None:
-
-            def score(coef, intercept):
-                raw = X_val @ coef + intercept
-                loss_sums = loss.weighted_sums(Y_val, raw, weight_val, groups_val)
-                return -float(loss_sums.mean()) / float(weight_val.sum())
-
-            return score
-
-        scorer = single_scorer(self, self.scoring)
-
-        def score(coef, intercept):
-            self._set_coefficients(coef, intercept)
-            return float(scorer(self, X_val, y_val, sample_weight=weight_val, qid=groups_val))
-
-        return score
 
     # -- hooks of the subclasses ----------------------------------------------
     def _encode_targets(self, y, classes, first_call, loss):

@@ -32,8 +32,8 @@ class SGDRanker(BaseSGD):
         A constant added to every score changes no ranking: the intercept
         stays at 0 unless set (the parameter is kept for a uniform API).
     max_iter : int, default=1000
-        Maximum number of epochs; also the most Newton or L-BFGS iterations of
-        each stage of the full-batch phase (``solver='auto'``).
+        Most passes over the data, SGD epochs plus full-batch iterations (``n_iter_``);
+        below 3 or with ``tol=None``, as many SGD epochs, as in scikit-learn.
     tol : float or None, default=1e-3
         The relative accuracy asked of the training objective. With
         ``solver='auto'``, ``fit`` ends with a full-batch phase that stops when
@@ -65,7 +65,7 @@ class SGDRanker(BaseSGD):
     power_t : float, default=0.25
         Exponent of ``'invscaling'``.
     early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the data and stop on its score.
+        Hold out scikit-learn's split of ``validation_fraction``; train on a copy of the rest.
     validation_fraction : float, default=0.1
     n_iter_no_change : int, default=5
     warm_start : bool, default=False
@@ -75,7 +75,7 @@ class SGDRanker(BaseSGD):
         samples; ``'auto'``: after the first epoch with ``learning_rate='auto'``,
         off otherwise.
     batch_size : int or 'auto', default='auto'
-        Rows per mini-batch; ``'auto'`` is n_samples / 100, clipped to [16, 4096].
+        Rows per mini-batch; ``'auto'``: n_samples / 100 in [16, 4096], n_samples / 16 below 256.
     scoring : str, callable or None, default=None
         Validation score for early stopping; None is minus the training loss.
     solver : {'auto', 'sgd'}, default='auto'
@@ -91,7 +91,7 @@ class SGDRanker(BaseSGD):
     coef_, intercept_ : ndarray
         The fitted (averaged, when averaging) coefficients.
     n_iter_ : int
-        Epochs of SGD run, plus the iterations of the full-batch phase.
+        Passes over the data: SGD epochs plus full-batch iterations, at most ``max_iter``.
     t_ : float
         Samples seen plus one.
     loss_curve_ : list of float
