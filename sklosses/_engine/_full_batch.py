@@ -199,7 +199,10 @@ def _minimise_full_batch(
         return result
     objective = FlatObjective(X, Y, sample_weight, penalty, state, fit_intercept, groups)
     x, bounds = objective.start()
-    objective.normalise(objective.value(x, loss), state.curvature)
+    # Newton's Hessians take the objective's scalar units; L-BFGS gains from per-coefficient ones
+    solved_by = loss if loss.differentiable else loss.smoothed(0.1 / state.curvature)
+    quasi_newton = not newton_applies(solved_by, penalty, *state.coef.shape)
+    objective.normalise(objective.value(x, loss), state.curvature, by_coefficient=quasi_newton)
     x, bounds = objective.start()
     if loss.differentiable:
         x, n_iter, optimality, converged = _minimise(objective, loss, x, bounds, tol, max_iter)

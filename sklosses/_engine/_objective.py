@@ -60,22 +60,43 @@ class FlatObjective:
         self.n_coef = state.coef.size
         self.inverse_scale = state.preconditioner.inverse_scale[:, None]
         self.scale, self.length = 1.0, 1.0
+        self.coordinate = np.ones(self.n_coef)  # per-coefficient lengths, in units of length
         # outputs whose exact minimiser is known: Newton leaves them alone
         self.frozen = np.zeros(state.coef.shape[1], dtype=bool)
         self.recent = []
 
-    def normalise(self, value, curvature):
+    def normalise(self, value, curvature, by_coefficient=False):
         """Measure the objective in units of ``value`` and the parameters in units of
         ``sqrt(value / curvature)``: where the Hessian is near ``curvature`` times the
         identity (the preconditioned coordinates), the normalised Hessian is near the
         identity and half the squared norm of the normalised gradient estimates the
-        relative excess of the objective."""
+        relative excess of the objective.
+
+        ``by_coefficient`` also divides each coefficient's unit by the square root of its
+        expected diagonal Hessian entry relative to ``curvature``,
+        ``q_j + l2 * inverse_scale_j**2 / curvature`` with ``q_j`` the mean square of the
+        preconditioned column (1 for a standardised one, the share of rows storing a value
+        for a sparse one): the diagonal of the normalised Hessian is then near 1 even where
+        the preconditioner leaves the columns unequal -- rare CSR columns, whose data
+        curvature is small, or columns of small values, whose penalty curvature is large
+        (quasi-Newton methods crawl on such spreads: 2,000 x 1e6 CSR, 1,000 L-BFGS
+        iterations 54% above the optimum without it)."""
         self.scale = max(abs(value), np.finfo(np.float64).tiny)
         self.length = np.sqrt(self.scale / curvature)
+        if by_coefficient:
+            preconditioner = self.state.preconditioner
+            inverse_scale = preconditioner.inverse_scale
+            mean_square = np.ones_like(inverse_scale)
+            if preconditioner.mean is not None:
+                offset = preconditioner.mean - preconditioner.center
+                mean_square = (preconditioner.variance + offset**2) * inverse_scale**2
+            diagonal = mean_square + self.l2 * inverse_scale**2 / curvature
+            coordinate = 1 / np.sqrt(np.where(diagonal > 0, diagonal, 1.0))
+            self.coordinate = np.repeat(coordinate, self.state.coef.shape[1])
 
     def start(self):
         """The state's iterate as a vector, and the bounds of L-BFGS-B."""
-        u = self.state.coef.astype(np.float64).ravel()
+        u = self.state.coef.astype(np.float64).ravel() / self.coordinate
         parts = [np.maximum(u, 0), np.maximum(-u, 0)] if self.split else [u]
         if self.fit_intercept:
             parts.append(self.state.intercept.astype(np.float64))
@@ -97,6 +118,7 @@ class FlatObjective:
         u = x[: self.n_coef]
         if self.split:
             u = u - x[self.n_coef : 2 * self.n_coef]
+        u = u * self.coordinate
         intercept = self.state.intercept
         if self.fit_intercept:
             intercept = x[-len(intercept) :]
@@ -121,9 +143,10 @@ class FlatObjective:
         # are its gradients; a coupled loss has one column (share = 1)
         coef_gradient = coef_gradient * (share / n_samples)
         coef_gradient += share * self.l2 * coef * self.inverse_scale
-        parts = [coef_gradient.ravel()]
+        parts = [coef_gradient.ravel() * self.coordinate]
         if self.split:
-            l1_gradient = (share * self.l1 * np.broadcast_to(self.inverse_scale, u.shape)).ravel()
+            l1_gradient = share * self.l1 * np.broadcast_to(self.inverse_scale, u.shape).ravel()
+            l1_gradient *= self.coordinate
             parts = [parts[0] + l1_gradient, -parts[0] + l1_gradient]
         if self.fit_intercept:
             parts.append(intercept_gradient * (share / n_samples))
