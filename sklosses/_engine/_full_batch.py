@@ -7,7 +7,8 @@ passes over the in-memory data, from where SGD stopped, in the engine's
 preconditioned coordinates ``(u, c)`` (see
 :class:`~sklosses._engine._preconditioner.Preconditioner`), where the objective is
 well scaled whatever the units of the columns: Newton's method on few features
-(:mod:`~sklosses._engine._newton`), scipy's L-BFGS-B otherwise. Every pass goes through
+(:mod:`~sklosses._engine._newton`), truncated Newton on CSR input
+(:mod:`~sklosses._engine._newton_cg`), scipy's L-BFGS-B otherwise. Every pass goes through
 the engine's own gradient (:func:`~sklosses._engine._batching.full_gradient`), so the chain
 rule of the gradient still lives in one place and any loss of the protocol works.
 
@@ -41,6 +42,7 @@ from threadpoolctl import ThreadpoolController
 
 from ._active_set import exact_solution
 from ._newton import newton, newton_applies
+from ._newton_cg import newton_cg, newton_cg_applies
 from ._objective import FlatObjective
 from ._state import SGDState
 
@@ -102,6 +104,8 @@ def _minimise(objective, loss, x, bounds, tol, max_iter, lengthen=True):
         return x, 0, _projected_gradient_norm(x, objective(x, loss)[1], bounds), False
     if newton_applies(loss, objective.penalty, *objective.state.coef.shape):
         return newton(objective, loss, x, DECREMENT_SHARE * tol, max_iter, lengthen)
+    if newton_cg_applies(objective.X, loss, objective.penalty):
+        return newton_cg(objective, loss, x, FTOL_SHARE * tol, GTOL_SHARE * tol, max_iter)
     return _lbfgs(objective, loss, x, bounds, tol, max_iter)
 
 

@@ -1,0 +1,82 @@
+"""Truncated Newton of the full-batch phase on CSR input (sklosses/_engine/_newton_cg.py):
+its Hessian products against differences of the objective's gradient, and its result
+against scipy's L-BFGS on the same objective."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from numpy.testing import assert_allclose
+from scipy.optimize import minimize
+
+from sklosses._engine._newton_cg import HessianProduct, newton_cg, newton_cg_applies
+from sklosses._engine._objective import FlatObjective
+from sklosses._engine._penalty import Penalty
+from sklosses._engine._preconditioner import Preconditioner
+from sklosses._engine._state import SGDState
+from sklosses.losses import HingeLoss, HuberLoss, LogLoss
+
+
+def _wide_objective(loss, fit_intercept, n_outputs=2, seed=0):
+    """A CSR objective with a column stored in every row (centred with an intercept),
+    rare columns of small and large values, sample weights and ``n_outputs`` outputs,
+    in per-coefficient units, at a random point."""
+    rng = np.random.default_rng(seed)
+    n_samples, n_features = 120, 400
+    X = sp.random_array(
+        (n_samples, n_features), density=0.03, rng=rng, data_sampler=rng.standard_normal
+    ).tolil()
+    X[:, 0] = rng.normal(3.0, 1.0, size=(n_samples, 1))
+    X[:5, 1] = 1e-3
+    X = sp.csr_matrix(X)
+    signal = X @ rng.normal(size=(n_features, n_outputs))
+    Y = (signal > 0).astype(float) if loss.task == "binary" else signal
+    weight = rng.uniform(0.5, 2.0, n_samples)
+    preconditioner = Preconditioner.from_data(X, fit_intercept, rng)
+    state = SGDState.zeros(n_features, n_outputs, np.float64, None, preconditioner)
+    state.coef[...] = rng.normal(scale=0.3, size=state.coef.shape)
+    state.intercept[...] = rng.normal(size=n_outputs) if fit_intercept else 0.0
+    objective = FlatObjective(X, Y, weight, Penalty("l2", 1e-3), state, fit_intercept)
+    x, _ = objective.start()
+    objective.normalise(objective.value(x, loss), 0.25, by_coefficient=True)
+    return objective, objective.start()[0]
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize(
+    "loss", [LogLoss(), HuberLoss(delta=0.5), HingeLoss().smoothed(0.3)], ids=repr
+)
+def test_hessian_product_is_the_derivative_of_the_gradient(loss, fit_intercept):
+    """``H p`` equals central differences of the normalised gradient along ``p``, for
+    random directions (centred and uncentred columns, weights, two outputs)."""
+    objective, x = _wide_objective(loss, fit_intercept)
+    objective(x, loss)
+    product = HessianProduct(objective, loss)
+    rng = np.random.default_rng(1)
+    for _ in range(3):
+        p = rng.normal(size=x.shape)
+        h = 1e-6
+        difference = (objective(x + h * p, loss)[1] - objective(x - h * p, loss)[1]) / (2 * h)
+        objective(x, loss)
+        assert_allclose(product(p), difference, rtol=1e-5, atol=1e-7 * np.abs(difference).max())
+
+
+@pytest.mark.parametrize("loss", [LogLoss(), HingeLoss().smoothed(0.05)], ids=repr)
+def test_newton_cg_reaches_the_lbfgs_optimum(loss):
+    """From a random point, Newton-CG ends within 1e-9 (relative) of scipy's L-BFGS run
+    to its floor on the same normalised objective."""
+    objective, x = _wide_objective(loss, True, n_outputs=1)
+    assert newton_cg_applies(objective.X, loss, objective.penalty)
+    reference = minimize(
+        objective, x, args=(loss,), jac=True, method="L-BFGS-B",
+        options={"maxiter": 20000, "ftol": 1e-16, "gtol": 1e-12},
+    )  # fmt: skip
+    solution, n_iter, optimality, converged = newton_cg(objective, loss, x, 1e-12, 1e-9, 1000)
+    assert converged and n_iter < 1000
+    achieved = objective(solution, loss)[0]
+    assert achieved <= reference.fun * (1 + 1e-9) + 1e-15, (achieved, reference.fun)
+
+
+def test_newton_cg_does_not_apply_to_l1_or_dense_input():
+    objective, _ = _wide_objective(LogLoss(), True)
+    assert not newton_cg_applies(objective.X, LogLoss(), Penalty("elasticnet", 1e-3, 0.15))
+    assert not newton_cg_applies(objective.X.toarray(), LogLoss(), Penalty("l2", 1e-3))
