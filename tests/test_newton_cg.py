@@ -80,3 +80,27 @@ def test_newton_cg_does_not_apply_to_l1_or_dense_input():
     objective, _ = _wide_objective(LogLoss(), True)
     assert not newton_cg_applies(objective.X, LogLoss(), Penalty("elasticnet", 1e-3, 0.15))
     assert not newton_cg_applies(objective.X.toarray(), LogLoss(), Penalty("l2", 1e-3))
+
+
+@pytest.mark.parametrize("penalty", ["l2", "elasticnet"])
+def test_columns_never_stored_change_nothing_but_get_zero(penalty):
+    """The full-batch phase runs on the columns CSR ``X`` stores: spreading the same
+    columns among 50,000 empty ones gives the same model on them (to the solvers'
+    tolerance) and exact zeros elsewhere."""
+    from sklosses import SGDClassifier
+
+    rng = np.random.default_rng(0)
+    n_samples, n_stored, width = 300, 400, 50_000
+    X = sp.csr_matrix(
+        sp.random_array((n_samples, n_stored), density=0.05, rng=rng, data_sampler=rng.random)
+    )
+    y = (X @ rng.normal(size=n_stored) + 0.2 * rng.normal(size=n_samples) > 0).astype(int)
+    spread = np.sort(rng.choice(width, size=n_stored, replace=False))
+    wide = sp.csr_matrix((X.data, spread[X.indices], X.indptr), shape=(n_samples, width))
+    settings = {"loss": "log_loss", "penalty": penalty, "alpha": 1e-3, "random_state": 0}
+    narrow_model = SGDClassifier(**settings).fit(X, y)
+    wide_model = SGDClassifier(**settings).fit(wide, y)
+    unstored = np.setdiff1d(np.arange(width), spread)
+    assert not wide_model.coef_[:, unstored].any()
+    assert_allclose(wide_model.coef_[:, spread], narrow_model.coef_, rtol=1e-3, atol=1e-4)
+    assert_allclose(wide_model.intercept_, narrow_model.intercept_, rtol=1e-3, atol=1e-4)

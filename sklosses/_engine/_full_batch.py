@@ -45,6 +45,7 @@ from ._newton import newton, newton_applies
 from ._newton_cg import newton_cg, newton_cg_applies
 from ._objective import FlatObjective
 from ._state import SGDState
+from ._stored_columns import on_stored_columns, stored_columns, write_back
 
 FTOL_SHARE = 1e-6
 """Relative decrease of the objective per iteration, per unit of ``tol``, that ends L-BFGS."""
@@ -200,6 +201,15 @@ def _minimise_full_batch(
             groups=groups,
         )
         state.coef[...], state.intercept[...] = working.coef, working.intercept
+        return result
+    columns = stored_columns(X)
+    if columns is not None:
+        X_stored, working = on_stored_columns(X, state, columns)
+        result = _minimise_full_batch(
+            X_stored, Y, sample_weight, loss, penalty, working,
+            fit_intercept=fit_intercept, tol=tol, max_iter=max_iter, groups=groups,
+        )  # fmt: skip
+        write_back(state, working, columns, penalty)
         return result
     objective = FlatObjective(X, Y, sample_weight, penalty, state, fit_intercept, groups)
     x, bounds = objective.start()

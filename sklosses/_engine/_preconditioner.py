@@ -208,6 +208,19 @@ class Preconditioner:
         rows = rows.toarray() if sp.issparse(rows) else np.asarray(rows, dtype=np.float64)
         return (rows - self.center) * self.inverse_scale
 
+    def restricted(self, columns):
+        """The preconditioner of the ``columns`` of ``X`` alone."""
+        return Preconditioner(
+            self.center[columns],
+            self.inverse_scale[columns],
+            self.count,
+            *(None if part is None else part[columns] for part in self._moments),
+        )
+
+    @property
+    def _moments(self):
+        return self.mean, self.variance, self.stored_share
+
     def coefficients(self, u, c):
         """``(coef, intercept)`` of the model from the engine's ``(u, c)``."""
         coef = u * self.inverse_scale[:, None].astype(u.dtype, copy=False)

@@ -1,0 +1,60 @@
+"""The full-batch phase on the columns a CSR matrix stores.
+
+A wide CSR matrix (the hashing trick's 2**20 columns, a vocabulary of a large corpus)
+often stores values in a small share of its columns. A column it never stores is
+absent from every prediction: its coefficient only meets the penalty, which is least at
+zero. The full-batch solvers' work per iteration grows with the parameters, not the
+nonzeros, so they run on the stored columns alone (:func:`on_stored_columns`) and the
+others are set to zero (:func:`write_back`).
+"""
+
+import numpy as np
+import scipy.sparse as sp
+
+from ._state import SGDState
+
+COMPACT_BELOW = 0.5
+"""Share of stored columns below which the phase runs on them alone (renumbering the
+column indices costs a pass over the nonzeros and a copy of the indices)."""
+
+
+def stored_columns(X):
+    """The sorted indices of the columns that CSR ``X`` stores a value in, or None when
+    ``X`` is dense or stores values in ``COMPACT_BELOW`` of its columns or more."""
+    if not sp.issparse(X):
+        return None
+    stored = np.zeros(X.shape[1], dtype=bool)
+    stored[X.indices[: X.indptr[-1]]] = True
+    if stored.mean() >= COMPACT_BELOW:
+        return None
+    return np.flatnonzero(stored)
+
+
+def on_stored_columns(X, state, columns):
+    """``(X_stored, working)``: ``X`` on ``columns`` (a CSR matrix on ``X``'s values, its
+    column indices renumbered) and a float64 state on them, starting from ``state``'s
+    iterate."""
+    nnz = X.indptr[-1]
+    position = np.zeros(X.shape[1], dtype=X.indices.dtype)
+    position[columns] = np.arange(len(columns))
+    X_stored = sp.csr_matrix(
+        (X.data[:nnz], position[X.indices[:nnz]], X.indptr), shape=(X.shape[0], len(columns))
+    )
+    working = SGDState(
+        state.coef[columns].astype(np.float64),
+        state.intercept.astype(np.float64),
+        state.eta,
+        state.preconditioner.restricted(columns),
+        curvature=state.curvature,
+    )
+    return X_stored, working
+
+
+def write_back(state, working, columns, penalty):
+    """Copy ``working``'s iterate into ``state`` on ``columns``; the other columns become
+    zero, their penalty's minimiser (without a penalty any value is a minimiser, and they
+    keep theirs)."""
+    if penalty.l1 or penalty.l2:
+        state.coef[...] = 0
+    state.coef[columns] = working.coef
+    state.intercept[...] = working.intercept
