@@ -13,9 +13,11 @@ import scipy.sparse as sp
 
 from ._state import SGDState
 
-COMPACT_BELOW = 0.5
-"""Share of stored columns below which the phase runs on them alone (renumbering the
-column indices costs a pass over the nonzeros and a copy of the indices)."""
+COMPACT_BELOW = 0.9
+"""Share of stored columns below which the phase runs on them alone: renumbering the column
+indices costs a pass over the nonzeros and a copy of the indices, less than what the
+unstored columns cost the solvers (20,000 x 2**20 rows storing 61% of the columns: a
+default logistic fit 1.95 s with them, 1.62 s without)."""
 
 
 def stored_columns(X):
