@@ -24,8 +24,9 @@ MAX_CG_STEPS = 100
 """Most conjugate-gradient steps per Newton step (two sparse products each)."""
 MAX_HALVINGS = 30
 DAMPING = 1e-3
-"""The damping ``lambda`` of ``(H + lambda I) d = -g`` a Newton step that had to be shortened
-starts from (then tenfold per shortened step, halved per full one)."""
+"""The smallest damping ``lambda`` of ``(H + lambda I) d = -g``, set after a step that
+achieved under a quarter of the decrease the quadratic model predicts (then fourfold per
+such step; divided by four after a step that achieved over three quarters)."""
 
 
 def newton_cg_applies(X, loss, penalty):
@@ -135,12 +136,17 @@ def newton_cg(objective, loss, x, ftol, gtol, max_iter):
             step /= 2
         else:  # no decrease along the direction: the floor of the arithmetic
             return x, n_iter, optimality, True
-        # a smoothed kink's Hessian sees only the rows in its bend, and its step can
-        # leap far past the next kink: damping keeps steps where the model holds
-        damping = max(DAMPING, 10 * damping) if step < 1 else damping / 2
         x = x + step * direction
         previous = value
         value, gradient = objective(x, loss)
+        # a smoothed kink's Hessian sees only the rows in its bend, and its step can leap
+        # far past the next kink: damping keeps the steps where the quadratic model holds,
+        # judged by the decrease achieved against the model's (a trust-region rule)
+        achieved = (previous - value) / max(-slope * (step - step * step / 2), np.finfo(float).tiny)
+        if achieved < 0.25:
+            damping = max(DAMPING, 4 * damping)
+        elif achieved > 0.75:
+            damping /= 4
         if previous - value <= ftol * max(abs(previous), abs(value), 1.0):
             return x, n_iter + 1, float(np.max(np.abs(gradient), initial=0.0)), True
     return x, max_iter, float(np.max(np.abs(gradient), initial=0.0)), False
