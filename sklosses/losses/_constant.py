@@ -102,6 +102,35 @@ def _refined_at_kinks(loss, targets, constants, output, mean_loss, middle, best)
     return float(nearest[index]) if values[index] < best else constants[output]
 
 
+def _minimum_at_a_kink(loss, targets, constants, weight, output):
+    """The kink of output ``output`` where the weighted mean gradient changes sign -- a
+    minimiser of the convex loss -- found by bisection over the sorted kinks; None if the
+    sign changes between kinks (the minimum is where the loss is smooth) or never.
+
+    A piecewise-linear loss (absolute, pinball, hinge) is minimised at a kink: its sample
+    quantile costs a dozen gradient passes this way, a third of a Brent search."""
+    kinks = np.unique(loss.kinks(targets[:, output]))
+    if not len(kinks):
+        return None
+    gaps = np.diff(kinks, prepend=-np.inf, append=np.inf)
+    shift = np.minimum(1e-9 * (1 + np.abs(kinks)), 0.25 * np.minimum(gaps[:-1], gaps[1:]))
+    raw = np.tile(constants, (len(targets), 1))
+
+    def slope(point):
+        raw[:, output] = point
+        return np.average(loss.gradient(targets, raw)[:, output], weights=weight)
+
+    low, high = 0, len(kinks)
+    while low < high:
+        middle = (low + high) // 2
+        low, high = (
+            (low, middle) if slope(kinks[middle] + shift[middle]) >= 0 else (middle + 1, high)
+        )
+    if low == len(kinks) or slope(kinks[low] - shift[low]) > 0:
+        return None
+    return float(kinks[low])
+
+
 def best_constant(loss, y_true, sample_weight=None):
     """The constant raw prediction per output minimising ``mean_i s_i loss(y_i, c)``.
 
@@ -119,7 +148,10 @@ def best_constant(loss, y_true, sample_weight=None):
 
     Notes
     -----
-    Found by bounded Brent search over one output at a time (the losses are
+    An element-scope loss with kinks is first bisected over its sorted kinks for the one
+    where the weighted mean gradient changes sign (:func:`_minimum_at_a_kink`): the
+    exact minimiser of a piecewise-linear loss, a weighted sample quantile. Otherwise
+    found by bounded Brent search over one output at a time (the losses are
     convex in a constant), with the loss evaluated on all outputs together; an
     element-scope loss needs one sweep over the outputs, a coupled one
     (softmax, a batch statistic) a few. The search never evaluates the ends of
@@ -171,6 +203,12 @@ def best_constant(loss, y_true, sample_weight=None):
     sweeps = 1 if loss.scope == "element" else 3
     for _ in range(sweeps):
         for output in range(targets.shape[1]):
+            at_kink = None
+            if loss.scope == "element":
+                at_kink = _minimum_at_a_kink(loss, targets, constants, weight, output)
+            if at_kink is not None:
+                constants[output] = at_kink
+                continue
             lower, upper = _search_interval(loss, targets, constants, output)
             middle, half_width = (lower + upper) / 2, (upper - lower) / 2
             if not half_width > 0:
