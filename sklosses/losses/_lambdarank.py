@@ -70,9 +70,10 @@ def delta_ndcg(relevance, scores, groups, first, second, cutoff=None, present=No
     _, codes = np.unique(groups, return_inverse=True)
     if present is not None:
         codes = np.where(present, codes, codes.max(initial=0) + 1)  # a list of their own
-    # the gains 2^y - 1 of a group divided by 2^(its top grade), which leaves the ratio
-    # of DCGs unchanged and cannot overflow whatever the grades
-    top = np.full(codes.max(initial=0) + 1, -np.inf)
+    # the gains 2^y - 1 of a group divided by 2^(its top grade, or 0 if higher), which
+    # leaves the ratio of DCGs unchanged and cannot overflow whatever the grades (the
+    # gains of grades all below 0 lie in (-1, 0) as they are)
+    top = np.zeros(codes.max(initial=0) + 1)
     np.maximum.at(top, codes, relevance)
     with np.errstate(under="ignore"):
         gain = np.exp2(relevance - top[codes]) - np.exp2(-top[codes])
