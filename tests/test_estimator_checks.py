@@ -91,10 +91,6 @@ _ZERO_MODEL = {
         "The zero model has loss 0 (perceptron), so it is the minimiser fit returns "
         "(documented on the loss): it predicts one class, below the check's accuracy."
     ),
-    "check_non_transformer_estimators_n_iter": (
-        "The zero model fit starts from is already the minimiser (perceptron): fit runs no "
-        "iteration and n_iter_ is 0, where the check asks at least 1."
-    ),
 }
 
 

@@ -67,6 +67,10 @@ ONE_THREAD_BELOW = 4_000_000
 waking a second thread for each costs more than it saves (on a busy machine up to a
 hundred times more)."""
 MAX_SMOOTHING_STAGES = 12
+WALK_BELOW_TOL = 0.1
+"""The exact walk from kink to kink is tried below this ``tol``; a looser one is met by the
+first smoothing stages in fewer iterations (tol=0.1: iris hinge 18 against the walk's 22,
+diabetes quantile 0.9 16 against 70), and ``n_iter_`` then follows ``tol``."""
 
 
 @cache
@@ -243,7 +247,7 @@ def _continuation(objective, loss, x, bounds, curvature, tol, max_iter):
             objective.frozen[output] = exact_solution(objective, envelope, output)
         return objective.start()[0]
 
-    if exact_applies and loss.scope == "element":
+    if exact_applies and loss.scope == "element" and tol < WALK_BELOW_TOL:
         # on small data, walking from kink to kink reaches the minimiser in fewer steps
         # than the first envelope takes Newton iterations, and each step is cheaper
         for output in range(n_outputs):

@@ -95,6 +95,7 @@ def walk_to_minimiser(objective, base, output, max_steps, rtol=1e-9):
     pinned = {**empty, "index": np.empty(0, dtype=int), "rows": np.empty((0, rows.shape[1]))}
     partition = _Partition(slopes, raw, rows.T @ (weights * slopes), pinned, raw)
     walk = _Walk(objective, base, output, rows, weights, kinks, sides, penalty, partition, rtol)
+    start = v
     for step in range(1, max_steps + 1):
         status = walk.step(v, raw)
         if status is None:
@@ -102,7 +103,9 @@ def walk_to_minimiser(objective, base, output, max_steps, rtol=1e-9):
         v, raw = status
         if walk.done:
             if walk.optimal(v, targets):
-                _load(state, output, v)
+                # a start as low is a minimiser too (the perceptron's zero model), and exact
+                if walk.value(v, targets) < walk.value(start, targets):
+                    _load(state, output, v)
                 return True, step
             break
     return False, step
@@ -133,6 +136,12 @@ class _Walk:
         self.rows, self.weights, self.kinks = rows, weights, kinks
         self.low, self.high = sides
         self.penalty, self.partition, self.done = penalty, partition, False
+        self.subgradient = np.empty(0)  # the multipliers of E (none at the start)
+
+    def value(self, v, targets):
+        """The objective of this output at ``v``, in the walk's units."""
+        losses = _in_column(self.base.loss, targets, self.rows @ v, self.output)
+        return float(self.weights @ losses + 0.5 * v @ (self.penalty * v))
 
     def step(self, v, raw):
         """One step from ``v`` (raw predictions ``raw``): the new ``(v, raw)``, or None
