@@ -39,14 +39,14 @@ import os
 import statistics
 import time
 import warnings
-from dataclasses import dataclass
 
 import real_data
 import sklearn.linear_model as sk
+import text_scale
 from run import machine_description, note, print_table, seconds_of
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.svm import LinearSVC
-from text_scale import bag_of_words, linear_targets, random_columns
+from text_scale import Config, linear_targets
 from threadpoolctl import threadpool_limits
 
 from sklosses import SGDClassifier, SGDRegressor
@@ -66,20 +66,10 @@ takes 4x its default fit (40 s on 5,000 documents), which the full sizes cannot 
 ``LinearSVC`` at tol=1e-10 reaches the lowest objective there."""
 
 
-@dataclass(frozen=True)
-class Config:
-    """Sizes: ``(rows, features, non-zeros per row)`` for (a) and (b),
-    ``(documents, vocabulary, hashed features)`` for (c)."""
-
-    name: str = "full"
-    uniform: tuple = (100_000, 20_000, 20)
-    wide: tuple = (2_000, 1_000_000, 100)
-    text: tuple = (20_000, 500_000, 2**20)
-    repeats: int = 3
-
-
+# text_scale's sizes: (rows, features, non-zeros per row) for (a) and (b), (documents,
+# vocabulary, hashed features) for (c); smaller (a) and (c), where a tight reference fits
 SIZES = {
-    "full": Config(),
+    "full": Config(uniform=(100_000, 20_000, 20), text=(20_000, 500_000, 2**20)),
     "quick": Config(
         name="quick",
         uniform=(20_000, 20_000, 20),
@@ -91,23 +81,12 @@ SIZES = {
 
 
 def data_sets(config):
-    """``name -> (shape text, builder)``: the data sets of this run, built when called."""
-    n, d, k = config.uniform
-    wide_n, wide_d, wide_k = config.wide
-    documents, vocabulary, hashed = config.text
+    """``name -> (shape text, builder)``: text_scale's data sets of this run, built when
+    called."""
+    found = text_scale.data_sets(config, ("uniform", "wide", "text"))
     return {
-        "(a) uniform": (
-            f"{n:,} x {d:,}, {k} nnz/row",
-            lambda: random_columns(n, d, k, seed=1),
-        ),
-        "(b) wide": (
-            f"{wide_n:,} x {wide_d:,}, {wide_k} nnz/row",
-            lambda: random_columns(wide_n, wide_d, wide_k, seed=2),
-        ),
-        "(c) text": (
-            f"{documents:,} docs x {hashed:,} (Zipf, {vocabulary:,} terms)",
-            lambda: bag_of_words(documents, vocabulary, hashed, seed=3),
-        ),
+        description.split(": ")[0]: (description.split(": ", 1)[1], builder)
+        for description, builder in found.values()
     }
 
 
