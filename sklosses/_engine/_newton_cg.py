@@ -23,6 +23,12 @@ ARMIJO = 1e-4
 MAX_CG_STEPS = 100
 """Most conjugate-gradient steps per Newton step (two sparse products each)."""
 MAX_HALVINGS = 30
+QUADRATIC_FORCING = 1e-3
+"""The residual, relative to the gradient, to which a quadratic loss's Newton system is
+solved: its Hessian is the same everywhere, so a tight solve is not wasted on a model
+that moves (CSR squared loss at defaults: 2-3 Newton steps instead of 6; 100,000 x 20,000
+0.22 s -> 0.16-0.17 s; 2,000 x 1e6 0.58-0.93 s against 0.91 s, its conjugate-gradient
+steps dominating)."""
 DAMPING = 1e-3
 """The smallest damping ``lambda`` of ``(H + lambda I) d = -g``, set after a step that
 achieved under a quarter of the decrease the quadratic model predicts (then fourfold per
@@ -83,12 +89,15 @@ class HessianProduct:
         return np.concatenate(parts) + self.damping * p
 
 
-def _conjugate_gradient(product, gradient):
+def _conjugate_gradient(product, gradient, forcing=None):
     """An approximate solution of ``H d = -gradient``: conjugate gradients from ``d = 0``
-    until the residual is below ``min(0.5, sqrt(|g|)) |g|`` (a forcing term that makes
-    the Newton steps superlinear), or ``MAX_CG_STEPS``, or a direction of no curvature."""
+    until the residual is below ``forcing |g|`` (by default ``min(0.5, sqrt(|g|))``, a
+    forcing term that makes the Newton steps superlinear), or ``MAX_CG_STEPS``, or a
+    direction of no curvature."""
     gradient_norm = np.linalg.norm(gradient)
-    target = min(0.5, np.sqrt(gradient_norm)) * gradient_norm
+    if forcing is None:
+        forcing = min(0.5, np.sqrt(gradient_norm))
+    target = forcing * gradient_norm
     direction, residual = np.zeros_like(gradient), -gradient
     search = residual.copy()
     residual_square = residual @ residual
@@ -125,7 +134,8 @@ def newton_cg(objective, loss, x, ftol, gtol, max_iter):
         optimality = float(np.max(np.abs(gradient), initial=0.0))
         if optimality <= gtol:
             return x, n_iter, optimality, True
-        direction = _conjugate_gradient(HessianProduct(objective, loss, damping), gradient)
+        forcing = QUADRATIC_FORCING if loss.quadratic else None
+        direction = _conjugate_gradient(HessianProduct(objective, loss, damping), gradient, forcing)
         slope = float(gradient @ direction)
         values = objective.line(loss, x, direction)
         step = 1.0
