@@ -244,3 +244,22 @@ def test_wide_sparse_logistic_fit_at_defaults_reaches_the_optimum_in_few_iterati
     assert model.n_full_batch_iter_ <= 100
     achieved = objective(model.coef_.ravel(), model.intercept_[0])
     assert achieved <= optimum * (1 + 1e-6), (achieved, optimum)
+
+
+def test_sparse_column_moments_match_the_dense_ones():
+    """CSR column means and variances equal numpy's (two-pass) on the dense matrix: a
+    column stored in every row offset by 1e10 with unit spread (the two-pass path), a
+    column stored in 99% of the rows offset by 1e3, rare columns and an empty one."""
+    from sklosses._engine._preconditioner import _column_moments
+
+    rng = np.random.default_rng(0)
+    n_samples = 2000
+    dense = np.zeros((n_samples, 4))
+    dense[:, 0] = 1e10 + rng.standard_normal(n_samples)
+    dense[rng.random(n_samples) < 0.99, 1] = 1e3 + rng.standard_normal()
+    rare = rng.random(n_samples) < 0.01
+    dense[rare, 2] = rng.exponential(size=rare.sum())
+    mean, variance, stored_share = _column_moments(sp.csr_matrix(dense))
+    np.testing.assert_allclose(mean, dense.mean(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(variance, dense.var(axis=0), rtol=1e-8, atol=1e-300)
+    np.testing.assert_allclose(stored_share, (dense != 0).mean(axis=0))

@@ -240,11 +240,8 @@ def _column_moments(X, chunk_bytes=262144):
     that mean are summed, and the chunks are merged by
     :func:`_merged_moments` -- no sum of squares of the raw values, so a column
     offset by 1e10 keeps its unit variance to ~1e-8 or better (the old
-    ``E[x^2] - E[x]^2`` lost it entirely). CSR ``X`` (never
-    densified) takes two passes over its stored values: the means, then the
-    squared deviations from them, the implicit zeros adding ``mean**2`` each
-    (the two-pass formula, with the usual correction for the rounding of the
-    mean).
+    ``E[x^2] - E[x]^2`` lost it entirely). CSR ``X`` is never densified
+    (:func:`_sparse_column_moments`).
     """
     n_samples, n_features = X.shape
     if sp.issparse(X):
@@ -263,27 +260,34 @@ def _column_moments(X, chunk_bytes=262144):
 
 
 def _sparse_column_moments(X, chunk_bytes):
-    """:func:`_column_moments` of a CSR matrix, by two passes over its stored values."""
+    """:func:`_column_moments` of a CSR matrix: one pass over its stored values for their
+    sums and sums of squares, and a second, over the columns that every row stores only,
+    for their variance from deviations. A column with implicit zeros has a variance of at
+    least ``E[x**2] / n_samples`` (the zeros' spread), so ``E[x**2] - mean**2`` loses at
+    most ``log10(n_samples)`` of its digits; a column stored in every row may be offset by
+    any amount (1e10 and unit spread), as dense columns may."""
     n_samples, n_features = X.shape
     nnz = X.indptr[-1]
     chunk = max(chunk_bytes // 8, n_features)  # a bincount costs O(n_features) per chunk
+    pieces = [slice(start, min(start + chunk, nnz)) for start in range(0, nnz, chunk)]
     stored = np.bincount(X.indices[:nnz], minlength=n_features)
-    total = np.zeros(n_features)
-    for start in range(0, nnz, chunk):
-        total += np.bincount(
-            X.indices[start : min(start + chunk, nnz)],
-            weights=X.data[start : min(start + chunk, nnz)].astype(np.float64),
-            minlength=n_features,
-        )
+    total, squares = np.zeros(n_features), np.zeros(n_features)
+    for piece in pieces:
+        values = X.data[piece].astype(np.float64)
+        total += np.bincount(X.indices[piece], weights=values, minlength=n_features)
+        squares += np.bincount(X.indices[piece], weights=values**2, minlength=n_features)
     mean = total / n_samples
-    linear, square = np.zeros(n_features), np.zeros(n_features)
-    for start in range(0, nnz, chunk):
-        indices = X.indices[start : min(start + chunk, nnz)]
-        deviation = X.data[start : min(start + chunk, nnz)].astype(np.float64) - mean[indices]
-        linear += np.bincount(indices, weights=deviation, minlength=n_features)
-        square += np.bincount(indices, weights=deviation**2, minlength=n_features)
-    implicit = n_samples - stored
-    linear -= implicit * mean
-    square += implicit * mean**2
-    variance = np.maximum(square - linear**2 / n_samples, 0) / n_samples
+    variance = np.maximum(squares / n_samples - mean**2, 0)
+    full = stored == n_samples
+    if full.any():
+        linear, square = np.zeros(n_features), np.zeros(n_features)
+        for piece in pieces:
+            indices = X.indices[piece]
+            kept = full[indices]
+            indices = indices[kept]
+            deviation = X.data[piece][kept].astype(np.float64) - mean[indices]
+            linear += np.bincount(indices, weights=deviation, minlength=n_features)
+            square += np.bincount(indices, weights=deviation**2, minlength=n_features)
+        two_pass = np.maximum(square - linear**2 / n_samples, 0) / n_samples
+        variance[full] = two_pass[full]
     return mean, variance, stored / n_samples
