@@ -6,6 +6,9 @@ absent from every prediction: its coefficient only meets the penalty, which is l
 zero. The full-batch solvers' work per iteration grows with the parameters, not the
 nonzeros, so they run on the stored columns alone (:func:`on_stored_columns`) and the
 others are set to zero (:func:`write_back`).
+
+The price is memory: the renumbered column indices are a copy of ``X.indices`` (4 bytes
+per nonzero, a third of a float64 CSR matrix's size) for the duration of the phase.
 """
 
 import numpy as np
