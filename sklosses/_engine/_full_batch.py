@@ -67,6 +67,8 @@ ONE_THREAD_BELOW = 4_000_000
 waking a second thread for each costs more than it saves (on a busy machine up to a
 hundred times more)."""
 MAX_SMOOTHING_STAGES = 12
+FIRST_WIDTH = 0.1
+"""The width of the first Moreau envelope, in units of the loss's length scale."""
 WALK_BELOW_TOL = 0.1
 """The exact walk from kink to kink is tried below this ``tol``; a looser one is met by the
 first smoothing stages in fewer iterations (tol=0.1: iris hinge 18 against the walk's 22,
@@ -220,7 +222,7 @@ def _minimise_full_batch(
     objective = FlatObjective(X, Y, sample_weight, penalty, state, fit_intercept, groups)
     x, bounds = objective.start()
     # Newton's Hessians take the objective's scalar units; L-BFGS gains from per-coefficient ones
-    solved_by = loss if loss.differentiable else loss.smoothed(0.1 / state.curvature)
+    solved_by = loss if loss.differentiable else loss.smoothed(FIRST_WIDTH / state.curvature)
     quasi_newton = not newton_applies(solved_by, penalty, *state.coef.shape)
     objective.normalise(objective.value(x, loss), state.curvature, by_coefficient=quasi_newton)
     x, bounds = objective.start()
@@ -238,7 +240,7 @@ def _continuation(objective, loss, x, bounds, curvature, tol, max_iter):
     an output solved exactly is left alone by the later stages. On small data, a walk
     from kink to kink (:func:`sklosses._kink_walk.walk_to_minimiser`) is tried first.
     The walk's steps and the stages share the ``max_iter`` iterations."""
-    width, total_iter = 0.1 / curvature, 0
+    width, total_iter = FIRST_WIDTH / curvature, 0
     n_outputs = objective.Y.shape[1] if loss.scope == "element" else 1
     exact_applies = newton_applies(loss.smoothed(width), objective.penalty, objective.X.shape[1])
 
