@@ -36,6 +36,20 @@ def _standardised_rows(objective, rows):
     return z
 
 
+def weighted_curvature(objective, loss):
+    """The weighted curvature ``h`` of every row and output at the state's iterate (of a
+    ``quadratic`` loss, the same at any raw prediction: no pass over ``X``)."""
+    if loss.quadratic:
+        curvature = loss.hessian(objective.Y, np.zeros(objective.Y.shape))
+    else:
+        curvature = np.empty(objective.Y.shape)
+        for rows, raw in _raw_predictions(objective):
+            curvature[rows] = loss.hessian(objective.Y[rows], raw)
+    if objective.sample_weight is not None:
+        curvature *= objective.sample_weight[:, None]
+    return curvature
+
+
 def _raw_predictions(objective):
     """``(rows, raw)`` for each chunk of rows: the raw predictions at the state's iterate."""
     state = objective.state
@@ -138,20 +152,6 @@ class CurvatureSums:
         if copied and X.shape[0] * size <= KEEP_STANDARDISED_BELOW:
             self.kept = self._rows(slice(None))
 
-    def _current_curvature(self, loss):
-        """The weighted curvature ``h`` of every row and output at the state's iterate (of a
-        ``quadratic`` loss, the same at any raw prediction: no pass over ``X``)."""
-        objective = self.objective
-        if loss.quadratic:
-            curvature = loss.hessian(objective.Y, np.zeros(objective.Y.shape))
-        else:
-            curvature = np.empty(objective.Y.shape)
-            for rows, raw in _raw_predictions(objective):
-                curvature[rows] = loss.hessian(objective.Y[rows], raw)
-        if objective.sample_weight is not None:
-            curvature *= objective.sample_weight[:, None]
-        return curvature
-
     def _rows(self, rows):
         """``X[rows] - shift`` in float64, dense, without the intercept's 1: kept from the
         start on small data when that takes a copy (every Newton step needs them)."""
@@ -209,7 +209,7 @@ class CurvatureSums:
         """Bring the sums of the ``active`` outputs to the state's iterate."""
         if loss.quadratic and self.curvature is not None:
             return
-        curvature = self._current_curvature(loss)
+        curvature = weighted_curvature(self.objective, loss)
         refresh = np.flatnonzero(active)
         if self.curvature is None:
             self.curvature = np.zeros_like(curvature)  # the sums start at zero

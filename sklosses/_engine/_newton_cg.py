@@ -17,6 +17,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ._batching import _chain_rule, _transposed_product
+from ._hessian import weighted_curvature
 
 ARMIJO = 1e-4
 """Sufficient decrease of a line search step, as a share of the decrease the slope predicts."""
@@ -57,10 +58,7 @@ class HessianProduct:
         state, self.objective, self.damping = objective.state, objective, damping
         self.n_outputs, self.n_coef = state.coef.shape[1], objective.n_coef
         self.preconditioner = state.preconditioner
-        coef, intercept = self.preconditioner.coefficients(state.coef, state.intercept)
-        self.curvature = loss.hessian(objective.Y, np.asarray(objective.X @ coef) + intercept)
-        if objective.sample_weight is not None:
-            self.curvature *= objective.sample_weight[:, None]
+        self.curvature = weighted_curvature(objective, loss)
         share, n_samples = objective.share(loss), objective.Y.shape[0]
         self.to_u = objective.length * objective.coordinate.reshape(-1, self.n_outputs)
         self.back = self.to_u * (share / n_samples / objective.scale)
