@@ -2,10 +2,10 @@
 
 import numpy as np
 import pytest
-from loss_properties import zero_model_minimises
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklosses import SGDClassifier, SGDRanker, SGDRegressor, TripletMetricLearner
+from sklosses._engine._guard import zero_model_minimises
 from sklosses.losses import (
     LOSSES,
     FocalLoss,

@@ -501,14 +501,27 @@ def test_perceptron_is_the_hinge_at_threshold_zero():
 
 @pytest.mark.parametrize("penalty", ["l2", "l1", None])
 def test_perceptron_fit_returns_its_minimiser_the_zero_model(penalty, make_classification_data):
-    """The zero model has loss 0, the minimum of the objective: fit returns it, and says
-    nothing (no divergence, no convergence warning)."""
+    """The zero model has loss 0, the minimum of the objective: fit returns it, and warns
+    that this model predicts one class, naming the alternatives."""
     X, y = make_classification_data(n_samples=300, n_classes=3)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
+    with pytest.warns(UserWarning, match="predicts one class.*loss='hinge'.*'constant'"):
         model = SGDClassifier(loss="perceptron", penalty=penalty, random_state=0).fit(X, y)
     assert not model.coef_.any() and not model.intercept_.any()
     assert model.objective_ == 0
+
+
+def test_perceptron_with_scikit_learns_schedule_is_its_perceptron(make_classification_data):
+    """With scikit-learn's ``Perceptron`` settings (constant step 1, no penalty), fit
+    returns the end point of the SGD steps, which separates the classes as well as
+    scikit-learn's does, though the zero model has the lower objective; no warning."""
+    X, y = make_classification_data(n_samples=300)
+    settings = {"learning_rate": "constant", "eta0": 1.0, "penalty": None, "random_state": 0}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ours = SGDClassifier(loss="perceptron", **settings).fit(X, y)
+    theirs = sklearn_linear_model.Perceptron(random_state=0).fit(X, y)
+    assert ours.coef_.any()
+    assert ours.score(X, y) >= theirs.score(X, y) - 0.02
 
 
 # -- predict_proba where the loss has probabilities --------------------------------------

@@ -1,8 +1,10 @@
 """The checks at the end of ``fit``: a model worse than the one training started from,
-and a run that used up ``max_iter``; and the warning of a shortened ``"optimal"`` step."""
+and a run that used up ``max_iter``; the warning of a shortened ``"optimal"`` step; and
+the warning of a loss whose minimiser is the zero model."""
 
 import warnings
 
+import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from ._loop import DivergenceError
@@ -19,7 +21,7 @@ MAX_ITER_MESSAGE = (
 """scikit-learn's words, which scripts and tests match."""
 
 
-def checked_model(model, objective, state, config):
+def checked_model(model, objective, state, config, *, minimiser_is_start=False):
     """``(model, objective)`` to return: the trained model, or the model training
     started from when the trained one is worse.
 
@@ -38,6 +40,10 @@ def checked_model(model, objective, state, config):
     state : SGDState
         Its ``start_objective`` and ``start_model`` are the reference.
     config : TrainingConfig
+    minimiser_is_start : bool, default=False
+        Whether the start is the minimiser whatever the data
+        (:func:`zero_model_minimises`): a schedule the user chose then returns its end
+        point, as scikit-learn's perceptron does, since any model is worse than the start.
 
     Returns
     -------
@@ -45,6 +51,8 @@ def checked_model(model, objective, state, config):
     """
     start = state.start_objective
     if start is None or objective <= start * (1 + 1e-12) + 1e-12:
+        return model, objective
+    if minimiser_is_start and config.learning_rate != "auto":
         return model, objective
     message = (
         f"Training ended with an objective of {objective:.6g}, worse than the "
@@ -102,3 +110,37 @@ def warn_if_step_shortened(first_step, state, config):
             ConvergenceWarning,
             stacklevel=5,
         )
+
+
+def zero_model_minimises(loss):
+    """Whether the zero model minimises the objective whatever the data: a binary loss
+    that is zero at a zero raw prediction for both labels (the perceptron criterion,
+    ``max(0, -t raw)``) has its minimum, 0, there, alone under a penalty; that model
+    predicts one class. scikit-learn's perceptron returns the end point of plain SGD
+    steps instead, which minimises nothing.
+
+    Parameters
+    ----------
+    loss : Loss
+
+    Returns
+    -------
+    bool
+    """
+    if loss.task != "binary" or loss.scope == "batch":  # a batch loss has no per-row values
+        return False
+    labels = np.array([[0.0], [1.0]])
+    return not loss.loss(labels, np.zeros_like(labels)).any()
+
+
+def warn_zero_model_minimises(loss):
+    """The ``UserWarning`` of ``fit`` with a loss that :func:`zero_model_minimises`."""
+    warnings.warn(
+        f"{loss!r} is zero at a zero raw prediction for both classes, so the zero model "
+        "minimises the objective, and fit with learning_rate='auto' returns it: a model "
+        "that predicts one class. Use loss='hinge' (the same criterion with a margin, "
+        "whose minimiser separates the classes), or scikit-learn's perceptron, the end "
+        "point of plain SGD steps: learning_rate='constant', eta0=1, penalty=None.",
+        UserWarning,
+        stacklevel=5,
+    )

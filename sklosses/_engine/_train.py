@@ -19,6 +19,8 @@ from ._guard import (
     checked_model,
     warn_if_max_iter_reached,
     warn_if_step_shortened,
+    warn_zero_model_minimises,
+    zero_model_minimises,
 )
 from ._loop import run_sgd
 from ._newton import newton_applies
@@ -152,6 +154,9 @@ def train(
     """
     sample_weight = _normalised_weight(sample_weight, X.shape[0])
     batch_size = config.rows_per_batch(X.shape[0])
+    degenerate = not partial and zero_model_minimises(loss)
+    if degenerate and config.learning_rate == "auto":
+        warn_zero_model_minimises(loss)
     full_batch = (
         not partial
         and validation_score is None
@@ -242,7 +247,9 @@ def train(
     objective = objective_of_model(
         X, Y, sample_weight, loss, penalty, model, batch_size=batch_size, groups=groups
     )
-    model, objective = checked_model(model, objective, state, config)
+    model, objective = checked_model(
+        model, objective, state, config, minimiser_is_start=degenerate
+    )
     warn_if_max_iter_reached(n_epochs, config)
     return Training(state, *model, n_epochs, objective=objective)
 

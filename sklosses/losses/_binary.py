@@ -76,8 +76,8 @@ class PerceptronLoss(Loss):
 
     The hinge without its margin; gradient ``-t`` where ``t raw <= 0`` (the boundary too,
     as scikit-learn's: a step from zero moves); no probabilities. The zero model has loss
-    0, the minimum (alone under an L1 or L2 penalty): ``fit`` returns it (near it after
-    SGD epochs on large data), not scikit-learn's plain SGD end point; to separate, use hinge.
+    0, the minimum (alone under a penalty): ``fit`` warns and returns it, or with a fixed
+    step (``eta0=1``: scikit-learn's perceptron) the SGD end point; or use the hinge.
 
     >>> import numpy as np
     >>> PerceptronLoss().loss(np.array([1, 0]), np.array([-0.5, -3.0]))
