@@ -223,6 +223,32 @@ def test_a_quadratic_loss_goes_straight_to_one_newton_step():
     assert not (SquaredLoss() + HuberLoss()).quadratic and not HuberLoss().quadratic
 
 
+@pytest.mark.parametrize("noise", [1.0, 1e-9])
+def test_a_quadratic_step_is_measured_only_where_its_model_cancels(noise, monkeypatch):
+    """The Newton step of the squared loss lands on the minimiser, whose value and gradient
+    its model gives without a pass over X: one pass in all (at the start). A near-exact
+    fit without penalty (noise 1e-9), whose value the model would give only to the rounding
+    of the start's, is measured by a second pass. Either way ``objective_`` is the
+    objective a pass measures and the coefficients are the least-squares ones."""
+    import sklosses._engine._objective as objective_module
+
+    passes = []
+    counted = objective_module.full_gradient
+    monkeypatch.setattr(
+        objective_module, "full_gradient", lambda *a, **k: passes.append(1) or counted(*a, **k)
+    )
+    rng = np.random.default_rng(6)
+    X = rng.normal(size=(3000, 5)) + [0, 1, 2, 3, 4]
+    y = X @ rng.normal(size=5) + 7 + noise * rng.normal(size=3000)
+    model = SGDRegressor(alpha=0.0, random_state=0).fit(X, y)
+    assert len(passes) == (1 if noise == 1.0 else 2)
+    measured = np.mean((model.predict(X) - y) ** 2)
+    assert_allclose(model.objective_, measured, rtol=1e-9, atol=1e-24)
+    reference = np.linalg.lstsq(np.column_stack([X, np.ones(len(X))]), y, rcond=None)[0]
+    assert_allclose(model.coef_, reference[:-1], rtol=1e-9, atol=1e-12)
+    assert_allclose(model.intercept_, reference[-1:], rtol=1e-9)
+
+
 def test_the_exact_finish_pins_the_samples_closest_to_a_kink():
     """A narrow envelope with fewer samples in its bend than there are parameters (none
     here, near the minimiser): the exact finish pins the free samples closest to a kink

@@ -88,6 +88,25 @@ def test_column_statistics_of_offset_columns_are_exact(linear_problem):
     assert_allclose(1 / chunked.inverse_scale, std, rtol=1e-7)
 
 
+@pytest.mark.parametrize("layout", ["F", "C", "float32", "rows of F"])
+def test_dense_column_statistics_near_and_far_from_zero(layout):
+    """Columns near zero (their raw sums are exact enough), one 50 standard deviations
+    out (still raw), one offset by 1e10 and a constant one (both read again from
+    deviations), and a zero column: numpy's two-pass numbers, in any memory layout."""
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(5000, 6)) * [1.0, 2.0, 1.0, 1.0, 0.0, 0.0] + [0, 3, 50, 1e10, 7, 0]
+    X = {
+        "F": np.asfortranarray(X),
+        "C": np.ascontiguousarray(X),
+        "float32": X[:, [0, 1, 2, 4, 5]].astype(np.float32),
+        "rows of F": np.asfortranarray(X)[1000:4000],
+    }[layout]
+    preconditioner = Preconditioner.from_data(X, True, None)
+    mean, std = reference_statistics(X)
+    assert_allclose(preconditioner.center, mean, rtol=1e-14, atol=1e-14)
+    assert_allclose(np.sqrt(preconditioner.variance), std, rtol=1e-9, atol=1e-14)
+
+
 @pytest.mark.parametrize("fit_intercept", [True, False])
 def test_sparse_column_statistics_are_exact(fit_intercept):
     """CSR input (never densified): an all-stored column offset by 1e10, a column of 10%

@@ -250,7 +250,7 @@ def test_sparse_column_moments_match_the_dense_ones():
     """CSR column means and variances equal numpy's (two-pass) on the dense matrix: a
     column stored in every row offset by 1e10 with unit spread (the two-pass path), a
     column stored in 99% of the rows offset by 1e3, rare columns and an empty one."""
-    from sklosses._engine._preconditioner import _column_moments
+    from sklosses._engine._moments import column_moments
 
     rng = np.random.default_rng(0)
     n_samples = 2000
@@ -259,7 +259,7 @@ def test_sparse_column_moments_match_the_dense_ones():
     dense[rng.random(n_samples) < 0.99, 1] = 1e3 + rng.standard_normal()
     rare = rng.random(n_samples) < 0.01
     dense[rare, 2] = rng.exponential(size=rare.sum())
-    mean, variance, stored_share = _column_moments(sp.csr_matrix(dense))
+    mean, variance, stored_share = column_moments(sp.csr_matrix(dense))
     np.testing.assert_allclose(mean, dense.mean(axis=0), rtol=1e-12)
     np.testing.assert_allclose(variance, dense.var(axis=0), rtol=1e-8, atol=1e-300)
     np.testing.assert_allclose(stored_share, (dense != 0).mean(axis=0))

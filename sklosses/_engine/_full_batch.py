@@ -35,11 +35,9 @@ at the end.
 """
 
 from dataclasses import dataclass
-from functools import cache
 
 import numpy as np
 from scipy.optimize import minimize
-from threadpoolctl import ThreadpoolController
 
 from ._active_set import exact_solution
 from ._kink_walk import walk_to_minimiser
@@ -48,6 +46,7 @@ from ._newton_cg import newton_cg, newton_cg_applies
 from ._objective import FlatObjective
 from ._state import SGDState
 from ._stored_columns import on_stored_columns, stored_columns, write_back
+from ._threads import one_blas_thread
 
 FTOL_SHARE = 1e-6
 """Relative decrease of the objective per iteration, per unit of ``tol``, that ends L-BFGS."""
@@ -62,10 +61,6 @@ SMOOTHING_SHARE = 0.1
 ROUGH_TOL = 1.0
 """The tolerance of the first, rough solve of each smoothing stage, before the exact finish
 is tried (half the Newton decrement within 1% of the objective)."""
-ONE_THREAD_BELOW = 4_000_000
-"""Data of fewer entries runs the phase with one BLAS thread: its products are small, and
-waking a second thread for each costs more than it saves (on a busy machine up to a
-hundred times more)."""
 MAX_SMOOTHING_STAGES = 12
 FIRST_WIDTH = 0.1
 """The width of the first Moreau envelope, in units of the loss's length scale."""
@@ -73,13 +68,6 @@ WALK_BELOW_TOL = 0.1
 """The exact walk from kink to kink is tried below this ``tol``; a looser one is met by the
 first smoothing stages in fewer iterations (tol=0.1: iris hinge 18 against the walk's 22,
 diabetes quantile 0.9 16 against 70), and ``n_iter_`` then follows ``tol``."""
-
-
-@cache
-def _blas_controller():
-    """The BLAS libraries loaded in this process, found once: a search on every fit costs
-    milliseconds, more than the whole phase on a small data set."""
-    return ThreadpoolController()
 
 
 @dataclass
@@ -167,20 +155,11 @@ def minimise_full_batch(
     -------
     FullBatchResult
     """
-    blas_threads = 1 if X.shape[0] * (X.shape[1] + 1) <= ONE_THREAD_BELOW else None
-    with _blas_controller().limit(limits=blas_threads, user_api="blas"):
+    with one_blas_thread(X.shape[0] * (X.shape[1] + 1)):
         return _minimise_full_batch(
-            X,
-            Y,
-            sample_weight,
-            loss,
-            penalty,
-            state,
-            fit_intercept=fit_intercept,
-            tol=tol,
-            max_iter=max_iter,
-            groups=groups,
-        )
+            X, Y, sample_weight, loss, penalty, state, fit_intercept=fit_intercept, tol=tol,
+            max_iter=max_iter, groups=groups,
+        )  # fmt: skip
 
 
 def _minimise_full_batch(

@@ -12,6 +12,8 @@ as Hessians of the normalised objective (:meth:`FlatObjective.normalise`).
 import numpy as np
 import scipy.sparse as sp
 
+from ._moments import DENSE_CHUNK_BYTES, MAX_RAW_OFFSET
+
 CHUNK_ROWS = 4096
 """Rows per chunk of a pass that forms Hessians (its products stay in cache)."""
 KEEP_STANDARDISED_BELOW = 2_000_000
@@ -20,11 +22,6 @@ run (at most 16 MB) when they are a copy of ``X`` (standardised, centred or in f
 REFRESH_SHARE = 0.25
 """An output whose curvature changed in more than this share of the rows has its Hessian
 recomputed rather than updated."""
-MAX_RAW_OFFSET = 100.0
-"""Largest column mean, in column standard deviations, for which the sums of the rows of
-``X`` as they are give the centred Hessian: centring them afterwards subtracts numbers up to
-``1 + MAX_RAW_OFFSET**2`` times the result, losing four of float64's sixteen digits. Data
-whose columns lie further from zero has its rows centred first."""
 
 
 def _standardised_rows(objective, rows):
@@ -182,11 +179,12 @@ class CurvatureSums:
         the weighted sums of the rows and the weights."""
         every_row = len(rows) == self.objective.X.shape[0]
         n_features = self.objective.X.shape[1]
-        for start in range(0, len(rows), CHUNK_ROWS):
+        # few products of many rows: each costs a call, and a narrow chunk is read fast
+        chunk_rows = max(CHUNK_ROWS, DENSE_CHUNK_BYTES // (8 * max(n_features, 1)))
+        for start in range(0, len(rows), chunk_rows):
             # all the rows: slices, views of X in any layout, instead of gathered copies
-            chunk = (
-                slice(start, start + CHUNK_ROWS) if every_row else rows[start : start + CHUNK_ROWS]
-            )
+            end = start + chunk_rows
+            chunk = slice(start, end) if every_row else rows[start:end]
             z = self._rows(chunk)
             for output in outputs:
                 weight, block = weights[chunk, output], self.sums[output]
@@ -206,8 +204,13 @@ class CurvatureSums:
                     block[n_features, n_features] += weight.sum()
 
     def update(self, loss, active):
-        """Bring the sums of the ``active`` outputs to the state's iterate."""
-        if loss.quadratic and self.curvature is not None:
+        """Bring the sums of the ``active`` outputs to the state's iterate (of every output,
+        once, for a ``quadratic`` loss: its curvature is the same at every iterate)."""
+        if loss.quadratic:
+            if self.curvature is None:
+                self.curvature = weighted_curvature(self.objective, loss)
+                every_row = np.arange(len(self.curvature))
+                self._add(range(len(self.sums)), every_row, self.curvature)
             return
         curvature = weighted_curvature(self.objective, loss)
         refresh = np.flatnonzero(active)

@@ -2,9 +2,7 @@
 standardised coordinates without copying ``X``.
 
 Every statistic is computed in float64, whatever the dtype of ``X``, and without
-forming differences of large numbers: column variances come from deviations from a
-nearby shift (never from ``E[x^2] - E[x]^2``, which loses every digit of a column
-offset by 1e10).
+losing digits to a column's offset (:mod:`~sklosses._engine._moments`).
 """
 
 from dataclasses import dataclass
@@ -12,6 +10,8 @@ from functools import cached_property
 
 import numpy as np
 import scipy.sparse as sp
+
+from ._moments import column_moments, merged_moments
 
 CONSTANT_SPREAD = 16 * np.finfo(np.float64).eps
 """A column counts as constant (and is left unscaled) when its spread -- the standard
@@ -58,28 +58,6 @@ def vector_product(vector, matrix):
     epochs ran 3.7x slower). ``einsum`` without ``optimize`` stays on one thread.
     """
     return np.einsum("i,i...->...", vector, matrix)
-
-
-def _merged_moments(first, second):
-    """``(count, mean, variance)`` of two groups of rows together, from those of each.
-
-    The pairwise update of Chan, Golub & LeVeque (1979): with ``d`` the difference
-    of the means and ``a``, ``b`` the two counts, the sum of squared deviations
-    is ``M2_a + M2_b + d^2 a b / (a + b)``. No large numbers are subtracted, so
-    statistics merged chunk by chunk (or ``partial_fit`` call by call) keep the
-    accuracy of the chunk means (a unit variance at an offset of 1e10, where a
-    float64 mean is rounded to 2e-6, to ~1e-8). Variances are population ones.
-    """
-    count_a, mean_a, variance_a = first
-    count_b, mean_b, variance_b = second
-    count = count_a + count_b
-    if count_a == 0:
-        return count_b, np.array(mean_b, dtype=np.float64), np.array(variance_b, np.float64)
-    share = count_b / count
-    delta = mean_b - mean_a
-    mean = mean_a + share * delta
-    variance = (1 - share) * variance_a + share * variance_b + (share * (1 - share)) * delta**2
-    return count, mean, variance
 
 
 @dataclass
@@ -184,7 +162,7 @@ class Preconditioner:
         if not sp.issparse(X) and n_samples > 2 * n_sample_rows:
             X = X[sample_rows(n_samples, n_sample_rows, rng)]
         with np.errstate(over="ignore", invalid="ignore"):  # from_moments names the columns
-            mean, variance, *stored_share = _column_moments(X)
+            mean, variance, *stored_share = column_moments(X)
         return cls.from_moments(n_samples, mean, variance, fit_intercept, *stored_share)
 
     def updated(self, X, fit_intercept, rng):
@@ -192,7 +170,7 @@ class Preconditioner:
         new = Preconditioner.from_data(X, fit_intercept, rng)
         if self.mean is None:
             return new
-        merged = _merged_moments(
+        merged = merged_moments(
             (self.count, self.mean, self.variance), (new.count, new.mean, new.variance)
         )
         stored_share = None
@@ -229,65 +207,3 @@ class Preconditioner:
     def parameters(self, coef, intercept):
         """The engine's ``(u, c)`` for a model ``(coef, intercept)``."""
         return (coef / self.inverse_scale[:, None], intercept + vector_product(self.center, coef))
-
-
-def _column_moments(X, chunk_bytes=262144):
-    """Column means and population variances of ``X``, in float64 (and, for CSR ``X``,
-    the share of rows that store a value in each column).
-
-    Dense ``X`` is read once, in chunks small enough to stay in cache: each
-    chunk is shifted by its first row, its mean and the squared deviations from
-    that mean are summed, and the chunks are merged by
-    :func:`_merged_moments` -- no sum of squares of the raw values, so a column
-    offset by 1e10 keeps its unit variance to ~1e-8 or better (the old
-    ``E[x^2] - E[x]^2`` lost it entirely). CSR ``X`` is never densified
-    (:func:`_sparse_column_moments`).
-    """
-    n_samples, n_features = X.shape
-    if sp.issparse(X):
-        return _sparse_column_moments(X, chunk_bytes)
-    moments = (0, np.zeros(n_features), np.zeros(n_features))
-    chunk_rows = max(1, chunk_bytes // (n_features * 8))
-    for start in range(0, n_samples, chunk_rows):
-        chunk = np.array(X[start : start + chunk_rows], dtype=np.float64)
-        shift = chunk[0].copy()
-        chunk -= shift
-        chunk_mean = chunk.mean(axis=0)
-        chunk -= chunk_mean
-        chunk_variance = np.einsum("ij,ij->j", chunk, chunk) / len(chunk)
-        moments = _merged_moments(moments, (len(chunk), shift + chunk_mean, chunk_variance))
-    return moments[1], moments[2]
-
-
-def _sparse_column_moments(X, chunk_bytes):
-    """:func:`_column_moments` of a CSR matrix: one pass over its stored values for their
-    sums and sums of squares, and a second, over the columns that every row stores only,
-    for their variance from deviations. A column with implicit zeros has a variance of at
-    least ``E[x**2] / n_samples`` (the zeros' spread), so ``E[x**2] - mean**2`` loses at
-    most ``log10(n_samples)`` of its digits; a column stored in every row may be offset by
-    any amount (1e10 and unit spread), as dense columns may."""
-    n_samples, n_features = X.shape
-    nnz = X.indptr[-1]
-    chunk = max(chunk_bytes // 8, n_features)  # a bincount costs O(n_features) per chunk
-    pieces = [slice(start, min(start + chunk, nnz)) for start in range(0, nnz, chunk)]
-    stored = np.bincount(X.indices[:nnz], minlength=n_features)
-    total, squares = np.zeros(n_features), np.zeros(n_features)
-    for piece in pieces:
-        values = X.data[piece].astype(np.float64)
-        total += np.bincount(X.indices[piece], weights=values, minlength=n_features)
-        squares += np.bincount(X.indices[piece], weights=values**2, minlength=n_features)
-    mean = total / n_samples
-    variance = np.maximum(squares / n_samples - mean**2, 0)
-    full = stored == n_samples
-    if full.any():
-        linear, square = np.zeros(n_features), np.zeros(n_features)
-        for piece in pieces:
-            indices = X.indices[piece]
-            kept = full[indices]
-            indices = indices[kept]
-            deviation = X.data[piece][kept].astype(np.float64) - mean[indices]
-            linear += np.bincount(indices, weights=deviation, minlength=n_features)
-            square += np.bincount(indices, weights=deviation**2, minlength=n_features)
-        two_pass = np.maximum(square - linear**2 / n_samples, 0) / n_samples
-        variance[full] = two_pass[full]
-    return mean, variance, stored / n_samples
