@@ -11,6 +11,7 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 
 from ._full_batch import minimise_full_batch
@@ -29,6 +30,7 @@ from ._objective import objective_of_model
 from ._sparse_average import sparse_average
 from ._start import adapt_to_chunk, initial_state
 from ._state import SGDState
+from ._threads import one_blas_thread
 
 SGD_ABOVE_ROWS = 10_000
 SGD_FROM_FEATURES = 32
@@ -204,26 +206,29 @@ def train(
     if surrogate is not None and warm_model is None and previous is None:
         _full_batch(X, Y, sample_weight, surrogate, penalty, config, state, groups, config.max_iter)
     first_step = state.eta
-    n_epochs = run_sgd(
-        X,
-        Y,
-        sample_weight,
-        loss,
-        penalty,
-        config.schedule(),
-        config.stopping(),
-        state,
-        batch_size=batch_size,
-        fit_intercept=config.fit_intercept,
-        shuffle=config.shuffle,
-        rng=rng,
-        average_start=config.average_start(X.shape[0]),
-        max_epochs=max_epochs,
-        validation_score=validation_score,
-        verbose=config.verbose,
-        groups=groups,
-        on_epoch=on_epoch,
-    )
+    # scipy's sparse products use no BLAS, only the steps' small dense updates do
+    batch_entries = 0 if sp.issparse(X) else batch_size * X.shape[1]
+    with one_blas_thread(batch_entries):
+        n_epochs = run_sgd(
+            X,
+            Y,
+            sample_weight,
+            loss,
+            penalty,
+            config.schedule(),
+            config.stopping(),
+            state,
+            batch_size=batch_size,
+            fit_intercept=config.fit_intercept,
+            shuffle=config.shuffle,
+            rng=rng,
+            average_start=config.average_start(X.shape[0]),
+            max_epochs=max_epochs,
+            validation_score=validation_score,
+            verbose=config.verbose,
+            groups=groups,
+            on_epoch=on_epoch,
+        )
     warn_if_step_shortened(first_step, state, config)
     if full_batch:
         return _finish_with_full_batch(
@@ -247,9 +252,7 @@ def train(
     objective = objective_of_model(
         X, Y, sample_weight, loss, penalty, model, batch_size=batch_size, groups=groups
     )
-    model, objective = checked_model(
-        model, objective, state, config, minimiser_is_start=degenerate
-    )
+    model, objective = checked_model(model, objective, state, config, minimiser_is_start=degenerate)
     warn_if_max_iter_reached(n_epochs, config)
     return Training(state, *model, n_epochs, objective=objective)
 
