@@ -89,6 +89,7 @@ class SparseSteps:
         self.threshold_given = np.zeros(n_classes)
         self.threshold_received = np.zeros(len(self.v)) if self.l1 else None
         self.positions = np.empty(len(self.v), dtype=X.indices.dtype)
+        self.coef_buffer = np.empty_like(self.v)  # the touched coefficients of a batch
         self.average_sum = self.scale_sum = self.intercept_sum = None
         if state.n_averaged:
             self._start_average(state.average_coef, state.average_intercept)
@@ -112,7 +113,8 @@ class SparseSteps:
         width = len(self.v) if isinstance(columns, slice) else len(columns)
         X_batch = sp.csr_matrix((data, local, indptr), shape=(len(indptr) - 1, width))
         pre = self.state.preconditioner
-        coef = self.v[columns] * (self.scale[self.touched[1]] * pre.inverse_scale[columns])[:, None]
+        factor = (self.scale[self.touched[1]] * pre.inverse_scale[columns])[:, None]
+        coef = np.multiply(self.v[columns], factor, out=self.coef_buffer[:width])
         raw = X_batch @ coef
         raw += self.state.intercept
         if pre.centred:
@@ -125,10 +127,13 @@ class SparseSteps:
         coef_gradient, intercept_gradient = parameter_gradient(
             X_batch, gradient, self.state.preconditioner, columns
         )
-        delta = coef_gradient * (-step_size / batch_size / self.scale[classes])[:, None]
+        # in place: on many outputs a new array per step costs page faults
+        delta = coef_gradient
+        delta *= (-step_size / batch_size / self.scale[classes])[:, None]
         self.v[columns] += delta
         if self.average_sum is not None:
-            self.average_sum[columns] -= self.scale_sum[classes][:, None] * delta
+            delta *= self.scale_sum[classes][:, None]
+            self.average_sum[columns] -= delta
         if fit_intercept:
             self.state.intercept -= (step_size / batch_size) * intercept_gradient
         if self.l2:
