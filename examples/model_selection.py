@@ -90,8 +90,19 @@ def tune_focal_classifier(X, y):
     print("Focal classifier: best", best, f"average precision {search.best_score_:.3f}")
 
 
+def accepts(loss, y):
+    """Whether ``y`` lies in the loss's target domain (the Poisson loss needs y >= 0)."""
+    try:
+        loss.check_target(y.reshape(-1, 1))
+    except ValueError:
+        return False
+    return True
+
+
 def report_every_loss(X, y):
-    names = [name for name, loss in LOSSES.items() if loss().task == "regression"]
+    names = [
+        name for name, loss in LOSSES.items() if loss().task == "regression" and accepts(loss(), y)
+    ]
     scoring = {name: make_loss_scorer(name) for name in names}
     results = cross_validate(
         make_pipeline(StandardScaler(), SGDRegressor(random_state=0)), X, y, scoring=scoring, cv=5
