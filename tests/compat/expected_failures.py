@@ -45,10 +45,6 @@ SET_ASIDE = {
 
 # Applicable tests too slow for the test suite: skipped, with what makes them slow.
 NOT_RUN = {
-    "passes, in 130 s a case: two fits of 1000 epochs with tol=None (set by the test's "
-    "factory) on 500 x 2000 sparse rows and 20 classes; a mini-batch step of sklosses costs "
-    "O(n_features x n_classes) (dense penalty, averaging and centring updates), 90x "
-    "scikit-learn's epoch here": ["test_SGDClassifier_fit_for_all_backends"],
     "fails (design: tol=None, set by the test's factory, means SGD epochs only, no full-batch "
     "phase; 1000 epochs on the hinge loss end closer to the minimum than scikit-learn's, but "
     "the F1 threshold the test sets is met by the minimiser, reached with the default tol), "
