@@ -146,6 +146,17 @@ def test_partial_fit_steps_are_independent_of_the_width():
     np.testing.assert_allclose(wide_fit.intercept_, narrow_fit.intercept_, rtol=1e-10)
 
 
+def test_a_batch_of_empty_rows_takes_no_step():
+    """A single-row batch that stores nothing touches no column: its gradient is empty and
+    the coefficients stay as the other rows left them, as on the dense rows of zeros."""
+    X = sp.csr_matrix(np.array([[1.0, 0.0], [0.0, 0.0], [0.0, 2.0], [0.0, 0.0]] * 8))
+    y = X @ np.array([1.0, -1.0])
+    params = dict(batch_size=1, fit_intercept=False, solver="sgd", random_state=0)
+    sparse_fit = SGDRegressor(**params).fit(X, y)
+    dense_fit = SGDRegressor(**params).fit(X.toarray(), y)
+    np.testing.assert_allclose(sparse_fit.coef_, dense_fit.coef_, rtol=1e-10)
+
+
 def test_wide_sparse_spectrum_comes_from_the_gram_matrix():
     """The step size's spectrum of wide CSR rows (through their Gram matrix) equals the
     one of the same rows dense (power iteration in feature space), with a centred column

@@ -199,7 +199,7 @@ def _transposed_product(X_batch, gradient):
             np.bincount(X_batch.indices, X_batch.data * g[rows], X_batch.shape[1])
             for g in gradient.T
         ]
-        return np.column_stack(sums)
+        return np.column_stack(sums).astype(np.float64, copy=False)  # empty: bincount's int
     if X_batch.ndim == 3:
         gradient = gradient.reshape(*X_batch.shape[:2], -1)
         return np.matmul(X_batch.transpose(0, 2, 1), gradient).sum(axis=0)
