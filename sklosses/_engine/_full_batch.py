@@ -99,7 +99,7 @@ def _minimise(objective, loss, x, bounds, tol, max_iter, lengthen=True):
     would take one) and ``x`` is reported as it stands."""
     if max_iter < 1:
         return x, 0, _projected_gradient_norm(x, objective(x, loss)[1], bounds), False
-    if newton_applies(loss, objective.penalty, *objective.state.coef.shape):
+    if newton_applies(loss, objective.penalty, objective.X, objective.state.coef.shape[1]):
         return newton(objective, loss, x, DECREMENT_SHARE * tol, max_iter, lengthen)
     if newton_cg_applies(objective.X, loss, objective.penalty):
         return newton_cg(objective, loss, x, FTOL_SHARE * tol, GTOL_SHARE * tol, max_iter)
@@ -202,7 +202,7 @@ def _minimise_full_batch(
     x, bounds = objective.start()
     # Newton's Hessians take the objective's scalar units; L-BFGS gains from per-coefficient ones
     solved_by = loss if loss.differentiable else loss.smoothed(FIRST_WIDTH / state.curvature)
-    quasi_newton = not newton_applies(solved_by, penalty, *state.coef.shape)
+    quasi_newton = not newton_applies(solved_by, penalty, X, state.coef.shape[1])
     objective.normalise(objective.value(x, loss), state.curvature, by_coefficient=quasi_newton)
     x, bounds = objective.start()
     if loss.differentiable:
@@ -221,7 +221,7 @@ def _continuation(objective, loss, x, bounds, curvature, tol, max_iter):
     The walk's steps and the stages share the ``max_iter`` iterations."""
     width, total_iter = FIRST_WIDTH / curvature, 0
     n_outputs = objective.Y.shape[1] if loss.scope == "element" else 1
-    exact_applies = newton_applies(loss.smoothed(width), objective.penalty, objective.X.shape[1])
+    exact_applies = newton_applies(loss.smoothed(width), objective.penalty, objective.X)
 
     def solve_exactly(envelope):
         for output in np.flatnonzero(~objective.frozen):

@@ -4,9 +4,12 @@ With ``p`` coefficients per output, one Newton step costs a pass that forms
 the ``(p + 1) x (p + 1)`` Hessian of every output (``n p**2`` operations) and
 its solve; L-BFGS costs ``n p`` per iteration but needs hundreds of them on
 ill-conditioned data (correlated columns, a small ``alpha``, a smoothed kink),
-where Newton needs a handful. Below ``MAX_PARAMETERS`` per output, and for a
-loss with a ``hessian`` (the per-sample second derivative; the Moreau envelope
-of a non-smooth loss has one too), the full-batch phase takes Newton steps.
+where Newton needs a handful, and its Hessian pass is one matrix product, which BLAS
+runs ten times faster per operation than L-BFGS's matrix-vector products. For a loss
+with a ``hessian`` (the per-sample second derivative; the Moreau envelope of a
+non-smooth loss has one too), the full-batch phase therefore takes Newton steps on
+up to ``MAX_DENSE_PARAMETERS`` parameters per output of dense data (``MAX_PARAMETERS``
+on CSR data, whose rows it densifies, and for a coupled multiclass loss).
 
 One-vs-rest outputs do not interact, so the Hessian is block diagonal, one
 block per output. The steps are damped by backtracking (Armijo) and stop when
@@ -15,11 +18,19 @@ relative excess of the objective, falls below the tolerance.
 """
 
 import numpy as np
+import scipy.sparse as sp
 
 from ._hessian import CoupledHessian, CurvatureSums
 
 MAX_PARAMETERS = 100
-"""Largest number of parameters per output (coefficients plus intercept) for Newton."""
+"""Largest number of parameters per output (coefficients plus intercept) for Newton on CSR
+data, and of all the parameters of a coupled loss."""
+MAX_DENSE_PARAMETERS = 1000
+"""Largest number of parameters per output for Newton on dense data: correlated columns
+(``benchmarks/exact_solvers.standardised_problem``) took L-BFGS 255-633 iterations at
+100-1000 columns, 8-25 s, where Newton took 1-2 steps, 0.2-2 s."""
+MAX_HESSIAN_ENTRIES = 1 << 23
+"""Most entries of the Hessian blocks of all the outputs together (64 MB)."""
 STRETCH = 1.1
 """A full step that lowers the value by more than this times the quadratic model's
 prediction is tried longer (doubled while the value falls)."""
@@ -31,16 +42,19 @@ there, when the model's value keeps at least this share of the value at the star
 rounding, a few units in the last place of the start's value, then stays below 1e-9 of it."""
 
 
-def newton_applies(loss, penalty, n_features, n_outputs=1):
-    """Whether the phase uses Newton: no L1 part in the penalty, and an element-scope loss
-    with a ``hessian`` and few enough features per output, or a sample-scope loss with a
-    ``coupled_hessian`` and few enough parameters in all."""
+def newton_applies(loss, penalty, X, n_outputs=1):
+    """Whether the phase on ``X`` uses Newton: no L1 part in the penalty, and an
+    element-scope loss with a ``hessian`` and few enough features per output, or a
+    sample-scope loss with a ``coupled_hessian`` and few enough parameters in all."""
     if penalty.l1:
         return False
+    n_parameters = X.shape[1] + 1
     if loss.scope == "element":
-        return loss.hessian is not None and n_features + 1 <= MAX_PARAMETERS
+        most = MAX_PARAMETERS if sp.issparse(X) else MAX_DENSE_PARAMETERS
+        small = n_parameters**2 * n_outputs <= MAX_HESSIAN_ENTRIES
+        return loss.hessian is not None and n_parameters <= most and small
     coupled = loss.scope == "sample" and loss.coupled_hessian is not None
-    return coupled and (n_features + 1) * n_outputs <= MAX_PARAMETERS
+    return coupled and n_parameters * n_outputs <= MAX_PARAMETERS
 
 
 def _output_indices(n_parameters, n_outputs):

@@ -72,7 +72,7 @@ def sgd_epochs_before(X, loss, config):
     """How many SGD epochs ``fit`` runs before its full-batch phase on ``X``."""
     (n_samples, n_features), penalty = X.shape, config.penalty_of(1.0)
     # the L1 part, which rules Newton out, is there for any alpha > 0
-    one_newton_step = loss.quadratic and newton_applies(loss, penalty, n_features)
+    one_newton_step = loss.quadratic and newton_applies(loss, penalty, X)
     truncated_newton = loss.differentiable and newton_cg_applies(X, loss, penalty)
     if n_samples <= SGD_ABOVE_ROWS or n_features < SGD_FROM_FEATURES:
         return 0
