@@ -44,6 +44,7 @@ from ._kink_walk import walk_to_minimiser
 from ._newton import newton, newton_applies
 from ._newton_cg import newton_cg, newton_cg_applies
 from ._objective import FlatObjective
+from ._prox_newton import prox_newton, prox_newton_applies
 from ._state import SGDState
 from ._stored_columns import on_stored_columns, stored_columns, write_back
 from ._threads import one_blas_thread
@@ -99,8 +100,11 @@ def _minimise(objective, loss, x, bounds, tol, max_iter, lengthen=True):
     would take one) and ``x`` is reported as it stands."""
     if max_iter < 1:
         return x, 0, _projected_gradient_norm(x, objective(x, loss)[1], bounds), False
-    if newton_applies(loss, objective.penalty, objective.X, objective.state.coef.shape[1]):
+    n_outputs = objective.state.coef.shape[1]
+    if newton_applies(loss, objective.penalty, objective.X, n_outputs):
         return newton(objective, loss, x, DECREMENT_SHARE * tol, max_iter, lengthen)
+    if not objective.split and prox_newton_applies(loss, objective.penalty, objective.X, n_outputs):
+        return prox_newton(objective, loss, x, DECREMENT_SHARE * tol, max_iter)
     if newton_cg_applies(objective.X, loss, objective.penalty):
         return newton_cg(objective, loss, x, FTOL_SHARE * tol, GTOL_SHARE * tol, max_iter)
     return _lbfgs(objective, loss, x, bounds, tol, max_iter)
@@ -198,11 +202,14 @@ def _minimise_full_batch(
         )  # fmt: skip
         write_back(state, working, columns, penalty)
         return result
-    objective = FlatObjective(X, Y, sample_weight, penalty, state, fit_intercept, groups)
+    proximal = prox_newton_applies(loss, penalty, X, state.coef.shape[1])
+    objective = FlatObjective(
+        X, Y, sample_weight, penalty, state, fit_intercept, groups, split_l1=not proximal
+    )
     x, bounds = objective.start()
     # Newton's Hessians take the objective's scalar units; L-BFGS gains from per-coefficient ones
     solved_by = loss if loss.differentiable else loss.smoothed(FIRST_WIDTH / state.curvature)
-    quasi_newton = not newton_applies(solved_by, penalty, X, state.coef.shape[1])
+    quasi_newton = not (proximal or newton_applies(solved_by, penalty, X, state.coef.shape[1]))
     objective.normalise(objective.value(x, loss), state.curvature, by_coefficient=quasi_newton)
     x, bounds = objective.start()
     if loss.differentiable:

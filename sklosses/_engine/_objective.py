@@ -46,17 +46,21 @@ def _same(a, b):
 class FlatObjective:
     """The training objective as a function of a flat vector of parameters.
 
-    ``x`` holds ``u`` (``u+`` and ``u-`` with an L1 part of the penalty) and,
-    with an intercept, ``c``. The value is the engine's objective (the one
-    :func:`~sklosses._engine._loop.run_epoch` reports) divided by ``scale``.
+    ``x`` holds ``u`` (``u+`` and ``u-`` with an L1 part of the penalty, unless
+    ``split_l1`` is False) and, with an intercept, ``c``. The value is the engine's
+    objective (the one :func:`~sklosses._engine._loop.run_epoch` reports) divided by
+    ``scale``; without the split, the gradient is that of its smooth part alone (the L1
+    part is the proximal Newton steps' own, :mod:`~sklosses._engine._prox_newton`).
     """
 
-    def __init__(self, X, Y, sample_weight, penalty, state, fit_intercept, groups=None):
+    def __init__(
+        self, X, Y, sample_weight, penalty, state, fit_intercept, groups=None, split_l1=True
+    ):
         self.X, self.Y, self.sample_weight = X, Y, sample_weight
         self.plan = batch_plan(X, CHUNK_ROWS, groups, in_order=True)
         self.penalty, self.state, self.fit_intercept = penalty, state, fit_intercept
         self.l1, self.l2 = penalty.l1, penalty.l2  # read at every evaluation
-        self.split = self.l1 > 0
+        self.split = split_l1 and self.l1 > 0
         self.n_coef = state.coef.size
         self.inverse_scale = state.preconditioner.inverse_scale[:, None]
         self.scale, self.length = 1.0, 1.0
