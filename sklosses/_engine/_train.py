@@ -27,6 +27,7 @@ from ._loop import run_sgd
 from ._newton import newton_applies
 from ._newton_cg import newton_cg_applies
 from ._objective import objective_of_model
+from ._prox_newton import prox_newton_applies
 from ._sparse_average import sparse_average
 from ._start import adapt_to_chunk, initial_state
 from ._state import SGDState
@@ -71,8 +72,9 @@ class Training:
 def sgd_epochs_before(X, loss, config):
     """How many SGD epochs ``fit`` runs before its full-batch phase on ``X``."""
     (n_samples, n_features), penalty = X.shape, config.penalty_of(1.0)
-    # the L1 part, which rules Newton out, is there for any alpha > 0
-    one_newton_step = loss.quadratic and newton_applies(loss, penalty, X)
+    # the L1 part, which picks proximal Newton over Newton, is there for any alpha > 0
+    newton_step = newton_applies(loss, penalty, X) or prox_newton_applies(loss, penalty, X)
+    one_newton_step = loss.quadratic and newton_step
     truncated_newton = loss.differentiable and newton_cg_applies(X, loss, penalty)
     if n_samples <= SGD_ABOVE_ROWS or n_features < SGD_FROM_FEATURES:
         return 0
