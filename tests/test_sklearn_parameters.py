@@ -200,7 +200,7 @@ def test_the_optimal_schedule_is_scikit_learns():
     t0 = 1 / (state.alpha * state.eta)
     for t in (1.0, 2.0, 17.0, 1e6):
         state.t = t
-        assert schedule.step_size(state, smooth=True) == pytest.approx(
+        assert schedule.step_size(state, constant_step=True) == pytest.approx(
             1 / (state.alpha * (t0 + t - 1)), rel=1e-12
         )
 

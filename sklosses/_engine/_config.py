@@ -25,8 +25,9 @@ class Schedule:
     * ``"adaptive"``: ``eta0``, divided by 5 each time the stopping criterion
       would stop; training ends when it falls below 1e-6.
     * ``"auto"``: ``eta0`` is set by :func:`automatic_step_size` from the
-      loss's smoothness; constant for smooth losses, ``eta0 / sqrt(epochs)``
-      for non-smooth ones. Meant to be used with averaging.
+      loss's smoothness; constant for a quadratic loss, ``eta0 / sqrt(1 + epochs)``
+      for the others (``partial_fit`` calls count as epochs). Meant to be used with
+      averaging.
 
     The fixed schedules are scikit-learn's, whose ``t`` counts single-sample steps:
     with ``batch_size=1`` they give its steps.
@@ -36,13 +37,13 @@ class Schedule:
     eta0: float = 0.01
     power_t: float = 0.25
 
-    def step_size(self, state, smooth):
+    def step_size(self, state, constant_step):
         if self.learning_rate == "invscaling":
             return self.eta0 / state.t**self.power_t
         if self.learning_rate == "optimal":
             # 1 / (alpha (t0 + t - 1)) with t0 = 1 / (alpha eta): eta at t = 1
             return state.eta / (1 + state.eta * state.alpha * (state.t - 1))
-        if self.learning_rate == "auto" and not smooth:
+        if self.learning_rate == "auto" and not constant_step:
             return state.eta / np.sqrt(1 + state.epochs_seen)
         return state.eta
 

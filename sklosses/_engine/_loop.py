@@ -120,7 +120,7 @@ def run_epoch(
     shuffle,
     rng,
     average_start,
-    smooth,
+    constant_step,
 ):
     """One pass over the data; returns the weighted mean objective seen on the way.
 
@@ -131,8 +131,8 @@ def run_epoch(
     ``sample_weight`` must be scaled to mean 1 (or be None). Each step uses
     the gradient summed over its batch divided by the nominal batch size, so
     the shorter tail batch is not over-weighted. Averaging is on for steps
-    taken once ``state.t`` reaches ``average_start`` (None: off). ``smooth``
-    tells whether the step respects a smoothness constant of the loss (else it decays).
+    taken once ``state.t`` reaches ``average_start`` (None: off). ``constant_step``
+    tells whether the automatic step stays constant (else it decays).
     CSR input takes :class:`~sklosses._engine._sparse_steps.SparseSteps`, whose cost
     follows the nonzeros of each batch.
     """
@@ -145,7 +145,7 @@ def run_epoch(
     )
     for X_batch, gradient, batch_loss in batches:
         weighted_loss_sum += float(batch_loss.sum())
-        step_size = schedule.step_size(state, smooth)
+        step_size = schedule.step_size(state, constant_step)
         steps.step(X_batch, gradient, step_size, plan.batch_size, fit_intercept)
         state.t += gradient.size // gradient.shape[-1]
         if average_start is not None and state.t >= average_start:
@@ -232,10 +232,12 @@ def run_sgd(
     if reference_objective is None and state.loss_curve:
         reference_objective = state.loss_curve[0]
     plan = batch_plan(X, batch_size, groups)
-    # a constant step converges only below 2 / smoothness: a step sized from a curvature
-    # at the start under half the smoothness (Huber's, with most residuals beyond delta)
-    # oscillates near the minimiser, where more residuals are curved; it decays instead
-    smooth = loss.smoothness is not None and 2 * state.curvature >= loss.smoothness
+    # averaged constant-step SGD converges on a quadratic loss only (Bach & Moulines 2013),
+    # below 2 / smoothness; else the step decays (log loss, partial_fit in chunks of 10
+    # rows: 8.7% above the optimum with a constant step, 0.07% with the decay)
+    constant_step = (
+        loss.quadratic and loss.smoothness is not None and 2 * state.curvature >= loss.smoothness
+    )
     epochs = stopping.max_iter if max_epochs is None else min(max_epochs, stopping.max_iter)
     start_time = time.perf_counter()
     for epoch in range(epochs):
@@ -255,7 +257,7 @@ def run_sgd(
                     shuffle=shuffle,
                     rng=rng,
                     average_start=average_start,
-                    smooth=smooth,
+                    constant_step=constant_step,
                 )
             if not _diverged(state, objective, reference_objective, schedule.blow_up):
                 break
@@ -284,7 +286,7 @@ def run_sgd(
             message = f"-- Epoch {state.epochs_seen}: objective {objective:.6g}"
             if validation_score is not None:
                 message += f", validation score {score:.6g}"
-            step_size = schedule.step_size(state, smooth)
+            step_size = schedule.step_size(state, constant_step)
             print(
                 f"{message}, step size {step_size:.3g}, "
                 f"elapsed {time.perf_counter() - start_time:.2f} s",
