@@ -3,7 +3,6 @@
 import numpy as np
 import sklearn.linear_model
 from sklearn.base import ClassifierMixin
-from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import compute_class_weight
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.multiclass import check_classification_targets
@@ -246,13 +245,14 @@ class SGDClassifier(SoftLabelScoreMixin, ClassifierMixin, ProbabilityMixin, Drop
         if self._is_soft_target(y):
             return self._encode_soft_targets(y, classes, first_call, loss)
         check_classification_targets(y)
-        self._check_classes(classes, first_call, np.unique(y) if classes is None else classes)
-        unknown = np.setdiff1d(np.unique(y), self.classes_)
+        labels = np.unique(y)
+        self._check_classes(classes, first_call, labels if classes is None else classes)
+        unknown = np.setdiff1d(labels, self.classes_)
         if len(unknown):
             raise ValueError(
                 f"y contains labels {unknown.tolist()} not in classes {self.classes_.tolist()}."
             )
-        codes = LabelEncoder().fit(self.classes_).transform(y)
+        codes = np.searchsorted(self.classes_, y)  # every label is among the sorted classes_
         if len(self.classes_) == 2 and loss.task != "multiclass":
             indicators = codes.reshape(-1, 1).astype(np.float64)
         else:
