@@ -51,13 +51,27 @@ def newton_applies(loss, penalty, X, n_outputs=1):
     sample-scope loss with a ``coupled_hessian`` and few enough parameters in all."""
     if penalty.l1:
         return False
-    n_parameters = X.shape[1] + 1
     if loss.scope == "element":
-        most = MAX_PARAMETERS if sp.issparse(X) else MAX_DENSE_PARAMETERS
-        small = n_parameters**2 * n_outputs <= MAX_HESSIAN_ENTRIES
-        return loss.hessian is not None and n_parameters <= most and small
+        return loss.hessian is not None and blocks_fit(X, n_outputs)
     coupled = loss.scope == "sample" and loss.coupled_hessian is not None
-    return coupled and n_parameters * n_outputs <= MAX_PARAMETERS
+    return coupled and (X.shape[1] + 1) * n_outputs <= MAX_PARAMETERS
+
+
+def blocks_fit(X, n_outputs):
+    """Whether the per-output Hessian blocks of ``X``'s columns are few and small enough
+    for Newton steps (``MAX_DENSE_PARAMETERS``, ``MAX_PARAMETERS`` on CSR data,
+    ``MAX_HESSIAN_ENTRIES``)."""
+    n_parameters = X.shape[1] + 1
+    most = MAX_PARAMETERS if sp.issparse(X) else MAX_DENSE_PARAMETERS
+    return n_parameters <= most and n_parameters**2 * n_outputs <= MAX_HESSIAN_ENTRIES
+
+
+def floored(block, damping=0.0):
+    """A copy of the Hessian ``block`` with ``damping`` plus a trace-scaled floor (1e-12 of
+    its mean diagonal entry) on its diagonal, so that its solves stay defined."""
+    block = block.copy()
+    block.flat[:: len(block) + 1] += damping + 1e-12 * max(np.trace(block) / len(block), 1e-300)
+    return block
 
 
 def _output_indices(n_parameters, n_outputs):
@@ -73,10 +87,7 @@ def _newton_direction(curvature_sums, loss, gradient, active, damping):
     for output, indices in enumerate(_output_indices(len(gradient), len(blocks))):
         if not active[output]:
             continue
-        block = blocks[output].copy()
-        block.flat[:: len(block) + 1] += damping[output] + 1e-12 * max(  # the diagonal
-            np.trace(block) / len(block), 1e-300
-        )
+        block = floored(blocks[output], damping[output])
         try:
             direction[indices] = -np.linalg.solve(block, gradient[indices])
         except np.linalg.LinAlgError:

@@ -22,7 +22,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ._hessian import CurvatureSums
-from ._newton import MAX_DENSE_PARAMETERS, MAX_HESSIAN_ENTRIES, _output_indices
+from ._newton import _output_indices, blocks_fit, floored
 
 WARM_SWEEPS = 3
 """Coordinate-descent sweeps before the first exact solve (they settle most signs)."""
@@ -37,14 +37,7 @@ def prox_newton_applies(loss, penalty, X, n_outputs=1):
     features (as :func:`~sklosses._engine._newton.newton_applies` allows without L1)."""
     if not penalty.l1 or sp.issparse(X) or loss.scope != "element":
         return False
-    n_parameters = X.shape[1] + 1
-    small = n_parameters**2 * n_outputs <= MAX_HESSIAN_ENTRIES
-    return (
-        loss.differentiable
-        and loss.hessian is not None
-        and n_parameters <= MAX_DENSE_PARAMETERS
-        and small
-    )
+    return loss.differentiable and loss.hessian is not None and blocks_fit(X, n_outputs)
 
 
 def l1_weights(objective, loss):
@@ -147,8 +140,7 @@ def prox_newton(objective, loss, x, tolerance, max_iter):
         blocks = curvature_sums.hessian_blocks(loss, active)
         direction, decrease = np.zeros_like(x), np.zeros(len(values))
         for output in np.flatnonzero(active):
-            part, block = parts[output], blocks[output].copy()
-            block.flat[:: len(block) + 1] += 1e-12 * max(np.trace(block) / len(block), 1e-300)
+            part, block = parts[output], floored(blocks[output])
             step = model_minimiser(block, gradient[part], x[part], weights[part]) - x[part]
             direction[part] = step
             decrease[output] = _decrease(gradient[part], step, x[part], weights[part])
@@ -156,14 +148,14 @@ def prox_newton(objective, loss, x, tolerance, max_iter):
         if not active.any():
             return x, iteration - 1, optimality(gradient, x, weights), True
         x, gradient, values, active = _backtrack(
-            objective, loss, x, direction, values, decrease, active, parts
+            objective, loss, x, direction, values, decrease, active
         )
         if not active.any():  # no step lowered any output: the floor of the arithmetic
             return x, iteration, optimality(gradient, x, weights), True
     return x, max_iter, optimality(gradient, x, weights), False
 
 
-def _backtrack(objective, loss, x, direction, values, decrease, active, parts):
+def _backtrack(objective, loss, x, direction, values, decrease, active):
     """Halve each active output's step until its part of the objective falls by Armijo's
     share of its model decrease; trials on the line of the raw predictions, the accepted
     point evaluated in full. An output whose step falls below 1e-10 stops."""
@@ -175,9 +167,6 @@ def _backtrack(objective, loss, x, direction, values, decrease, active, parts):
         if not failed.any():
             break
         steps = np.where(failed, np.where(steps / 2 < 1e-10, 0.0, steps / 2), steps)
-    per_parameter = np.zeros_like(x)
-    for output, part in enumerate(parts):
-        per_parameter[part] = steps[output]
-    x = x + per_parameter * direction
+    x = x + steps[np.arange(len(x)) % len(steps)] * direction  # parameter i is output i % K
     gradient = objective(x, loss)[1]
     return x, gradient, objective.values.copy(), active & (steps > 0)
