@@ -103,7 +103,7 @@ def _minimise(objective, loss, x, bounds, tol, max_iter, lengthen=True):
     n_outputs = objective.state.coef.shape[1]
     if newton_applies(loss, objective.penalty, objective.X, n_outputs):
         return newton(objective, loss, x, DECREMENT_SHARE * tol, max_iter, lengthen)
-    if not objective.split and prox_newton_applies(loss, objective.penalty, objective.X, n_outputs):
+    if objective.l1 and not objective.split:  # built for proximal steps (_minimise_full_batch)
         return prox_newton(objective, loss, x, DECREMENT_SHARE * tol, max_iter)
     if newton_cg_applies(objective.X, loss, objective.penalty):
         return newton_cg(objective, loss, x, FTOL_SHARE * tol, GTOL_SHARE * tol, max_iter)
