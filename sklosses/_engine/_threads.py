@@ -7,6 +7,7 @@ cores the main thread needs (a 20-class SGD fit on 500 x 2,000 CSR rows: 2.5 s w
 default two threads against 1.4 s with one, on 2 cores).
 """
 
+import threading
 from contextlib import contextmanager
 from functools import cache
 
@@ -14,6 +15,14 @@ from threadpoolctl import ThreadpoolController
 
 ONE_THREAD_BELOW = 4_000_000
 """Products of fewer entries run with one BLAS thread."""
+
+_LOCK = threading.Lock()
+_holders = {"count": 0, "previous": []}
+"""The blocks running with one BLAS thread now, and the thread counts before the first of
+them: the count is process-wide, so fits in several Python threads share it. The first
+block in sets one thread and the last one out restores the counts (each block restoring
+what it found would leave a later one running with the restored threads, and its result
+one rounding away from the same fit run alone)."""
 
 
 @cache
@@ -33,13 +42,22 @@ def one_blas_thread(entries):
     entries : int
         The size of the block's largest product (rows times columns).
     """
+    if entries > ONE_THREAD_BELOW:
+        yield
+        return
     # set directly: threadpoolctl's ``limit`` also reads each library's version and path
-    libraries = _blas_libraries() if entries <= ONE_THREAD_BELOW else ()
-    threads = [library.get_num_threads() for library in libraries]
-    for library in libraries:
-        library.set_num_threads(1)
+    libraries = _blas_libraries()
+    with _LOCK:
+        if _holders["count"] == 0:
+            _holders["previous"] = [library.get_num_threads() for library in libraries]
+            for library in libraries:
+                library.set_num_threads(1)
+        _holders["count"] += 1
     try:
         yield
     finally:
-        for library, previous in zip(libraries, threads, strict=True):
-            library.set_num_threads(previous)
+        with _LOCK:
+            _holders["count"] -= 1
+            if _holders["count"] == 0:
+                for library, previous in zip(libraries, _holders["previous"], strict=True):
+                    library.set_num_threads(previous)
