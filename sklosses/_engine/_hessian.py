@@ -239,3 +239,10 @@ class CurvatureSums:
         sums = standardising @ np.where(active[:, None, None], self.sums, 0.0) @ standardising.T
         inverse_scale = self.objective.state.preconditioner.inverse_scale
         return _normalised(self.objective, loss, sums, inverse_scale)
+
+
+def hessian_sums(objective, loss):
+    """The keeper of ``loss``'s Hessians on ``objective``: per-output sums
+    (:class:`CurvatureSums`) for an element-scope loss, one block over all the parameters
+    (:class:`CoupledHessian`) for a loss that couples its outputs."""
+    return (CurvatureSums if loss.scope == "element" else CoupledHessian)(objective)

@@ -20,7 +20,7 @@ relative excess of the objective, falls below the tolerance.
 import numpy as np
 import scipy.sparse as sp
 
-from ._hessian import CoupledHessian, CurvatureSums
+from ._hessian import hessian_sums
 
 MAX_PARAMETERS = 100
 """Largest number of parameters per output (coefficients plus intercept) for Newton on CSR
@@ -49,8 +49,13 @@ def newton_applies(loss, penalty, X, n_outputs=1):
     """Whether the phase on ``X`` uses Newton: no L1 part in the penalty, and an
     element-scope loss with a ``hessian`` and few enough features per output, or a
     sample-scope loss with a ``coupled_hessian`` and few enough parameters in all."""
-    if penalty.l1:
-        return False
+    return not penalty.l1 and hessian_fits(loss, X, n_outputs)
+
+
+def hessian_fits(loss, X, n_outputs=1):
+    """Whether ``loss`` has Hessians Newton-type steps on ``X`` can use: an element-scope
+    loss with a ``hessian`` and blocks that fit (:func:`blocks_fit`), or a sample-scope
+    loss with a ``coupled_hessian`` and at most ``MAX_PARAMETERS`` parameters in all."""
     if loss.scope == "element":
         return loss.hessian is not None and blocks_fit(X, n_outputs)
     coupled = loss.scope == "sample" and loss.coupled_hessian is not None
@@ -195,7 +200,7 @@ def newton(objective, loss, x, tolerance, max_iter, lengthen=True):
     # one part per output, or one for all the outputs of a coupled loss (never frozen)
     active = ~objective.frozen if len(values) == len(objective.frozen) else np.ones(1, bool)
     damping, on_line = np.zeros(len(values)), False
-    curvature_sums = (CurvatureSums if loss.scope == "element" else CoupledHessian)(objective)
+    curvature_sums = hessian_sums(objective, loss)
     for iteration in range(1, max_iter + 1):
         direction, blocks = _newton_direction(curvature_sums, loss, gradient, active, damping)
         slopes = np.array([gradient[part] @ direction[part] for part in indices])

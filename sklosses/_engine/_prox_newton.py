@@ -1,4 +1,4 @@
-"""Proximal Newton steps for an L1 part of the penalty, on few features of dense data.
+"""Proximal Newton steps for an L1 part of the penalty, on few features.
 
 Newton's method (:mod:`~sklosses._engine._newton`) needs a smooth objective; the L1 part
 ``sum_j l_j |x_j|`` is not. L-BFGS-B handles it by splitting each coefficient into two
@@ -9,7 +9,8 @@ smooth part and adds the L1 term exactly: each step minimises
 
     g.d + d.H d / 2 + sum_j l_j |x_j + d_j|
 
-exactly, over the ``p + 1`` parameters of each output and without a pass over ``X``
+exactly, over the ``p + 1`` parameters of each output (all ``K (p + 1)`` at once for a
+loss coupling its ``K`` outputs, the softmax) and without a pass over ``X``
 (:func:`model_minimiser`: coordinate descent and linear solves on the support), then
 backtracks along ``d`` until the objective falls by Armijo's share of the model's
 decrease ``D = g.d + sum_j l_j (|x_j + d_j| - |x_j|)``. Zeros of the model's minimiser
@@ -19,10 +20,9 @@ the first step lands on the minimiser.
 """
 
 import numpy as np
-import scipy.sparse as sp
 
-from ._hessian import CurvatureSums
-from ._newton import _output_indices, blocks_fit, floored
+from ._hessian import hessian_sums
+from ._newton import _output_indices, floored, hessian_fits
 
 WARM_SWEEPS = 3
 """Coordinate-descent sweeps before the first exact solve (they settle most signs)."""
@@ -32,12 +32,10 @@ ARMIJO = 1e-4
 
 
 def prox_newton_applies(loss, penalty, X, n_outputs=1):
-    """Whether the phase on ``X`` takes proximal Newton steps: an L1 part in the penalty, a
-    differentiable element-scope loss with a ``hessian``, dense ``X`` with few enough
-    features (as :func:`~sklosses._engine._newton.newton_applies` allows without L1)."""
-    if not penalty.l1 or sp.issparse(X) or loss.scope != "element":
-        return False
-    return loss.differentiable and loss.hessian is not None and blocks_fit(X, n_outputs)
+    """Whether the phase on ``X`` takes proximal Newton steps: an L1 part in the penalty and
+    a differentiable loss whose Hessians Newton's method can use on ``X`` (few features,
+    fewer on CSR data: :func:`~sklosses._engine._newton.hessian_fits`)."""
+    return bool(penalty.l1) and loss.differentiable and hessian_fits(loss, X, n_outputs)
 
 
 def l1_weights(objective, loss):
@@ -134,7 +132,7 @@ def prox_newton(objective, loss, x, tolerance, max_iter):
     gradient = objective(x, loss)[1]
     values = objective.values.copy()
     parts = _output_indices(len(x), len(values))
-    curvature_sums = CurvatureSums(objective)
+    curvature_sums = hessian_sums(objective, loss)
     active = np.ones(len(values), dtype=bool)
     for iteration in range(1, max_iter + 1):
         blocks = curvature_sums.hessian_blocks(loss, active)
