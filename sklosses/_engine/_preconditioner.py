@@ -11,7 +11,7 @@ from functools import cached_property
 import numpy as np
 import scipy.sparse as sp
 
-from ._moments import column_moments, merged_moments
+from ._moments import MAX_RAW_OFFSET, column_moments, merged_moments
 
 CONSTANT_SPREAD = 16 * np.finfo(np.float64).eps
 """A column counts as constant (and is left unscaled) when its spread -- the standard
@@ -100,6 +100,14 @@ class Preconditioner:
     def mean_square(self):
         """Column means of ``x**2`` (``variance + mean**2``), or None without statistics."""
         return None if self.mean is None else self.variance + self.mean**2
+
+    def prediction_centre(self):
+        """The centre to take from float32 rows before their product with coefficients, or
+        None: that of the columns more than ``MAX_RAW_OFFSET`` standard deviations from
+        zero (zero for the others), whose float32 products keep few digits of a
+        prediction."""
+        far = np.abs(self.center) * self.inverse_scale > MAX_RAW_OFFSET
+        return np.where(far, self.center, 0.0) if far.any() else None
 
     @classmethod
     def identity(cls, n_features):

@@ -12,6 +12,7 @@ import numpy as np
 from sklearn import get_config
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_consistent_length, column_or_1d
+from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._constraints import Interval, StrOptions, validate_parameter_constraints
@@ -162,6 +163,26 @@ class BaseSGD(CallbackSupportMixin, BaseEstimator):
     def _validate_data_for_predict(self, X):
         check_is_fitted(self)
         return validate_data(self, X, reset=False, accept_sparse="csr", dtype=DTYPES)
+
+    def _linear_prediction(self, X, coef):
+        """``X @ coef + intercept_`` for validated ``X`` and ``coef`` of shape
+        ``(n_features, n_outputs)``.
+
+        Dense float32 rows whose columns lie far from zero (those the training centred,
+        :meth:`Preconditioner.prediction_centre`) are centred first, the same numbers
+        as ``(X - c) @ coef + (intercept_ + c @ coef)``: a float32 product of values 3e5
+        from zero and an intercept of -6e5 rounds each prediction by ~0.05, 7e-4 of R^2
+        on data of noise 0.1 (``tests/test_numerics.py``).
+        """
+        state = getattr(self, "_state", None)
+        centre = None
+        if isinstance(X, np.ndarray) and X.dtype == np.float32 and isinstance(coef, np.ndarray):
+            centre = None if state is None else state.preconditioner.prediction_centre()
+        if centre is None:
+            return safe_sparse_dot(X, coef, dense_output=True) + self.intercept_
+        centre = centre.astype(X.dtype)
+        shift = self.intercept_ + centre.astype(np.float64) @ coef.astype(np.float64)
+        return (X - centre) @ coef + shift.astype(X.dtype)
 
     # -- training -----------------------------------------------------------
     @with_callbacks

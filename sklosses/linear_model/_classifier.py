@@ -4,7 +4,6 @@ import numpy as np
 import sklearn.linear_model
 from sklearn.base import ClassifierMixin
 from sklearn.utils import compute_class_weight
-from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import validate_data
 
@@ -381,7 +380,7 @@ class SGDClassifier(SoftLabelScoreMixin, ClassifierMixin, ProbabilityMixin, Drop
         ndarray of shape (n_samples,) for two classes, else (n_samples, n_classes)
         """
         X = self._validate_data_for_predict(X)
-        scores = safe_sparse_dot(X, self.coef_.T, dense_output=True) + self.intercept_
+        scores = self._linear_prediction(X, self.coef_.T)
         return scores.ravel() if scores.shape[1] == 1 else scores
 
     def predict(self, X):

@@ -3,7 +3,6 @@
 import numpy as np
 import sklearn.linear_model
 from sklearn.base import RegressorMixin
-from sklearn.utils.extmath import safe_sparse_dot
 
 from ..losses import get_loss
 from ._base import BaseSGD
@@ -273,6 +272,6 @@ class SGDRegressor(RegressorMixin, DropInMixin, BaseSGD):
         X = self._validate_data_for_predict(X)
         # a column: a sparsified (1-D sparse) coef_ multiplies a sparse X only in that shape
         column = self.coef_.reshape(-1, 1)
-        raw = safe_sparse_dot(X, column, dense_output=True).ravel() + self.intercept_[0]
+        raw = self._linear_prediction(X, column).ravel()
         link = self._loss.inverse_link
         return raw if link is None else link(raw)
