@@ -266,6 +266,20 @@ _NAMED = {
 }
 
 
+_ACCEPTED = {}
+"""``id(constraint list) -> (the list, its _AnyOf)``: the lists are class attributes, checked
+at every ``fit``, and building their constraint objects each time was a third of the
+check's cost. The list is kept, so its id cannot be reused by another."""
+
+
+def _accepted(constraint_list):
+    """The :class:`_AnyOf` of ``constraint_list``, built once."""
+    known = _ACCEPTED.get(id(constraint_list))
+    if known is None or known[0] is not constraint_list:
+        known = _ACCEPTED[id(constraint_list)] = (constraint_list, _AnyOf(constraint_list))
+    return known[1]
+
+
 def validate_parameter_constraints(constraints, params, caller_name):
     """Raise :class:`InvalidParameterError` for the first parameter outside its constraints.
 
@@ -288,7 +302,7 @@ def validate_parameter_constraints(constraints, params, caller_name):
     for name, value in params.items():
         if name not in constraints:
             continue
-        accepted = _AnyOf(constraints[name])
+        accepted = _accepted(constraints[name])
         if not accepted.is_satisfied_by(value):
             raise InvalidParameterError(
                 f"The {name!r} parameter of {caller_name} must be {accepted}. "

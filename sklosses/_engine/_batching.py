@@ -83,8 +83,7 @@ class BatchPlan:
         return (segment_starts + batch * self.block_rows + np.arange(self.block_rows)).ravel()
 
     def runs(self, batch):
-        """The batch as runs of consecutive rows, ``(starts, stops)``, in the order of
-        :meth:`rows`."""
+        """The batch as runs of consecutive rows, ``(starts, stops)``, in :meth:`rows`' order."""
         if batch == self.n_strided:
             return [self.n_covered], [self.n_samples]
         starts = np.arange(self.blocks_per_batch) * self.segment_rows + batch * self.block_rows
@@ -112,8 +111,7 @@ class GroupBatchPlan:
 
     def __init__(self, groups, batch_size):
         self.groups = np.asarray(groups).reshape(-1)
-        self.n_samples = len(self.groups)
-        self.batch_size = batch_size
+        self.n_samples, self.batch_size = len(self.groups), batch_size
         self.rows_in_group_order = np.argsort(self.groups, kind="stable")
         ordered = self.groups[self.rows_in_group_order]
         self.starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
@@ -218,11 +216,13 @@ def dense_predictor(X, state, plan, buffer, *, moving=True):
     of ``state`` when called (of now when it is not ``moving``: a full pass)."""
     n_outputs = state.coef.shape[1]
     fixed = None if moving else state.preconditioner.coefficients(state.coef, state.intercept)
+    constant = fixed is not None and not fixed[0].any()  # zero coefficients: no product
 
     def predict(batch):
         X_batch = _take_batch(X, plan, batch, buffer)
         coef, intercept = fixed or state.preconditioner.coefficients(state.coef, state.intercept)
-        raw = X_batch @ coef
+        shape = (*X_batch.shape[:-1], n_outputs)
+        raw = np.zeros(shape, np.result_type(X_batch.dtype, coef)) if constant else X_batch @ coef
         raw += intercept
         return X_batch, raw.reshape(-1, n_outputs)
 

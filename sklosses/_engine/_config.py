@@ -134,7 +134,7 @@ class TrainingConfig:
         (a ``partial_fit`` chunk of a few rows is as many steps, not one)."""
         batch_size = self.batch_size
         if batch_size == "auto":
-            batch_size = int(np.clip(n_samples // 100, 16, 4096))
+            batch_size = min(max(n_samples // 100, 16), 4096)  # np.clip costs more
             batch_size = min(batch_size, max(1, n_samples // MIN_AUTO_STEPS))
         return max(1, min(batch_size, n_samples))
 
