@@ -13,6 +13,7 @@ from scipy.optimize import linprog
 from sklearn.datasets import make_regression
 
 from sklosses import SGDRegressor
+from sklosses._engine import _gram, _start
 from sklosses._engine._active_set import exact_solution
 from sklosses._engine._hessian import CoupledHessian, CurvatureSums
 from sklosses._engine._newton import newton
@@ -221,6 +222,36 @@ def test_a_quadratic_loss_goes_straight_to_one_newton_step():
     assert huber.n_iter_ > huber.n_full_batch_iter_
     assert SquaredLoss().quadratic and (0.5 * SquaredLoss() + 2 * SquaredLoss()).quadratic
     assert not (SquaredLoss() + HuberLoss()).quadratic and not HuberLoss().quadratic
+
+
+@pytest.mark.parametrize("offset", [0.0, 1e8])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_the_start_gram_gives_the_moments_and_the_hessian_of_their_passes(
+    offset, fit_intercept, monkeypatch
+):
+    """A quadratic loss without sample weights going straight to Newton reads X once for
+    the preconditioner's moments and the Hessian (:mod:`sklosses._engine._gram`): the
+    same statistics and model as their own passes (the Gram turned off), on columns near
+    zero and 1e8 standard deviations away (their moments read again from deviations,
+    their Hessian from its own centred pass); the fitted state keeps no Gram."""
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(3000, 5)) * [1.0, 10.0, 0.1, 3.0, 1.0] + offset
+    y = X @ rng.normal(size=5) + rng.normal(size=3000)
+    grams = []
+    monkeypatch.setattr(_start, "raw_gram", lambda X: grams.append(_gram.raw_gram(X)) or grams[-1])
+    model = SGDRegressor(fit_intercept=fit_intercept, random_state=0).fit(X, y)
+    assert len(grams) == 1 and model._state.gram is None
+    monkeypatch.setattr(_start, "gram_serves", lambda *args: False)
+    passes = SGDRegressor(fit_intercept=fit_intercept, random_state=0).fit(X, y)
+    assert len(grams) == 1
+    for name in ["center", "inverse_scale", "mean", "variance"]:
+        assert_allclose(
+            getattr(model._state.preconditioner, name),
+            getattr(passes._state.preconditioner, name),
+            rtol=1e-7,
+        )
+    assert_allclose(model.coef_, passes.coef_, rtol=1e-7)
+    assert_allclose(model.intercept_, passes.intercept_, rtol=1e-7, atol=1e-9)
 
 
 @pytest.mark.parametrize("noise", [1.0, 1e-9])

@@ -160,10 +160,12 @@ def minimise_full_batch(
     FullBatchResult
     """
     with one_blas_thread(X.shape[0] * (X.shape[1] + 1)):
-        return _minimise_full_batch(
+        result = _minimise_full_batch(
             X, Y, sample_weight, loss, penalty, state, fit_intercept=fit_intercept, tol=tol,
             max_iter=max_iter, groups=groups,
         )  # fmt: skip
+    state.gram = None  # used: the fitted state does not carry (p + 1)**2 numbers
+    return result
 
 
 def _minimise_full_batch(
@@ -178,6 +180,7 @@ def _minimise_full_batch(
             state.eta,
             state.preconditioner,
             curvature=state.curvature,
+            gram=state.gram,
         )
         result = _minimise_full_batch(
             X,

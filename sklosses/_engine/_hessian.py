@@ -209,6 +209,12 @@ class CurvatureSums:
         if loss.quadratic:
             if self.curvature is None:
                 self.curvature = weighted_curvature(self.objective, loss)
+                gram = self.objective.state.gram
+                if gram is not None and not self.shift.any():
+                    # no sample weights (gram_serves): one curvature per output
+                    size = self.sums.shape[1]
+                    self.sums[...] = self.curvature[0][:, None, None] * gram[:size, :size]
+                    return
                 every_row = np.arange(len(self.curvature))
                 self._add(range(len(self.sums)), every_row, self.curvature)
             return

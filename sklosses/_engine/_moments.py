@@ -67,8 +67,16 @@ def column_moments(X, chunk_bytes=262144):
             squares += ones[: len(chunk)] @ np.square(chunk)
         else:
             squares += np.einsum("ij,ij->j", chunk, chunk)
-    mean = total / n_samples
-    variance = squares / n_samples - mean**2
+    return centred_moments(X, total, squares)
+
+
+def centred_moments(X, sums, squares):
+    """Column means and population variances of dense ``X`` from the sums of its values
+    and of their squares, ``E[x^2] - E[x]^2``; the columns further than ``MAX_RAW_OFFSET``
+    standard deviations from zero (or whose squares overflow) are read again, from
+    deviations (:func:`_shifted_column_moments`)."""
+    mean = sums / X.shape[0]
+    variance = squares / X.shape[0] - mean**2
     with np.errstate(invalid="ignore"):
         offset = ~(mean**2 <= MAX_RAW_OFFSET**2 * variance)
     if offset.any():

@@ -10,6 +10,7 @@ the resolved penalty strength, the implicit standardisation
 import numpy as np
 
 from ..losses import best_constant
+from ._gram import gram_moments, gram_serves, raw_gram
 from ._objective import constant_objective, objective_of_model
 from ._penalty import penalty_share
 from ._preconditioner import Preconditioner, sample_rows
@@ -112,8 +113,14 @@ def initial_state(
         intercept = np.zeros(n_outputs)
     eta, preconditioner = config.eta0, Preconditioner.identity(X.shape[1])
     curvature = loss_curvature(loss, Y, sample_weight, intercept, groups=groups, rows=rows)
+    gram = None
     if config.learning_rate == "auto":
-        preconditioner = Preconditioner.from_data(X, config.fit_intercept, rng)
+        if gram_serves(X, sample_weight, loss, n_outputs, takes_steps):
+            gram = raw_gram(X)
+            moments = gram_moments(gram, X)
+            preconditioner = Preconditioner.from_moments(X.shape[0], *moments, config.fit_intercept)
+        else:
+            preconditioner = Preconditioner.from_data(X, config.fit_intercept, rng)
     if config.learning_rate == "auto" and not takes_steps:
         eta = None
     elif config.learning_rate == "auto":
@@ -137,6 +144,7 @@ def initial_state(
     state.start_objective = start_objective
     state.start_model = state.model()
     state.alpha = float(alpha)
+    state.gram = gram
     return state
 
 

@@ -18,7 +18,9 @@ class SGDState:
     ``curvature`` the loss curvature it was derived from, ``start_objective``
     the objective of the model training started from (the divergence guard's
     reference) and ``start_model`` that model, ``alpha`` the penalty strength
-    resolved at the start.
+    resolved at the start, ``gram`` the Gram matrix of the rows read at the start for
+    the full-batch phase (:mod:`~sklosses._engine._gram`; None otherwise, and once that
+    phase has used it).
     """
 
     coef: np.ndarray
@@ -36,6 +38,7 @@ class SGDState:
     start_objective: float | None = None
     start_model: tuple | None = None
     alpha: float = 0.0
+    gram: np.ndarray | None = None
 
     @classmethod
     def zeros(cls, n_features, n_outputs, dtype, eta, preconditioner):
