@@ -207,14 +207,15 @@ class CurvatureSums:
         """Bring the sums of the ``active`` outputs to the state's iterate (of every output,
         once, for a ``quadratic`` loss: its curvature is the same at every iterate)."""
         if loss.quadratic:
-            if self.curvature is None:
+            gram = self.objective.state.gram
+            if self.curvature is None and gram is not None and not self.shift.any():
+                # no sample weights (gram_serves): the first row's curvature is every row's
+                first = self.objective.Y[:1]
+                self.curvature = loss.hessian(first, np.zeros(first.shape))
+                size = self.sums.shape[1]
+                self.sums[...] = self.curvature[0][:, None, None] * gram[:size, :size]
+            elif self.curvature is None:
                 self.curvature = weighted_curvature(self.objective, loss)
-                gram = self.objective.state.gram
-                if gram is not None and not self.shift.any():
-                    # no sample weights (gram_serves): one curvature per output
-                    size = self.sums.shape[1]
-                    self.sums[...] = self.curvature[0][:, None, None] * gram[:size, :size]
-                    return
                 every_row = np.arange(len(self.curvature))
                 self._add(range(len(self.sums)), every_row, self.curvature)
             return
