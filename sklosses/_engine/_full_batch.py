@@ -111,24 +111,40 @@ def _minimise(objective, loss, x, bounds, tol, max_iter, lengthen=True):
 
 
 def _lbfgs(objective, loss, x, bounds, tol, max_iter):
-    result = minimize(
-        objective,
-        x,
-        args=(loss,),
-        jac=True,
-        method="L-BFGS-B",
-        bounds=bounds,
-        options={
-            "maxiter": max_iter,
-            "maxcor": 20,
-            "ftol": FTOL_SHARE * tol,
-            "gtol": GTOL_SHARE * tol,
-        },
-    )
-    optimality = _projected_gradient_norm(result.x, result.jac, bounds)
+    """L-BFGS-B from ``x``, started again from where it stops, with a fresh memory, while its
+    largest projected gradient component is above ``GTOL_SHARE * tol`` and the last run
+    lowered the objective by more than ``DECREMENT_SHARE * tol`` of it: its relative-
+    reduction rule (``FTOL_SHARE``) also ends a run that stalls far from the minimum (a
+    3-class elastic net on 2,000 x 200 CSR rows, alpha=1e-4: 3.5e-4 above it)."""
+    n_iter, value = 0, objective(x, loss)[0]
+    while True:
+        result = minimize(
+            objective,
+            x,
+            args=(loss,),
+            jac=True,
+            method="L-BFGS-B",
+            bounds=bounds,
+            options={
+                "maxiter": max_iter - n_iter,
+                "maxcor": 20,
+                "ftol": FTOL_SHARE * tol,
+                "gtol": GTOL_SHARE * tol,
+            },
+        )
+        x, n_iter, lowered = result.x, n_iter + result.nit, value - result.fun
+        optimality = _projected_gradient_norm(x, result.jac, bounds)
+        value = result.fun
+        if (
+            optimality <= GTOL_SHARE * tol
+            or n_iter >= max_iter
+            or lowered <= DECREMENT_SHARE * tol * abs(value)
+        ):
+            break
+    objective(x, loss)  # the state at x: a run's last evaluation may be elsewhere
     # status 2 (no further decrease in the line search) happens at the floor of the
     # arithmetic, which is converged for our purposes
-    return result.x, result.nit, optimality, result.status != 1
+    return x, n_iter, optimality, result.status != 1
 
 
 def minimise_full_batch(
