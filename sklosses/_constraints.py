@@ -274,10 +274,9 @@ check's cost. The list is kept, so its id cannot be reused by another."""
 
 def _accepted(constraint_list):
     """The :class:`_AnyOf` of ``constraint_list``, built once."""
-    known = _ACCEPTED.get(id(constraint_list))
-    if known is None or known[0] is not constraint_list:
-        known = _ACCEPTED[id(constraint_list)] = (constraint_list, _AnyOf(constraint_list))
-    return known[1]
+    if id(constraint_list) not in _ACCEPTED:
+        _ACCEPTED[id(constraint_list)] = (constraint_list, _AnyOf(constraint_list))
+    return _ACCEPTED[id(constraint_list)][1]
 
 
 def validate_parameter_constraints(constraints, params, caller_name):
