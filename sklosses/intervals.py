@@ -228,7 +228,7 @@ class MultiQuantileRegressor(RegressorMixin, BaseSGD):
         ndarray of shape (n_samples, n_quantiles)
         """
         X = self._validate_data_for_predict(X)
-        return np.sort(X @ self.coef_.T + self.intercept_, axis=1)
+        return np.sort(self._linear_prediction(X, self.coef_.T), axis=1)
 
     def score(self, X, y, sample_weight=None):
         """Minus the mean pinball loss over the quantiles (greater is better).

@@ -28,10 +28,11 @@ from sklearn.linear_model import LinearRegression, PoissonRegressor
 from sklearn.linear_model import SGDClassifier as SklearnSGDClassifier
 from sklearn.metrics import r2_score
 
-from sklosses import SGDClassifier, SGDRegressor
+from sklosses import SGDClassifier, SGDRanker, SGDRegressor
 from sklosses._engine._penalty import Penalty
 from sklosses._engine._preconditioner import Preconditioner
 from sklosses._engine._step_size import automatic_step_size, loss_curvature, starting_sample
+from sklosses.intervals import MultiQuantileRegressor
 from sklosses.losses import (
     HingeLoss,
     LogLoss,
@@ -176,6 +177,37 @@ def test_float32_offset_columns_are_not_biased(offset, linear_problem):
     model = SGDRegressor(random_state=0).fit(X32, y.astype(np.float32))
     assert model.score(X32, y) > r2_score(y, rounded) - 5e-4
     assert_allclose(model.coef_, reference.coef_, atol=5e-3)
+
+
+@pytest.mark.parametrize(
+    "estimator",
+    [
+        SGDRegressor(random_state=0),
+        SGDClassifier(loss="log_loss", random_state=0),
+        MultiQuantileRegressor(random_state=0),
+        SGDRanker(fit_intercept=True, random_state=0),
+    ],
+    ids=lambda estimator: type(estimator).__name__,
+)
+def test_float32_predictions_of_offset_columns_keep_their_digits(estimator, linear_problem):
+    """Every estimator's raw predictions on float32 columns 1e6 standard deviations from
+    zero are the float64 evaluation of its own coefficients to float32's resolution of
+    the centred numbers (1e-3), not of the raw products (a float32 sum of values 1e6 from
+    zero rounds by ~0.1)."""
+    X, y = linear_problem(2000)
+    X32 = (X + 1e6).astype(np.float32)
+    target = (y > np.median(y)).astype(int) if isinstance(estimator, SGDClassifier) else y
+    model = estimator.fit(X32, target.astype(np.float32) if target.dtype.kind == "f" else target)
+    raw = (
+        model.decision_function(X32) if hasattr(model, "decision_function") else model.predict(X32)
+    )
+    coef = np.atleast_2d(model.coef_).astype(np.float64)
+    exact = X32.astype(np.float64) @ coef.T + model.intercept_.astype(np.float64)
+    if isinstance(model, MultiQuantileRegressor):
+        exact = np.sort(exact, axis=1)
+    assert_allclose(
+        raw, exact.reshape(raw.shape), rtol=0, atol=1e-3 * max(1.0, np.abs(exact).max())
+    )
 
 
 # -- 3. a float32 column of 1e30 ---------------------------------------------------------------

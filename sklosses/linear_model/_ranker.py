@@ -235,7 +235,7 @@ class SGDRanker(BaseSGD):
         ndarray of shape (n_samples,)
         """
         X = self._validate_data_for_predict(X)
-        return X @ self.coef_ + self.intercept_[0]
+        return self._linear_prediction(X, self.coef_.reshape(-1, 1)).ravel()
 
     def score(self, X, y, qid=None, sample_weight=None):
         """Mean NDCG over the queries (:func:`sklosses.metrics.ndcg_score`).
