@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._hessian import CHUNK_ROWS
+from ._newton import solved
 
 RETRY_ROUNDS = 1
 """Active-set rounds with samples pinned at their closest kinks: when those are the
@@ -193,10 +194,7 @@ def _solve_optimality_conditions(objective, free_term, pinned):
     system[:n_parameters, n_parameters:] = (pinned["rows"] * pinned["weights"][:, None]).T
     system[n_parameters:, :n_parameters] = pinned["rows"]
     right = np.concatenate([-free_term, pinned["kinks"]])
-    try:  # LU costs a tenth of least squares (a kink walk solves at every step)
-        solution = np.linalg.solve(system, right)
-    except np.linalg.LinAlgError:
-        solution = np.linalg.lstsq(system, right, rcond=None)[0]
+    solution = solved(system, right)  # by LU: a kink walk solves at every step
     residual = np.abs(system @ solution - right)
     if not np.all(residual <= 1e-8 * (np.abs(right) + 1 + np.abs(right).max())):
         return None

@@ -22,7 +22,7 @@ the first step lands on the minimiser.
 import numpy as np
 
 from ._hessian import hessian_sums
-from ._newton import _output_indices, floored, hessian_fits
+from ._newton import _output_indices, floored, hessian_fits, solved
 
 WARM_SWEEPS = 3
 """Coordinate-descent sweeps before the first exact solve (they settle most signs)."""
@@ -98,7 +98,7 @@ def _on_the_support(hessian, gradient, x, weights, z):
         target = np.zeros_like(z)
         # H_FF (t_F - x_F) = -g_F - l_F s_F + H_F~F x_~F, the parameters off F at zero
         right = -gradient[free] - (weights * signs)[free] + hessian[np.ix_(free, ~free)] @ x[~free]
-        solve = _solved(hessian[np.ix_(free, free)], right)
+        solve = solved(hessian[np.ix_(free, free)], right)
         target[free] = x[free] + solve
         crossing = free & (weights != 0) & (np.sign(target) != signs)
         if not crossing.any():
@@ -108,15 +108,6 @@ def _on_the_support(hessian, gradient, x, weights, z):
         z = z + shares[first] * (target - z)
         z[first] = 0.0
     return z
-
-
-def _solved(matrix, right):
-    """``matrix^-1 right`` for a floored Hessian block, by least squares only if it is
-    singular all the same (LU: 9 us on 42 parameters, least squares 124 us)."""
-    try:
-        return np.linalg.solve(matrix, right)
-    except np.linalg.LinAlgError:
-        return np.linalg.lstsq(matrix, right, rcond=None)[0]
 
 
 def _decrease(gradient, direction, x, weights):
