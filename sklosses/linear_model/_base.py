@@ -175,9 +175,9 @@ class BaseSGD(CallbackSupportMixin, BaseEstimator):
         on data of noise 0.1 (``tests/test_numerics.py``).
         """
         state = getattr(self, "_state", None)
-        centre = None
-        if isinstance(X, np.ndarray) and X.dtype == np.float32 and isinstance(coef, np.ndarray):
-            centre = None if state is None else state.preconditioner.prediction_centre()
+        dense = isinstance(X, np.ndarray) and isinstance(coef, np.ndarray)
+        float32 = dense and X.dtype == np.float32 and state is not None
+        centre = state.preconditioner.prediction_centre() if float32 else None
         if centre is None:
             return safe_sparse_dot(X, coef, dense_output=True) + self.intercept_
         centre = centre.astype(X.dtype)
