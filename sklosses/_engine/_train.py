@@ -210,27 +210,16 @@ def train(
     first_step = state.eta
     # scipy's sparse products use no BLAS, only the steps' small dense updates do
     batch_entries = 0 if sp.issparse(X) else batch_size * X.shape[1]
-    with one_blas_thread(batch_entries):
-        n_epochs = run_sgd(
-            X,
-            Y,
-            sample_weight,
-            loss,
-            penalty,
-            config.schedule(),
-            config.stopping(),
-            state,
-            batch_size=batch_size,
-            fit_intercept=config.fit_intercept,
-            shuffle=config.shuffle,
-            rng=rng,
-            average_start=config.average_start(X.shape[0]),
-            max_epochs=max_epochs,
-            validation_score=validation_score,
-            verbose=config.verbose,
-            groups=groups,
-            on_epoch=on_epoch,
-        )
+    n_epochs = 0
+    if max_epochs != 0:  # straight to the full-batch phase: no thread settings to pay for
+        with one_blas_thread(batch_entries):
+            n_epochs = run_sgd(
+                X, Y, sample_weight, loss, penalty, config.schedule(), config.stopping(), state,
+                batch_size=batch_size, fit_intercept=config.fit_intercept, shuffle=config.shuffle,
+                rng=rng, average_start=config.average_start(X.shape[0]), max_epochs=max_epochs,
+                validation_score=validation_score, verbose=config.verbose, groups=groups,
+                on_epoch=on_epoch,
+            )  # fmt: skip
     warn_if_step_shortened(first_step, state, config)
     if full_batch:
         return _finish_with_full_batch(
