@@ -224,25 +224,30 @@ def test_a_quadratic_loss_goes_straight_to_one_newton_step():
     assert not (SquaredLoss() + HuberLoss()).quadratic and not HuberLoss().quadratic
 
 
+@pytest.mark.parametrize("penalty", ["l2", "elasticnet"])
 @pytest.mark.parametrize("offset", [0.0, 1e8])
 @pytest.mark.parametrize("fit_intercept", [True, False])
 def test_the_start_gram_gives_the_moments_and_the_hessian_of_their_passes(
-    offset, fit_intercept, monkeypatch
+    offset, fit_intercept, penalty, monkeypatch
 ):
-    """A quadratic loss without sample weights going straight to Newton reads X once for
-    the preconditioner's moments and the Hessian (:mod:`sklosses._engine._gram`): the
-    same statistics and model as their own passes (the Gram turned off), on columns near
-    zero and 1e8 standard deviations away (their moments read again from deviations,
-    their Hessian from its own centred pass); the fitted state keeps no Gram."""
+    """A quadratic loss without sample weights going straight to the full-batch phase
+    reads X once for the preconditioner's moments and the Hessian
+    (:mod:`sklosses._engine._gram`; with an L1 part, proximal Newton's): the same
+    statistics and model as their own passes (the Gram turned off), on columns near zero
+    and 1e8 standard deviations away (their moments read again from deviations, their
+    Hessian from its own centred pass); the fitted state keeps no Gram."""
     rng = np.random.default_rng(3)
     X = rng.normal(size=(3000, 5)) * [1.0, 10.0, 0.1, 3.0, 1.0] + offset
     y = X @ rng.normal(size=5) + rng.normal(size=3000)
     grams = []
     monkeypatch.setattr(_start, "raw_gram", lambda X: grams.append(_gram.raw_gram(X)) or grams[-1])
-    model = SGDRegressor(fit_intercept=fit_intercept, random_state=0).fit(X, y)
+    make = lambda: SGDRegressor(  # noqa: E731
+        penalty=penalty, alpha=0.01, l1_ratio=0.5, fit_intercept=fit_intercept, random_state=0
+    )
+    model = make().fit(X, y)
     assert len(grams) == 1 and model._state.gram is None
     monkeypatch.setattr(_start, "gram_serves", lambda *args: False)
-    passes = SGDRegressor(fit_intercept=fit_intercept, random_state=0).fit(X, y)
+    passes = make().fit(X, y)
     assert len(grams) == 1
     for name in ["center", "inverse_scale", "mean", "variance"]:
         assert_allclose(
@@ -254,13 +259,18 @@ def test_the_start_gram_gives_the_moments_and_the_hessian_of_their_passes(
     assert_allclose(model.intercept_, passes.intercept_, rtol=1e-7, atol=1e-9)
 
 
+@pytest.mark.parametrize("weighted", [False, True])
 @pytest.mark.parametrize("noise", [1.0, 1e-9])
-def test_a_quadratic_step_is_measured_only_where_its_model_cancels(noise, monkeypatch):
-    """The Newton step of the squared loss lands on the minimiser, whose value and gradient
-    its model gives without a pass over X: one pass in all (at the start). A near-exact
-    fit without penalty (noise 1e-9), whose value the model would give only to the rounding
-    of the start's, is measured by a second pass. Either way ``objective_`` is the
-    objective a pass measures and the coefficients are the least-squares ones."""
+def test_a_quadratic_solution_is_measured_only_where_its_model_cancels(
+    noise, weighted, monkeypatch
+):
+    """The squared loss's minimiser comes with its value and gradient from its quadratic
+    model, without a pass over X: without sample weights, from the start's Gram (no pass
+    at all, :func:`sklosses._engine._gram.gram_minimiser`); with them, from the Newton step
+    (one pass, at the start). A near-exact fit without penalty (noise 1e-9), whose value
+    the model would give only to the rounding of the start's, is measured by one more pass.
+    Either way ``objective_`` is the objective a pass measures and the coefficients are
+    the least-squares ones."""
     import sklosses._engine._objective as objective_module
 
     passes = []
@@ -271,8 +281,9 @@ def test_a_quadratic_step_is_measured_only_where_its_model_cancels(noise, monkey
     rng = np.random.default_rng(6)
     X = rng.normal(size=(3000, 5)) + [0, 1, 2, 3, 4]
     y = X @ rng.normal(size=5) + 7 + noise * rng.normal(size=3000)
-    model = SGDRegressor(alpha=0.0, random_state=0).fit(X, y)
-    assert len(passes) == (1 if noise == 1.0 else 2)
+    weight = np.ones(len(y)) if weighted else None
+    model = SGDRegressor(alpha=0.0, random_state=0).fit(X, y, sample_weight=weight)
+    assert len(passes) == weighted + (noise != 1.0)
     measured = np.mean((model.predict(X) - y) ** 2)
     assert_allclose(model.objective_, measured, rtol=1e-9, atol=1e-24)
     reference = np.linalg.lstsq(np.column_stack([X, np.ones(len(X))]), y, rcond=None)[0]

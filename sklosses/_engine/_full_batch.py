@@ -7,7 +7,8 @@ passes over the in-memory data, from where SGD stopped, in the engine's
 preconditioned coordinates ``(u, c)`` (see
 :class:`~sklosses._engine._preconditioner.Preconditioner`), where the objective is
 well scaled whatever the units of the columns: Newton's method on few features
-(:mod:`~sklosses._engine._newton`), truncated Newton on CSR input
+(:mod:`~sklosses._engine._newton`; for a quadratic loss whose Gram the start read, one
+linear solve, :mod:`~sklosses._engine._gram`), truncated Newton on CSR input
 (:mod:`~sklosses._engine._newton_cg`), scipy's L-BFGS-B otherwise
 (:mod:`~sklosses._engine._lbfgs`). Every pass goes through
 the engine's own gradient (:func:`~sklosses._engine._batching.full_gradient`), so the chain
@@ -40,6 +41,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._active_set import exact_solution
+from ._gram import gram_minimiser, gram_solves
 from ._kink_walk import walk_to_minimiser
 from ._lbfgs import lbfgs, projected_gradient_norm
 from ._newton import newton, newton_applies
@@ -133,11 +135,15 @@ def minimise_full_batch(
     -------
     FullBatchResult
     """
-    with one_blas_thread(X.shape[0] * (X.shape[1] + 1)):
-        result = _minimise_full_batch(
-            X, Y, sample_weight, loss, penalty, state, fit_intercept=fit_intercept, tol=tol,
-            max_iter=max_iter, groups=groups,
-        )  # fmt: skip
+    if gram_solves(state, loss, penalty):
+        objective, optimality = gram_minimiser(X, Y, loss, penalty, state, fit_intercept)
+        result = FullBatchResult(1, optimality, 0.0, True, objective)
+    else:
+        with one_blas_thread(X.shape[0] * (X.shape[1] + 1)):
+            result = _minimise_full_batch(
+                X, Y, sample_weight, loss, penalty, state, fit_intercept=fit_intercept,
+                tol=tol, max_iter=max_iter, groups=groups,
+            )  # fmt: skip
     state.gram = None  # used: the fitted state does not carry (p + 1)**2 numbers
     return result
 

@@ -158,21 +158,6 @@ class CurvatureSums:
         part = part.toarray() if sp.issparse(part) else np.asarray(part, dtype=np.float64)
         return part - self.shift if self.shift.any() else part
 
-    def _standardising(self):
-        """``M`` with ``z_i = M (x_i - shift, 1)``: the map of the rows the sums run over to
-        the standardised rows (the diagonal of inverse scales without an intercept)."""
-        preconditioner = self.objective.state.preconditioner
-        scaling = np.diag(preconditioner.inverse_scale)
-        if not self.objective.fit_intercept:
-            return scaling
-        size = len(scaling) + 1
-        standardising = np.eye(size)
-        standardising[:-1, :-1] = scaling
-        standardising[:-1, -1] = -preconditioner.inverse_scale * (
-            preconditioner.center - self.shift
-        )
-        return standardising
-
     def _add(self, outputs, rows, weights):
         """Add ``sum_i weights[i, k] r_i r_i^T`` for ``i`` in ``rows`` to each output ``k``,
         ``r_i`` the row ``x_i - shift`` (:meth:`_rows`); the intercept's row and column are
@@ -242,7 +227,9 @@ class CurvatureSums:
         state's iterate (``p x p`` without an intercept); zero for the outputs not
         ``active``."""
         self.update(loss, active)
-        standardising = self._standardising()
+        standardising = self.objective.state.preconditioner.standardising_map(
+            self.objective.fit_intercept, self.shift
+        )
         sums = standardising @ np.where(active[:, None, None], self.sums, 0.0) @ standardising.T
         inverse_scale = self.objective.state.preconditioner.inverse_scale
         return _normalised(self.objective, loss, sums, inverse_scale)

@@ -77,12 +77,20 @@ def centred_moments(X, sums, squares):
     deviations (:func:`_shifted_column_moments`)."""
     mean = sums / X.shape[0]
     variance = squares / X.shape[0] - mean**2
-    with np.errstate(invalid="ignore"):
-        offset = ~(mean**2 <= MAX_RAW_OFFSET**2 * variance)
+    offset = far_from_zero(mean, variance)
     if offset.any():
         columns = np.flatnonzero(offset)
         mean[columns], variance[columns] = _shifted_column_moments(X, columns)
     return mean, variance
+
+
+def far_from_zero(mean, variance):
+    """The columns of ``mean`` and ``variance`` more than ``MAX_RAW_OFFSET`` standard
+    deviations from zero (a constant column unless it is zero; any whose statistics
+    overflowed): their raw sums of squares and products keep too few of the digits of
+    their spread."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        return ~(mean**2 <= MAX_RAW_OFFSET**2 * variance)
 
 
 def _shifted_column_moments(X, columns):

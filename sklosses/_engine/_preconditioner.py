@@ -207,6 +207,20 @@ class Preconditioner:
     def _moments(self):
         return self.mean, self.variance, self.stored_share
 
+    def standardising_map(self, fit_intercept, shift=0.0):
+        """``M`` with ``z = M (x - shift, 1)`` for the standardised row ``z`` with a 1
+        appended (``z = M (x - shift)`` without an intercept): the affine map of the rows
+        less ``shift`` to the standardised rows, as a matrix of shape ``(p + 1, p + 1)``
+        (``(p, p)``)."""
+        scaling = np.diag(self.inverse_scale)
+        if not fit_intercept:
+            return scaling
+        size = len(scaling) + 1
+        standardising = np.eye(size)
+        standardising[:-1, :-1] = scaling
+        standardising[:-1, -1] = -self.inverse_scale * (self.center - shift)
+        return standardising
+
     def coefficients(self, u, c):
         """``(coef, intercept)`` of the model from the engine's ``(u, c)``."""
         coef = u * self.inverse_scale[:, None].astype(u.dtype, copy=False)
