@@ -61,6 +61,23 @@ def _in_column(method, targets, values, output):
     return method(targets, raw)[:, output]
 
 
+def subgradient_range(base, targets, points, output):
+    """``[low, high]``: the gradient of output ``output`` just below and just above
+    ``points`` (one per sample), the ends of the subdifferential there."""
+    shift = 1e-9 * (1 + np.abs(points))
+    return [_in_column(base.gradient, targets, points + sign * shift, output) for sign in (-1, 1)]
+
+
+def first_kink(base, targets, output, start, end, slope):
+    """The first kink of output ``output`` on the way from ``start``, on the piece of
+    gradient ``slope``, to ``end`` (one per sample), by bisection on the gradient."""
+    for _ in range(60):
+        middle = 0.5 * (start + end)
+        same = _in_column(base.gradient, targets, middle, output) == slope
+        start, end = np.where(same, middle, start), np.where(same, end, middle)
+    return 0.5 * (start + end)
+
+
 def _partition(objective, envelope, output):
     """The partition of output ``output`` read off the envelope's solution at the current
     iterate (see :class:`_Partition`)."""
@@ -77,15 +94,15 @@ def _partition(objective, envelope, output):
         slopes[part] = base.gradient(targets, closest_all)[:, output]
         free_term = free_term + rows[~at_kink].T @ (weight[~at_kink] * slopes[part][~at_kink])
         kink = closest[at_kink]
-        shift = 1e-9 * (1 + np.abs(kink))
+        low, high = subgradient_range(base, targets[at_kink], kink, output)
         for key, value in (
             ("mask", at_kink),
             ("rows", rows[at_kink]),
             ("kinks", kink),
             ("offsets", raw[at_kink, output] - kink),
             ("weights", weight[at_kink]),
-            ("low", _in_column(base.gradient, targets[at_kink], kink - shift, output)),
-            ("high", _in_column(base.gradient, targets[at_kink], kink + shift, output)),
+            ("low", low),
+            ("high", high),
         ):
             pinned[key].append(value)
     pinned = {key: np.concatenate(parts) for key, parts in pinned.items()}
@@ -134,13 +151,8 @@ class _Partition:
         """Pin the free samples ``index``, which crossed a kink on their way to ``raw``: at
         the first kink past their piece, found by bisection on the gradient."""
         targets = objective.Y[index].astype(np.float64)
-        start, end = self.on_piece[index], raw
-        slope = self.slopes[index]
-        for _ in range(60):
-            middle = 0.5 * (start + end)
-            same = _in_column(base.gradient, targets, middle, output) == slope
-            start, end = np.where(same, middle, start), np.where(same, end, middle)
-        self.pin_at(objective, base, output, index, 0.5 * (start + end), raw)
+        kink = first_kink(base, targets, output, self.on_piece[index], raw, self.slopes[index])
+        self.pin_at(objective, base, output, index, kink, raw)
 
     def pin_closest(self, objective, base, output, count):
         """Pin the ``count`` free samples whose raw predictions are closest to a kink, at
@@ -164,15 +176,15 @@ class _Partition:
         targets = objective.Y[index].astype(np.float64)
         rows, weight = _dense_rows(objective, index)
         self.free_term = self.free_term - rows.T @ (weight * self.slopes[index])
-        shift = 1e-9 * (1 + np.abs(kink))
+        low, high = subgradient_range(base, targets, kink, output)
         added = {
             "index": index,
             "rows": rows,
             "kinks": kink,
             "offsets": raw - kink,
             "weights": weight,
-            "low": _in_column(base.gradient, targets, kink - shift, output),
-            "high": _in_column(base.gradient, targets, kink + shift, output),
+            "low": low,
+            "high": high,
         }
         self.pinned = {key: np.concatenate([self.pinned[key], added[key]]) for key in self.pinned}
 

@@ -38,6 +38,7 @@ from ._active_set import (
     _Partition,
     _solve_optimality_conditions,
     penalty_diagonal,
+    subgradient_range,
 )
 
 MAX_ENTRIES = 10_000
@@ -85,7 +86,7 @@ def walk_to_minimiser(objective, base, output, max_steps, rtol=1e-9):
     kinks = np.sort(base.kinks(targets)[:, output, :], axis=1)
     if not kinks.size:
         return False, 0
-    per_kink = [_sides(base, targets, kink, output) for kink in kinks.T]
+    per_kink = [subgradient_range(base, targets, kink, output) for kink in kinks.T]
     sides = [np.stack([pair[side] for pair in per_kink], axis=1) for side in (0, 1)]
     penalty = penalty_diagonal(objective, rows.shape[1])
     v = np.concatenate([state.coef[:, output], state.intercept[[output]]])[: rows.shape[1]]
@@ -109,13 +110,6 @@ def walk_to_minimiser(objective, base, output, max_steps, rtol=1e-9):
                 return True, step
             break
     return False, step
-
-
-def _sides(base, targets, points, output):
-    """The gradient of output ``output`` just below and just above ``points`` (one per
-    sample): the ends of the subdifferential there."""
-    shift = 1e-9 * (1 + np.abs(points))
-    return [_in_column(base.gradient, targets, points + sign * shift, output) for sign in (-1, 1)]
 
 
 def _load(state, output, v):
@@ -197,7 +191,7 @@ class _Walk:
         raw = self.rows @ v
         if not np.allclose(raw[pinned["index"]], pinned["kinks"], rtol=1e-7, atol=1e-9):
             return False
-        low, high = _sides(self.base, targets, raw, self.output)
+        low, high = subgradient_range(self.base, targets, raw, self.output)
         margin = self.rtol * (1 + np.abs(high - low))
         slopes[pinned["index"]] = self.subgradient
         if np.any((slopes < low - margin) | (slopes > high + margin)):
