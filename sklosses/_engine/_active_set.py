@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._hessian import CHUNK_ROWS
+from ._kinks import first_kink, subgradient_range
 from ._newton import solved
 
 RETRY_ROUNDS = 1
@@ -53,29 +54,6 @@ def _chunks(objective, output):
         raw = X[part] @ coef.astype(np.float64) + intercept
         rows, weight = _dense_rows(objective, part)
         yield rows, Y[part].astype(np.float64), np.asarray(raw), weight, part
-
-
-def _in_column(method, targets, values, output):
-    """``method(targets, raw)`` in column ``output``, for ``values`` of that column."""
-    raw = np.repeat(values[:, None], targets.shape[1], axis=1)
-    return method(targets, raw)[:, output]
-
-
-def subgradient_range(base, targets, points, output):
-    """``[low, high]``: the gradient of output ``output`` just below and just above
-    ``points`` (one per sample), the ends of the subdifferential there."""
-    shift = 1e-9 * (1 + np.abs(points))
-    return [_in_column(base.gradient, targets, points + sign * shift, output) for sign in (-1, 1)]
-
-
-def first_kink(base, targets, output, start, end, slope):
-    """The first kink of output ``output`` on the way from ``start``, on the piece of
-    gradient ``slope``, to ``end`` (one per sample), by bisection on the gradient."""
-    for _ in range(60):
-        middle = 0.5 * (start + end)
-        same = _in_column(base.gradient, targets, middle, output) == slope
-        start, end = np.where(same, middle, start), np.where(same, end, middle)
-    return 0.5 * (start + end)
 
 
 def _partition(objective, envelope, output):

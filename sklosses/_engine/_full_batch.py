@@ -41,6 +41,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._active_set import exact_solution
+from ._dual_active_set import dual_exact_solution, dual_finish_applies
 from ._gram import gram_minimiser, gram_solves
 from ._kink_walk import walk_to_minimiser
 from ._lbfgs import lbfgs, projected_gradient_norm
@@ -68,6 +69,9 @@ is tried (half the Newton decrement within 1% of the objective)."""
 MAX_SMOOTHING_STAGES = 12
 FIRST_WIDTH = 0.1
 """The width of the first Moreau envelope, in units of the loss's length scale."""
+DUAL_ATTEMPTS = 3
+"""Most tries of the dual finish (:mod:`~sklosses._engine._dual_active_set`) per fit: one
+whose partition does not settle costs up to a few thousand passes over ``X``."""
 WALK_BELOW_TOL = 0.1
 """The exact walk from kink to kink is tried below this ``tol``; a looser one is met by the
 first smoothing stages in fewer iterations (tol=0.1: iris hinge 18 against the walk's 22,
@@ -212,10 +216,20 @@ def _continuation(objective, loss, x, bounds, curvature, tol, max_iter):
     width, total_iter = FIRST_WIDTH / curvature, 0
     n_outputs = objective.Y.shape[1] if loss.scope == "element" else 1
     exact_applies = newton_applies(loss.smoothed(width), objective.penalty, objective.X)
+    dual_attempts = DUAL_ATTEMPTS if dual_finish_applies(objective, loss.smoothed(width)) else 0
+    finishes = exact_applies or dual_attempts > 0
 
-    def solve_exactly(envelope):
-        for output in np.flatnonzero(~objective.frozen):
-            objective.frozen[output] = exact_solution(objective, envelope, output)
+    def solve_exactly(envelope, x):
+        nonlocal dual_attempts
+        objective.load(x)
+        if exact_applies:
+            for output in np.flatnonzero(~objective.frozen):
+                objective.frozen[output] = exact_solution(objective, envelope, output)
+        elif dual_attempts:
+            # Newton-CG and L-BFGS-B move every output: all are solved again
+            dual_attempts -= 1
+            for output in range(n_outputs):
+                objective.frozen[output] = dual_exact_solution(objective, envelope, output)
         return objective.start()[0]
 
     if exact_applies and loss.scope == "element" and tol < WALK_BELOW_TOL:
@@ -230,21 +244,21 @@ def _continuation(objective, loss, x, bounds, curvature, tol, max_iter):
 
     for _ in range(0 if objective.frozen.all() else MAX_SMOOTHING_STAGES):
         envelope = loss.smoothed(width)
-        if exact_applies:
+        if finishes:
             # the partition is right long before the envelope is solved to tol
             x, n_iter, _, _ = _minimise(
                 objective, envelope, x, bounds, ROUGH_TOL, max_iter - total_iter, lengthen=False
             )
             total_iter += n_iter
-            x = solve_exactly(envelope)
+            x = solve_exactly(envelope, x)
             if objective.frozen.all():
                 break
         x, n_iter, optimality, converged = _minimise(
             objective, envelope, x, bounds, tol, max_iter - total_iter, lengthen=False
         )
         total_iter += n_iter
-        if exact_applies:
-            x = solve_exactly(envelope)
+        if finishes:
+            x = solve_exactly(envelope, x)
         exact = objective.value(x, loss)
         exact_parts = objective.values.copy()
         objective.value(x, envelope)
@@ -255,7 +269,7 @@ def _continuation(objective, loss, x, bounds, curvature, tol, max_iter):
         if gap <= SMOOTHING_SHARE * tol or total_iter >= max_iter:
             break
         width /= 10
-    if exact_applies and objective.frozen.all():
+    if finishes and objective.frozen.all():
         optimality, gap, converged = 0.0, 0.0, True
         exact = objective.value(x, loss)
     objective.frozen[...] = False  # the last evaluation above left the state at x

@@ -34,12 +34,11 @@ from scipy.linalg import null_space
 
 from ._active_set import (
     _dense_rows,
-    _in_column,
     _Partition,
     _solve_optimality_conditions,
     penalty_diagonal,
-    subgradient_range,
 )
+from ._kinks import in_column, subgradient_range
 
 MAX_ENTRIES = 10_000
 """Largest ``n_samples * n_parameters`` the walk is tried on. Its steps grow with the
@@ -91,7 +90,7 @@ def walk_to_minimiser(objective, base, output, max_steps, rtol=1e-9):
     penalty = penalty_diagonal(objective, rows.shape[1])
     v = np.concatenate([state.coef[:, output], state.intercept[[output]]])[: rows.shape[1]]
     raw = rows @ v
-    slopes = _in_column(base.gradient, targets, raw, output)
+    slopes = in_column(base.gradient, targets, raw, output)
     empty = {key: np.empty(0) for key in ("kinks", "offsets", "weights", "low", "high")}
     pinned = {**empty, "index": np.empty(0, dtype=int), "rows": np.empty((0, rows.shape[1]))}
     partition = _Partition(slopes, raw, rows.T @ (weights * slopes), pinned, raw)
@@ -134,7 +133,7 @@ class _Walk:
 
     def value(self, v, targets):
         """The objective of this output at ``v``, in the walk's units."""
-        losses = _in_column(self.base.loss, targets, self.rows @ v, self.output)
+        losses = in_column(self.base.loss, targets, self.rows @ v, self.output)
         return float(self.weights @ losses + 0.5 * v @ (self.penalty * v))
 
     def step(self, v, raw):
