@@ -34,14 +34,20 @@ a hundred steps each, where narrowing envelopes took hundreds of Newton steps.
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 from scipy.sparse.linalg import LinearOperator, cg
 
 from ._kinks import first_kink, in_column, subgradient_range
+from ._newton import solved
 
 MAX_ROUNDS = 10
 """Most corrections of the partition per attempt (text data took 3-6)."""
 CG_RTOL = 1e-12
 """Relative residual of the conjugate gradients of a round."""
+DIRECT_ENTRIES = 1 << 22
+"""Most entries of the dense pinned rows for which the system is formed and solved
+directly (32 MB): conjugate gradients crawl on a nearly square one (3,000 x 1,200 rows,
+1,201 samples at kinks: 500 steps did not do)."""
 MAX_CG_STEPS = 500
 """Most conjugate-gradient steps per round (two products with ``X`` each; text data took
 about a hundred)."""
@@ -82,8 +88,9 @@ def _centred_transposed_product(objective, vector):
 class _Partition:
     """Which piece of the loss every sample of one output is on: ``pinned`` (a mask) at its
     ``kinks`` with the subdifferential ``[low, high]``, else on the piece of gradient
-    ``slopes`` through the raw prediction ``anchors``; ``beta`` the pinned ``q`` of the
-    last round (the next round's start)."""
+    ``slopes`` through the raw prediction ``anchors``; ``offsets`` the raw predictions
+    of the pinned samples less their kinks when they were pinned, ``beta`` the pinned
+    ``q`` of the last round (the next round's start)."""
 
     pinned: np.ndarray
     kinks: np.ndarray
@@ -91,6 +98,7 @@ class _Partition:
     high: np.ndarray
     slopes: np.ndarray
     anchors: np.ndarray
+    offsets: np.ndarray
     beta: np.ndarray
 
     def release(self, leaving, side):
@@ -106,9 +114,18 @@ class _Partition:
         the first kink past their piece."""
         targets = targets[index]
         kink = first_kink(base, targets, output, self.anchors[index], raw, self.slopes[index])
-        self.kinks[index] = kink
+        self.kinks[index], self.offsets[index] = kink, raw - kink
         self.low[index], self.high[index] = subgradient_range(base, targets, kink, output)
         self.pinned[index] = True
+
+    def keep_closest(self, count):
+        """Release all but the ``count`` pinned samples closest to their kinks, each to the
+        piece on the side of its offset: a minimiser generically has no more samples at
+        kinks than parameters, and with more the system is singular."""
+        pinned = np.flatnonzero(self.pinned)
+        far = pinned[np.argsort(np.abs(self.offsets[pinned]))[count:]]
+        self.release(far[self.offsets[far] < 0], "low")
+        self.release(far[self.offsets[far] >= 0], "high")
 
 
 def _read_partition(envelope, targets, raw, weight, output):
@@ -127,12 +144,14 @@ def _read_partition(envelope, targets, raw, weight, output):
     kinks = closest[:, output].copy()
     low, high = subgradient_range(base, targets, kinks, output)
     slopes = base.gradient(targets, closest)[:, output]
-    return _Partition(pinned, kinks, low, high, slopes, kinks.copy(), np.zeros(len(kinks)))
+    offsets = raw[:, output] - kinks
+    return _Partition(pinned, kinks, low, high, slopes, kinks.copy(), offsets, np.zeros(len(kinks)))
 
 
 def _solve_round(objective, partition, weight, output):
-    """The candidate ``(w, c, beta)`` of the partition (module docstring), or None when the
-    conjugate gradients do not converge or no sample is pinned."""
+    """The candidate ``(w, c, beta)`` of the partition (module docstring), or None when no
+    sample is pinned or the system is not solved: directly on dense rows whose pinned
+    part has at most ``DIRECT_ENTRIES`` entries, else by conjugate gradients."""
     n_samples = len(weight)
     scale = n_samples * objective.l2
     pinned = np.flatnonzero(partition.pinned)
@@ -147,30 +166,64 @@ def _solve_round(objective, partition, weight, output):
 
     free_term = _centred_product(objective, _centred_transposed_product(objective, free_part))
     intercept = objective.state.intercept[output]
-    if objective.fit_intercept:
-        right = -scale * partition.kinks[pinned] - free_term[pinned]
-        # beta = mean + projected part: sum(beta) = -sum(free q), the intercept's condition
-        mean = np.full(len(pinned), -free_part.sum() / len(pinned))
-        operator = LinearOperator(
-            (len(pinned),) * 2, matvec=lambda v: _projected(gram(_projected(v)))
-        )
-        start = _projected(partition.beta[pinned] - mean)
-        change, info = cg(
-            operator, _projected(right - gram(mean)), x0=start, rtol=CG_RTOL, maxiter=MAX_CG_STEPS
-        )
-        beta = mean + _projected(change)
-        intercept = float(np.mean(gram(beta) - right)) / scale
+    fixed = 0.0 if objective.fit_intercept else intercept
+    right = -scale * (partition.kinks[pinned] - fixed) - free_term[pinned]
+    # with an intercept, sum(beta) = -sum(free q) is its optimality condition
+    total = -free_part.sum() if objective.fit_intercept else None
+    direct = not sp.issparse(objective.X) and len(pinned) * objective.X.shape[1] <= DIRECT_ENTRIES
+    if direct:
+        solution = _solved_directly(objective, pinned, right, total)
     else:
-        right = -scale * (partition.kinks[pinned] - intercept) - free_term[pinned]
-        operator = LinearOperator((len(pinned),) * 2, matvec=gram)
-        beta, info = cg(
-            operator, right, x0=partition.beta[pinned], rtol=CG_RTOL, maxiter=MAX_CG_STEPS
-        )
-    if info != 0:
+        solution = _solved_by_conjugate_gradients(gram, right, total, partition.beta[pinned])
+    if solution is None:
         return None
+    beta, product = solution
+    if objective.fit_intercept:
+        intercept = float(np.mean(product - right)) / scale
     free_part[pinned] = beta
     partition.beta[pinned] = beta
     return -_centred_transposed_product(objective, free_part) / scale, intercept, beta
+
+
+def _solved_directly(objective, pinned, right, total):
+    """``(beta, G beta)`` solving ``G beta - b 1 = right`` and ``sum(beta) = total`` (or
+    ``G beta = right`` when ``total`` is None) with ``G`` formed from the dense centred
+    pinned rows, by LU (least squares if singular); None when that leaves a residual
+    (inconsistent conditions)."""
+    rows = np.asarray(objective.X[pinned], dtype=np.float64) - objective.state.preconditioner.center
+    gram, size = rows @ rows.T, len(pinned)
+    system, target = gram, right
+    if total is not None:
+        system = np.zeros((size + 1, size + 1))
+        system[:size, :size], system[:size, size], system[size, :size] = gram, -1.0, 1.0
+        target = np.append(right, total)
+    solution = solved(system, target)
+    residual = np.abs(system @ solution - target)
+    if not np.all(residual <= 1e-8 * (np.abs(target) + 1 + np.abs(target).max())):
+        return None
+    return solution[:size], gram @ solution[:size]
+
+
+def _solved_by_conjugate_gradients(gram, right, total, start):
+    """As :func:`_solved_directly`, with ``G`` applied as products (``gram``), from
+    ``start``: conjugate gradients, projected on ``sum(beta) = total`` with an
+    intercept; None when they do not converge in ``MAX_CG_STEPS``."""
+    size = len(right)
+    if total is None:
+        operator = LinearOperator((size, size), matvec=gram)
+        beta, info = cg(operator, right, x0=start, rtol=CG_RTOL, maxiter=MAX_CG_STEPS)
+    else:
+        mean = np.full(size, total / size)
+        operator = LinearOperator((size, size), matvec=lambda v: _projected(gram(_projected(v))))
+        change, info = cg(
+            operator,
+            _projected(right - gram(mean)),
+            x0=_projected(start - mean),
+            rtol=CG_RTOL,
+            maxiter=MAX_CG_STEPS,
+        )
+        beta = mean + _projected(change)
+    return None if info != 0 else (beta, gram(beta))
 
 
 def _projected(vector):
@@ -202,7 +255,10 @@ def dual_exact_solution(objective, envelope, output):
     if partition is None:
         return False
     start_value = _value(objective, base, targets, weight, raw[:, output], coef[:, output], output)
+    n_parameters = objective.X.shape[1] + objective.fit_intercept
     for _ in range(MAX_ROUNDS):
+        if partition.pinned.sum() > n_parameters:
+            partition.keep_closest(n_parameters)
         candidate = _solve_round(objective, partition, weight, output)
         if candidate is None:
             return False
