@@ -19,9 +19,10 @@ rule of the gradient still lives in one place and any loss of the protocol works
   (:meth:`~sklosses.losses.Loss.smoothed`) with continuation: the width
   starts at a tenth of the loss's length scale and shrinks tenfold, warm
   started, until the envelope lies within ``SMOOTHING_SHARE * tol`` of the
-  loss at the solution, which bounds the excess of the returned objective; on
-  few features, the samples at the kinks give the exact minimiser first
-  (:mod:`~sklosses._engine._active_set`), and on small data a walk from kink to
+  loss at the solution, which bounds the excess of the returned objective; the
+  samples at the kinks usually give the exact minimiser first, on few features in the
+  parameters (:mod:`~sklosses._engine._active_set`), on many in the samples
+  (:mod:`~sklosses._engine._dual_active_set`), and on small data a walk from kink to
   kink reaches it before any smoothing (:mod:`~sklosses._engine._kink_walk`).
 * An L1 part of the penalty is handled by proximal Newton steps where Newton's Hessians
   fit (:mod:`~sklosses._engine._prox_newton`), else by splitting ``u = u+ - u-`` with
@@ -208,9 +209,11 @@ def _minimise_full_batch(
 def _continuation(objective, loss, x, bounds, curvature, tol, max_iter):
     """Minimise Moreau envelopes of ``loss`` of tenfold shrinking width, warm started,
     until the envelope at the solution is within ``SMOOTHING_SHARE * tol`` of the loss,
-    or until, on few features, the samples at the kinks of the envelope's solution give
-    the exact minimiser of every output (:func:`sklosses._active_set.exact_solution`);
-    an output solved exactly is left alone by the later stages. On small data, a walk
+    or until the samples at the kinks of the envelope's solution give the exact minimiser
+    of every output: on few features (:func:`sklosses._active_set.exact_solution`) an
+    output solved exactly is left alone by Newton in the later stages; on many
+    (:func:`sklosses._dual_active_set.dual_exact_solution`, up to ``DUAL_ATTEMPTS`` tries)
+    every output is solved again, the later stages' solvers moving all. On small data, a walk
     from kink to kink (:func:`sklosses._kink_walk.walk_to_minimiser`) is tried first.
     The walk's steps and the stages share the ``max_iter`` iterations."""
     width, total_iter = FIRST_WIDTH / curvature, 0
