@@ -39,6 +39,12 @@ STRETCH = 1.1
 prediction is tried longer (doubled while the value falls)."""
 MAX_STEP = 64.0
 """The longest step tried along a Newton direction."""
+DAMPING_START = 1e-4
+"""The first damping of a Hessian whose step was cut below a tenth, in the normalised units
+(where a well-scaled Hessian is near the identity)."""
+MAX_DAMPING = 1e6
+"""Damping past which an output whose every step fails is at the floor of the arithmetic
+(its step is then about a millionth of the gradient)."""
 MODEL_FLOOR = 1e-6
 """A quadratic loss's Newton step is taken from its model, without measuring the objective
 there, when the model's value keeps at least this share of the value at the start: its
@@ -88,6 +94,16 @@ def solved(matrix, right):
         return np.linalg.lstsq(matrix, right, rcond=None)[0]
 
 
+def next_damping(damping, steps):
+    """Levenberg-Marquardt's damping after steps ``steps`` (one per output): tenfold more
+    where a step was cut below a tenth or to nothing, tenfold less after a full step. A
+    loss flat at the iterate (Huber's linear zone far from the targets) has a Hessian of
+    almost nothing, and its undamped step overshoots past any backtracking; damped, it
+    turns toward the gradient until a step lowers the objective."""
+    raised = np.maximum(10 * damping, DAMPING_START)
+    return np.where(steps >= 1, damping / 10, np.where(steps < 0.1, raised, damping))
+
+
 def _output_indices(n_parameters, n_outputs):
     """Indices of each output's parameters in ``x`` (``u`` row-major, then ``c``)."""
     return [np.arange(output, n_parameters, n_outputs) for output in range(n_outputs)]
@@ -103,6 +119,19 @@ def _newton_direction(curvature_sums, loss, gradient, active, damping):
             continue
         direction[indices] = -solved(floored(blocks[output], damping[output]), gradient[indices])
     return direction, blocks
+
+
+def _undamped_done(blocks, gradient, indices, slopes, damping, tolerance):
+    """Whether each output's excess, half its Newton decrement, is within ``tolerance``
+    (one per output): from the damped step's slope, and where that was damped and small,
+    from the undamped step's (a damped decrement understates the excess: near a flat
+    zone, by orders of magnitude)."""
+    done = -slopes / 2 <= np.abs(tolerance)
+    for output in np.flatnonzero(done & (damping > 0)):
+        part = indices[output]
+        undamped = -solved(floored(blocks[output]), gradient[part])
+        done[output] = -(gradient[part] @ undamped) / 2 <= abs(tolerance[output])
+    return done
 
 
 def _hessian_product(blocks, vector):
@@ -209,7 +238,8 @@ def newton(objective, loss, x, tolerance, max_iter, lengthen=True):
     for iteration in range(1, max_iter + 1):
         direction, blocks = _newton_direction(curvature_sums, loss, gradient, active, damping)
         slopes = np.array([gradient[part] @ direction[part] for part in indices])
-        active &= (-slopes / 2 > tolerance * np.abs(values)) & (slopes < 0)
+        done = _undamped_done(blocks, gradient, indices, slopes, damping, tolerance * values)
+        active &= ~done & (slopes < 0)
         tried = np.where(active, 1.0, 0.0)
         # a quadratic loss's model is its objective: an undamped full step lands on the
         # minimiser, with the value f + slope / 2 and the gradient g + H d, known without a
@@ -228,13 +258,14 @@ def newton(objective, loss, x, tolerance, max_iter, lengthen=True):
         # the next full step will likely overshoot, or fall short, too
         better = lengthen & _better_than_model(values, objective.values, slopes)
         on_line = bool(((steps != 1) | better)[active].any())
+        # an output no step lowers is at the floor of the arithmetic once fully damped
+        active &= (steps > 0) | (damping < MAX_DAMPING)
+        damping = np.where(active, next_damping(damping, steps), damping)
         if not steps.any():
             if tried.any():  # a rejected trial left the state elsewhere
                 objective(x, loss)
-            return x, iteration - 1, float(np.max(np.abs(gradient))), True
-        active &= steps > 0
-        damping = np.where(
-            steps >= 1, damping / 10, np.where(steps < 0.1, np.maximum(10 * damping, 1e-4), damping)
-        )
+            if not active.any():
+                return x, iteration - 1, float(np.max(np.abs(gradient))), True
+            continue
         x, gradient, values = trial, new_gradient, objective.values.copy()
     return x, max_iter, float(np.max(np.abs(gradient))), False

@@ -22,7 +22,7 @@ the first step lands on the minimiser.
 import numpy as np
 
 from ._hessian import hessian_sums
-from ._newton import _output_indices, floored, hessian_fits, solved
+from ._newton import MAX_DAMPING, _output_indices, floored, hessian_fits, next_damping, solved
 
 WARM_SWEEPS = 3
 """Coordinate-descent sweeps before the first exact solve (they settle most signs)."""
@@ -110,6 +110,12 @@ def _on_the_support(hessian, gradient, x, weights, z):
     return z
 
 
+def _model_step(block, gradient, x, weights, part):
+    """The step to the minimiser of the model of Hessian ``block`` for the parameters
+    ``part``."""
+    return model_minimiser(block, gradient[part], x[part], weights[part]) - x[part]
+
+
 def _decrease(gradient, direction, x, weights):
     """The model's decrease ``D`` of a full step (negative when the step descends)."""
     return gradient @ direction + weights @ (np.abs(x + direction) - np.abs(x))
@@ -133,22 +139,30 @@ def prox_newton(objective, loss, x, tolerance, max_iter):
     values = objective.values.copy()
     parts = _output_indices(len(x), len(values))
     curvature_sums = hessian_sums(objective, loss)
-    active = np.ones(len(values), dtype=bool)
+    active, damping = np.ones(len(values), dtype=bool), np.zeros(len(values))
     for iteration in range(1, max_iter + 1):
         blocks = curvature_sums.hessian_blocks(loss, active)
         direction, decrease = np.zeros_like(x), np.zeros(len(values))
         for output in np.flatnonzero(active):
-            part, block = parts[output], floored(blocks[output])
-            step = model_minimiser(block, gradient[part], x[part], weights[part]) - x[part]
+            part = parts[output]
+            step = _model_step(floored(blocks[output], damping[output]), gradient, x, weights, part)
             direction[part] = step
             decrease[output] = _decrease(gradient[part], step, x[part], weights[part])
+            if damping[output] and -decrease[output] / 2 <= tolerance * abs(values[output]):
+                # a damped model's decrease understates the excess: judged undamped
+                undamped = _model_step(floored(blocks[output]), gradient, x, weights, part)
+                decrease[output] = _decrease(gradient[part], undamped, x[part], weights[part])
         active &= -decrease / 2 > tolerance * np.abs(values)
         if not active.any():
             return x, iteration - 1, optimality(gradient, x, weights), True
-        x, gradient, values, active = _backtrack(
+        x, gradient, values, steps = _backtrack(
             objective, loss, x, direction, values, decrease, active
         )
-        if not active.any():  # no step lowered any output: the floor of the arithmetic
+        # damped where the step was cut (a loss flat at the iterate: Huber's linear zone),
+        # and at the floor of the arithmetic once no step lowers an output fully damped
+        active &= (steps > 0) | (damping < MAX_DAMPING)
+        damping = np.where(active, next_damping(damping, steps), damping)
+        if not active.any():
             return x, iteration, optimality(gradient, x, weights), True
     return x, max_iter, optimality(gradient, x, weights), False
 
@@ -156,7 +170,8 @@ def prox_newton(objective, loss, x, tolerance, max_iter):
 def _backtrack(objective, loss, x, direction, values, decrease, active):
     """Halve each active output's step until its part of the objective falls by Armijo's
     share of its model decrease; trials on the line of the raw predictions, the accepted
-    point evaluated in full. An output whose step falls below 1e-10 stops."""
+    point evaluated in full. An output whose step falls below 1e-10 gets none (0).
+    Returns ``(x, gradient, values, steps)``."""
     steps = np.where(active, 1.0, 0.0)
     line = objective.line(loss, x, direction)
     while True:
@@ -167,4 +182,4 @@ def _backtrack(objective, loss, x, direction, values, decrease, active):
         steps = np.where(failed, np.where(steps / 2 < 1e-10, 0.0, steps / 2), steps)
     x = x + steps[np.arange(len(x)) % len(steps)] * direction  # parameter i is output i % K
     gradient = objective(x, loss)[1]
-    return x, gradient, objective.values.copy(), active & (steps > 0)
+    return x, gradient, objective.values.copy(), steps
