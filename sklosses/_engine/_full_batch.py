@@ -190,13 +190,14 @@ def _minimise_full_batch(
         )  # fmt: skip
         write_back(state, working, columns, penalty)
         return result
-    proximal = prox_newton_applies(loss, penalty, X, state.coef.shape[1])
+    # a non-differentiable loss is solved through its stand-ins (_continuation)
+    solved_by = loss if loss.differentiable else loss.smoothed(FIRST_WIDTH / state.curvature)
+    proximal = prox_newton_applies(solved_by, penalty, X, state.coef.shape[1])
     objective = FlatObjective(
         X, Y, sample_weight, penalty, state, fit_intercept, groups, split_l1=not proximal
     )
     x, bounds = objective.start()
     # Newton's Hessians take the objective's scalar units; L-BFGS gains from per-coefficient ones
-    solved_by = loss if loss.differentiable else loss.smoothed(FIRST_WIDTH / state.curvature)
     quasi_newton = not (proximal or newton_applies(solved_by, penalty, X, state.coef.shape[1]))
     objective.normalise(objective.value(x, loss), state.curvature, by_coefficient=quasi_newton)
     x, bounds = objective.start()
