@@ -27,11 +27,12 @@ class MultiQuantileRegressor(RegressorMixin, BaseSGD):
         ``R(w) = (1 - r)/2 ||w||^2 + r ||w||_1`` with r = 0, 1 or ``l1_ratio``.
     alpha : float or 'auto'
         Regularisation strength, as in scikit-learn. ``'auto'`` (the default of
-        the regressors; the classifier's default is 1e-4) is 1e-4 for the
-        squared loss, classifiers and losses with a link, and for the other
-        regression losses 1e-4 times the ratio of the best constant's mean loss
-        to the variance of the target, so that the penalty weighs the same at any
-        scale of the target (the fitted value is ``alpha_``).
+        the regressors; the classifier's default is 1e-4) is 1e-4 for
+        classifiers and losses with a link, and for the regression losses 1e-4
+        times the ratio of the starting constant's mean loss (the best constant,
+        zero without an intercept) to the variance of the target, so that the
+        penalty weighs the same at any scale of the target: 1e-4 for the squared
+        loss with an intercept (the fitted value is ``alpha_``).
     l1_ratio : float, default=0.15
         The L1 share r of the elastic-net penalty.
     fit_intercept : bool, default=True
