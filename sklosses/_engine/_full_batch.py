@@ -93,17 +93,17 @@ class FullBatchResult:
     objective: float
 
 
-def _minimise(objective, loss, x, bounds, tol, max_iter, lengthen=True):
-    """Newton steps where they apply (:mod:`~sklosses._engine._newton`; ``lengthen`` as
+def _minimise(objective, loss, x, bounds, tol, max_iter, stand_in=False):
+    """Newton steps where they apply (:mod:`~sklosses._engine._newton`; ``stand_in`` as
     there), else L-BFGS-B. With no iteration left of the budget, none is taken (L-BFGS-B
     would take one) and ``x`` is reported as it stands."""
     if max_iter < 1:
         return x, 0, projected_gradient_norm(x, objective(x, loss)[1], bounds), False
     n_outputs = objective.state.coef.shape[1]
     if newton_applies(loss, objective.penalty, objective.X, n_outputs):
-        return newton(objective, loss, x, DECREMENT_SHARE * tol, max_iter, lengthen)
+        return newton(objective, loss, x, DECREMENT_SHARE * tol, max_iter, stand_in)
     if objective.l1 and not objective.split:  # built for proximal steps (_minimise_full_batch)
-        return prox_newton(objective, loss, x, DECREMENT_SHARE * tol, max_iter)
+        return prox_newton(objective, loss, x, DECREMENT_SHARE * tol, max_iter, stand_in)
     if newton_cg_applies(objective.X, loss, objective.penalty):
         return newton_cg(objective, loss, x, FTOL_SHARE * tol, GTOL_SHARE * tol, max_iter)
     return lbfgs(
@@ -251,14 +251,14 @@ def _continuation(objective, loss, x, bounds, curvature, tol, max_iter):
         if finishes:
             # the partition is right long before the envelope is solved to tol
             x, n_iter, _, _ = _minimise(
-                objective, envelope, x, bounds, ROUGH_TOL, max_iter - total_iter, lengthen=False
+                objective, envelope, x, bounds, ROUGH_TOL, max_iter - total_iter, stand_in=True
             )
             total_iter += n_iter
             x = solve_exactly(envelope, x)
             if objective.frozen.all():
                 break
         x, n_iter, optimality, converged = _minimise(
-            objective, envelope, x, bounds, tol, max_iter - total_iter, lengthen=False
+            objective, envelope, x, bounds, tol, max_iter - total_iter, stand_in=True
         )
         total_iter += n_iter
         if finishes:

@@ -121,11 +121,17 @@ def _newton_direction(curvature_sums, loss, gradient, active, damping):
     return direction, blocks
 
 
+def unit_excess(gradient, indices):
+    """``|g|^2 / 2`` of each part ``indices`` of the normalised gradient: the excess a unit
+    curvature would give."""
+    return np.array([gradient[part] @ gradient[part] for part in indices]) / 2
+
+
 def _undamped_done(blocks, gradient, indices, slopes, damping, tolerance):
     """Whether each output's excess, half its Newton decrement, is within ``tolerance``
     (one per output): from the damped step's slope, and where that was damped and small,
-    from the undamped step's (a damped decrement understates the excess: near a flat
-    zone, by orders of magnitude)."""
+    from the undamped step's (a damped decrement understates the excess: on 200 x 500
+    nearly interpolated rows, Huber's stopped 3.5e-3 above the optimum)."""
     done = -slopes / 2 <= np.abs(tolerance)
     for output in np.flatnonzero(done & (damping > 0)):
         part = indices[output]
@@ -208,7 +214,7 @@ def _line_search(objective, loss, x, direction, values, slopes, steps, on_line, 
     return steps, None, None
 
 
-def newton(objective, loss, x, tolerance, max_iter, lengthen=True):
+def newton(objective, loss, x, tolerance, max_iter, stand_in=False):
     """Damped Newton steps on the normalised objective from ``x``.
 
     The outputs do not interact, so each takes its own step along its own Newton
@@ -220,11 +226,17 @@ def newton(objective, loss, x, tolerance, max_iter, lengthen=True):
     coordinates), tenfold more each time, and tenfold less after a full step
     (Levenberg-Marquardt). An output is done when half its
     Newton decrement, the estimated excess of its part of the objective, is at most
-    ``tolerance`` times that part, or when no step along its direction lowers its part
-    any more (the floor of the arithmetic). With ``lengthen``, a full step that does
-    better than the quadratic model predicts is tried longer (:func:`_line_search`); not
-    for the envelopes of the continuation, whose steps overshoot rather than fall short
-    and whose later steps the longer ones cost (a third more on the hinge loss).
+    ``tolerance`` times that part (undamped: :func:`_undamped_done`), or when no step
+    along its direction lowers its part any more (the floor of the arithmetic). A full
+    step that does better than the quadratic model predicts is tried longer
+    (:func:`_line_search`).
+
+    For a ``stand_in`` of the continuation (the envelope of a kinked loss) neither: its
+    steps overshoot rather than fall short, and the longer ones cost its later steps (a
+    third more on the hinge loss); and its undamped step crosses many kinks, past which
+    its decrement overstates the excess by orders of magnitude, so the damped decrement
+    ends an output (100,000 x 50 hinge: 28 Newton steps, against 226 for an objective
+    4e-6 lower, well within the smoothing's share of ``tol``).
 
     Returns ``(x, iterations, largest gradient component, converged)``.
     """
@@ -238,7 +250,9 @@ def newton(objective, loss, x, tolerance, max_iter, lengthen=True):
     for iteration in range(1, max_iter + 1):
         direction, blocks = _newton_direction(curvature_sums, loss, gradient, active, damping)
         slopes = np.array([gradient[part] @ direction[part] for part in indices])
-        done = _undamped_done(blocks, gradient, indices, slopes, damping, tolerance * values)
+        done = -slopes / 2 <= tolerance * np.abs(values)
+        if not stand_in:
+            done = _undamped_done(blocks, gradient, indices, slopes, damping, tolerance * values)
         active &= ~done & (slopes < 0)
         tried = np.where(active, 1.0, 0.0)
         # a quadratic loss's model is its objective: an undamped full step lands on the
@@ -253,13 +267,17 @@ def newton(objective, loss, x, tolerance, max_iter, lengthen=True):
             objective.predicted(x, loss, landed, gradient)
             return x, iteration, float(np.max(np.abs(gradient))), True
         steps, trial, new_gradient = _line_search(
-            objective, loss, x, direction, values, slopes, tried, on_line, lengthen
+            objective, loss, x, direction, values, slopes, tried, on_line, not stand_in
         )
         # the next full step will likely overshoot, or fall short, too
-        better = lengthen & _better_than_model(values, objective.values, slopes)
+        better = (not stand_in) & _better_than_model(values, objective.values, slopes)
         on_line = bool(((steps != 1) | better)[active].any())
-        # an output no step lowers is at the floor of the arithmetic once fully damped
-        active &= (steps > 0) | (damping < MAX_DAMPING)
+        # an output no step lowers is at the floor of the arithmetic if its excess at unit
+        # curvature (the normalised Hessian's scale), |g|^2 / 2, is within the tolerance
+        # (a narrow envelope near its minimum), else once fully damped (a flat start)
+        stalled = (steps == 0) & (tried > 0)
+        within = unit_excess(gradient, indices) <= tolerance * np.abs(values)
+        active &= ~(stalled & within) & ((steps > 0) | (damping < MAX_DAMPING))
         damping = np.where(active, next_damping(damping, steps), damping)
         if not steps.any():
             if tried.any():  # a rejected trial left the state elsewhere

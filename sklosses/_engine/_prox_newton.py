@@ -128,9 +128,11 @@ def optimality(gradient, x, weights):
     return float(np.max(np.where(x == 0, at_zero, away), initial=0.0))
 
 
-def prox_newton(objective, loss, x, tolerance, max_iter):
+def prox_newton(objective, loss, x, tolerance, max_iter, stand_in=False):
     """Proximal Newton steps on the normalised objective from ``x`` (module docstring);
-    each output steps along its own direction with its own step length.
+    each output steps along its own direction with its own step length. A damped model's
+    decrease ends an output only for a ``stand_in`` of the continuation (as in
+    :func:`~sklosses._engine._newton.newton`); else it is judged undamped.
 
     Returns ``(x, iterations, optimality, converged)``.
     """
@@ -148,7 +150,8 @@ def prox_newton(objective, loss, x, tolerance, max_iter):
             step = _model_step(floored(blocks[output], damping[output]), gradient, x, weights, part)
             direction[part] = step
             decrease[output] = _decrease(gradient[part], step, x[part], weights[part])
-            if damping[output] and -decrease[output] / 2 <= tolerance * abs(values[output]):
+            small = -decrease[output] / 2 <= tolerance * abs(values[output])
+            if damping[output] and small and not stand_in:
                 # a damped model's decrease understates the excess: judged undamped
                 undamped = _model_step(floored(blocks[output]), gradient, x, weights, part)
                 decrease[output] = _decrease(gradient[part], undamped, x[part], weights[part])
