@@ -71,8 +71,9 @@ MAX_SMOOTHING_STAGES = 12
 FIRST_WIDTH = 0.1
 """The width of the first Moreau envelope, in units of the loss's length scale."""
 DUAL_ATTEMPTS = 3
-"""Most tries of the dual finish (:mod:`~sklosses._engine._dual_active_set`) per fit: one
-whose partition does not settle costs up to a few thousand passes over ``X``."""
+"""Most tries of the dual finish (:mod:`~sklosses._engine._dual_active_set`) per fit, not
+counting those it declines at once: one whose partition does not settle costs up to a few
+thousand passes over ``X``."""
 WALK_BELOW_TOL = 0.1
 """The exact walk from kink to kink is tried below this ``tol``; a looser one is met by the
 first smoothing stages in fewer iterations (tol=0.1: iris hinge 18 against the walk's 22,
@@ -231,9 +232,9 @@ def _continuation(objective, loss, x, bounds, curvature, tol, max_iter):
                 objective.frozen[output] = exact_solution(objective, envelope, output)
         elif dual_attempts:
             # Newton-CG and L-BFGS-B move every output: all are solved again
-            dual_attempts -= 1
-            for output in range(n_outputs):
-                objective.frozen[output] = dual_exact_solution(objective, envelope, output)
+            outcomes = [dual_exact_solution(objective, envelope, k) for k in range(n_outputs)]
+            objective.frozen[:] = [outcome is True for outcome in outcomes]
+            dual_attempts -= any(outcome is not None for outcome in outcomes)
         return objective.start()[0]
 
     if exact_applies and loss.scope == "element" and tol < WALK_BELOW_TOL:
