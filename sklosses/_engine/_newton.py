@@ -276,9 +276,11 @@ def newton(objective, loss, x, tolerance, max_iter, stand_in=False):
         # curvature (the normalised Hessian's scale), |g|^2 / 2, is within the tolerance
         # (a narrow envelope near its minimum), else once fully damped (a flat start)
         stalled = (steps == 0) & (tried > 0)
-        within = unit_excess(gradient, indices) <= tolerance * np.abs(values)
-        active &= ~(stalled & within) & ((steps > 0) | (damping < MAX_DAMPING))
-        damping = np.where(active, next_damping(damping, steps), damping)
+        if stalled.any():
+            within = unit_excess(gradient, indices) <= tolerance * np.abs(values)
+            active &= ~(stalled & within) & ((steps > 0) | (damping < MAX_DAMPING))
+        if damping.any() or (steps < 1).any():  # else the damping stays zero
+            damping = np.where(active, next_damping(damping, steps), damping)
         if not steps.any():
             if tried.any():  # a rejected trial left the state elsewhere
                 objective(x, loss)
