@@ -4,6 +4,8 @@ loss with an L2 penalty ends at its exact minimiser, certified by an independent
 (``real_data.exact_reference``: its duality gap bounds its own excess), and a loss that
 is not piecewise linear is left to the continuation."""
 
+import warnings
+
 import numpy as np
 import pytest
 import real_data
@@ -57,14 +59,14 @@ def sparse_rows(n_samples=300, n_features=2000, per_row=10, seed=0):
     return X, signal + 0.5 * rng.normal(size=n_samples)
 
 
-def certified_gap(loss, estimator, X, y, task, fit_intercept=True):
+def certified_gap(loss, estimator, X, y, task, fit_intercept=True, alpha=ALPHA):
     """The model's objective above the certified optimum, relative (in float64, on dense
     rows), and the certificate."""
     dense = X.toarray() if sp.issparse(X) else X
     Y = real_data.encode(real_data.DataSet("probe", dense, y, task), loss)
-    reference = real_data.exact_reference(loss, dense, Y, ALPHA, fit_intercept)
+    reference = real_data.exact_reference(loss, dense, Y, alpha, fit_intercept)
     W, b = real_data.model_coefficients(estimator)
-    value = real_data.objective(real_data.spec(loss), dense, Y, W, b, ALPHA)
+    value = real_data.objective(real_data.spec(loss), dense, Y, W, b, alpha)
     return (value - reference.value) / reference.value, reference.certified
 
 
@@ -156,3 +158,19 @@ def test_a_sum_of_stand_ins_is_not_finished(finishes):
     X, y = sparse_rows(seed=6)
     SGDRegressor(loss=0.5 * HuberLoss() + 0.5 * QuantileLoss(0.7), alpha=ALPHA).fit(X, y)
     assert not finishes
+
+
+def test_all_samples_on_the_margin_of_wide_csr_rows():
+    """300 x 5,000 CSR rows and alpha=1e-5: every sample ends on the margin. The projected
+    conjugate gradients broke down on that system (divisions by zero, then the
+    continuation ran to max_iter, 4x above the optimum); it is now formed and solved
+    directly, and the CSR fit equals the dense one, without a warning."""
+    X, signal = sparse_rows(n_samples=300, n_features=5000, per_row=15, seed=7)
+    y = np.where(signal > np.median(signal), 1, -1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        on_csr = SGDClassifier(alpha=1e-5, random_state=0).fit(X, y)
+        dense = SGDClassifier(alpha=1e-5, random_state=0).fit(X.toarray(), y)
+    assert on_csr.objective_ == pytest.approx(dense.objective_, rel=1e-8)
+    gap, certified = certified_gap(HingeLoss(), on_csr, X, y, "binary", alpha=1e-5)
+    assert certified < 1e-9 and abs(gap) < 1e-8
