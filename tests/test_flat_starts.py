@@ -102,8 +102,8 @@ def test_a_curvature_that_underflows_everywhere():
     """Log-cosh with an L1 penalty on targets of 1e5: ``sech^2`` of every residual
     underflows, proximal Newton's model has a Hessian of zeros and its coordinate steps
     divided by zero; the fit stopped 1.9 times above the optimum, reported converged. Its
-    steps are now damped until finite. (At the default tol it ends 1.5e-4 above the
-    optimum, above the 1e-5 the tol promises: left for later, see the session note.)"""
+    steps are now damped until finite, and an undamped model without a finite minimiser
+    does not count as converged (its NaN decrease had ended the fit 1.5e-4 above)."""
     rng = np.random.default_rng(5)
     X = rng.normal(size=(400, 20))
     y = 1e5 * (X @ rng.normal(size=20) + rng.standard_t(2, size=400))
@@ -112,4 +112,4 @@ def test_a_curvature_that_underflows_everywhere():
         model = SGDRegressor(loss=LogCoshLoss(), penalty="l1", random_state=0).fit(X, y)
     best = l1_optimum(LogCoshLoss(), X, y, model.alpha_)
     achieved = objective(LogCoshLoss(), X, y, model, model.alpha_, l1=True)
-    assert achieved <= best * (1 + 1e-3)
+    assert achieved <= best * (1 + 1e-5)

@@ -130,6 +130,16 @@ def _finite_step(block, gradient, x, weights, part, damping):
     return step, damping
 
 
+def _undamped_excess(block, gradient, x, weights, part):
+    """Half the undamped model's decrease, the estimated excess; infinite where the
+    undamped model has no finite minimiser (a curvature that underflowed: the iterate is
+    still in a flat zone, not at the minimum)."""
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        step = _model_step(floored(block), gradient, x, weights, part)
+        excess = -_decrease(gradient[part], step, x[part], weights[part]) / 2
+    return excess if np.isfinite(excess) else np.inf
+
+
 def _decrease(gradient, direction, x, weights):
     """The model's decrease ``D`` of a full step (negative when the step descends)."""
     return gradient @ direction + weights @ (np.abs(x + direction) - np.abs(x))
@@ -159,6 +169,7 @@ def prox_newton(objective, loss, x, tolerance, max_iter, stand_in=False):
     for iteration in range(1, max_iter + 1):
         blocks = curvature_sums.hessian_blocks(loss, active)
         direction, decrease = np.zeros_like(x), np.zeros(len(values))
+        excess = np.zeros(len(values))
         for output in np.flatnonzero(active):
             part = parts[output]
             step, damping[output] = _finite_step(
@@ -166,12 +177,11 @@ def prox_newton(objective, loss, x, tolerance, max_iter, stand_in=False):
             )
             direction[part] = step
             decrease[output] = _decrease(gradient[part], step, x[part], weights[part])
-            small = -decrease[output] / 2 <= tolerance * abs(values[output])
-            if damping[output] and small and not stand_in:
-                # a damped model's decrease understates the excess: judged undamped
-                undamped = _model_step(floored(blocks[output]), gradient, x, weights, part)
-                decrease[output] = _decrease(gradient[part], undamped, x[part], weights[part])
-        active &= -decrease / 2 > tolerance * np.abs(values)
+            excess[output] = -decrease[output] / 2
+            if damping[output] and excess[output] <= tolerance * abs(values[output]):
+                if not stand_in:  # a damped model's decrease understates the excess
+                    excess[output] = _undamped_excess(blocks[output], gradient, x, weights, part)
+        active &= excess > tolerance * np.abs(values)
         if not active.any():
             return x, iteration - 1, optimality(gradient, x, weights), True
         x, gradient, values, steps = _backtrack(
