@@ -152,11 +152,13 @@ def optimality(gradient, x, weights):
     return float(np.max(np.where(x == 0, at_zero, away), initial=0.0))
 
 
-def prox_newton(objective, loss, x, tolerance, max_iter, stand_in=False):
+def prox_newton(objective, loss, x, tolerance, max_iter):
     """Proximal Newton steps on the normalised objective from ``x`` (module docstring);
     each output steps along its own direction with its own step length. A damped model's
-    decrease ends an output only for a ``stand_in`` of the continuation (as in
-    :func:`~sklosses._engine._newton.newton`); else it is judged undamped.
+    decrease understates the excess, so a damped output is judged by its undamped model,
+    for a continuation's stand-in too (unlike :func:`~sklosses._engine._newton.newton`:
+    with an L1 part no exact finish follows the stand-ins, and judged damped the hinge
+    loss on 1,500 x 200 rows ended 4.4e-4 above the linear programme's optimum).
 
     Returns ``(x, iterations, optimality, converged)``.
     """
@@ -179,8 +181,7 @@ def prox_newton(objective, loss, x, tolerance, max_iter, stand_in=False):
             decrease[output] = _decrease(gradient[part], step, x[part], weights[part])
             excess[output] = -decrease[output] / 2
             if damping[output] and excess[output] <= tolerance * abs(values[output]):
-                if not stand_in:  # a damped model's decrease understates the excess
-                    excess[output] = _undamped_excess(blocks[output], gradient, x, weights, part)
+                excess[output] = _undamped_excess(blocks[output], gradient, x, weights, part)
         active &= excess > tolerance * np.abs(values)
         if not active.any():
             return x, iteration - 1, optimality(gradient, x, weights), True
