@@ -56,27 +56,15 @@ def _pinned_rows(objective, pinned):
 
 def solve_round(objective, partition, weight, output):
     """The candidate ``(w, c, beta)`` of the partition (the conditions of
-    :mod:`~sklosses._engine._dual_active_set`), or None when no
-    sample is pinned or the system is not solved: directly on dense rows whose pinned
-    part has at most ``DIRECT_ENTRIES`` entries, else by conjugate gradients."""
+    :mod:`~sklosses._engine._dual_active_set`), or None when no sample is pinned or the
+    system is not solved: directly for dense pinned rows of at most ``DIRECT_ENTRIES``
+    entries or at most ``DIRECT_SPARSE_PINNED`` CSR rows, else by conjugate gradients."""
     n_samples = len(weight)
     scale = n_samples * objective.l2
     pinned = np.flatnonzero(partition.pinned)
     if not len(pinned):
         return None
     free_part = np.where(partition.pinned, 0.0, weight * partition.slopes)
-
-    rows = _pinned_rows(objective, pinned)
-
-    def gram(beta):
-        if rows is not None:
-            return centred_product(
-                objective, _centred_transposed_product(objective, beta, rows), rows
-            )
-        full = np.zeros(n_samples)
-        full[pinned] = beta
-        return centred_product(objective, _centred_transposed_product(objective, full))[pinned]
-
     free_term = centred_product(objective, _centred_transposed_product(objective, free_part))
     intercept = objective.state.intercept[output]
     fixed = 0.0 if objective.fit_intercept else intercept
@@ -90,6 +78,7 @@ def solve_round(objective, partition, weight, output):
     if direct:
         solution = _solved_directly(objective, pinned, right, total)
     else:
+        gram = _gram_product(objective, pinned, n_samples)
         solution = _solved_by_conjugate_gradients(gram, right, total, partition.beta[pinned])
     if solution is None:
         return None
@@ -99,6 +88,23 @@ def solve_round(objective, partition, weight, output):
     free_part[pinned] = beta
     partition.beta[pinned] = beta
     return -_centred_transposed_product(objective, free_part) / scale, intercept, beta
+
+
+def _gram_product(objective, pinned, n_samples):
+    """``beta -> G beta``: on a copy of the pinned rows where they are few
+    (:func:`_pinned_rows`), else through all of ``X`` with zeros off the pinned rows."""
+    rows = _pinned_rows(objective, pinned)
+
+    def gram(beta):
+        if rows is not None:
+            return centred_product(
+                objective, _centred_transposed_product(objective, beta, rows), rows
+            )
+        full = np.zeros(n_samples)
+        full[pinned] = beta
+        return centred_product(objective, _centred_transposed_product(objective, full))[pinned]
+
+    return gram
 
 
 def _solved_directly(objective, pinned, right, total):
