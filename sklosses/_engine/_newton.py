@@ -121,7 +121,7 @@ def _newton_direction(curvature_sums, loss, gradient, active, damping):
     return direction, blocks
 
 
-def unit_excess(gradient, indices):
+def _unit_excess(gradient, indices):
     """``|g|^2 / 2`` of each part ``indices`` of the normalised gradient: the excess a unit
     curvature would give."""
     return np.array([gradient[part] @ gradient[part] for part in indices]) / 2
@@ -277,7 +277,7 @@ def newton(objective, loss, x, tolerance, max_iter, stand_in=False):
         # (a narrow envelope near its minimum), else once fully damped (a flat start)
         stalled = (steps == 0) & (tried > 0)
         if stalled.any():
-            within = unit_excess(gradient, indices) <= tolerance * np.abs(values)
+            within = _unit_excess(gradient, indices) <= tolerance * np.abs(values)
             active &= ~(stalled & within) & ((steps > 0) | (damping < MAX_DAMPING))
         if damping.any() or (steps < 1).any():  # else the damping stays zero
             damping = np.where(active, next_damping(damping, steps), damping)
