@@ -390,6 +390,26 @@ def test_weighted_sums_of_per_sample_losses(loss):
         assert_array_equal(loss.weighted_gradient(y, r, weight), gradient)
 
 
+@generic_protocol()
+def test_sums_and_gradient_at_once_are_the_two_apart(loss):
+    """``weighted_sums_and_gradient`` (a full pass's one call, sharing the work of a loss
+    that overrides ``loss_gradient``) gives what ``weighted_sums`` and
+    ``weighted_gradient`` give, in their dtype; so does ``loss_gradient``."""
+    y_true, raw, weight = protocol_inputs(loss, seed=7)
+    for dtype, rtol in ((np.float64, 1e-12), (np.float32, 1e-5)):
+        y, r = y_true.astype(dtype), raw.astype(dtype)
+        for sample_weight in (None, weight):
+            sums, gradient = loss.weighted_sums_and_gradient(y, r, sample_weight)
+            assert sums.dtype == gradient.dtype == dtype
+            assert_allclose(sums, loss.weighted_sums(y, r, sample_weight), rtol=rtol)
+            expected = loss.weighted_gradient(y, r, sample_weight)
+            assert_allclose(gradient, expected, rtol=rtol, atol=rtol * np.abs(expected).max())
+        if loss.scope != "batch":
+            values, gradient = loss.loss_gradient(y, r)
+            assert_allclose(values, loss.loss(y, r), rtol=rtol)
+            assert_allclose(gradient, loss.gradient(y, r), rtol=rtol, atol=rtol)
+
+
 @generic_protocol(lambda loss: loss.scope != "batch")
 def test_value_shape_follows_the_scope(loss):
     y_true, raw, _ = protocol_inputs(loss, seed=6)

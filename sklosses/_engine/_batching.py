@@ -235,9 +235,9 @@ def batch_gradients(X, Y, sample_weight, loss, state, plan, batches, buffer, pre
     The gradient is taken at the current iterate, read when the batch is
     reached (so the caller may step between batches). Losses see 2-D arrays
     ``(n_rows, n_targets)`` and ``(n_rows, n_outputs)`` (the same width but for a
-    metric loss, whose targets are one column of labels); the gradient is
-    :meth:`Loss.weighted_gradient`, the loss sums are :meth:`Loss.weighted_sums` (one
-    per column of the loss's values) divided by their number, so that they add up to
+    metric loss, whose targets are one column of labels); the gradient and the loss
+    sums come from one :meth:`Loss.weighted_sums_and_gradient`, the sums (one per
+    column of the loss's values) divided by their number, so that they add up to
     the weighted per-sample loss: an element-scope loss (one value per output column,
     e.g. one-vs-rest) is averaged over its columns, a sample-scope loss (one value per
     sample) is taken as it is. ``predict`` (``batch -> (X_batch, raw)``) replaces
@@ -251,8 +251,7 @@ def batch_gradients(X, Y, sample_weight, loss, state, plan, batches, buffer, pre
         Y_batch = plan.view(Y, batch).reshape(-1, n_targets)
         weight = None if sample_weight is None else plan.view(sample_weight, batch).reshape(-1)
         groups = plan.groups_of(batch)
-        gradient = loss.weighted_gradient(Y_batch, raw, weight, groups)
-        loss_sums = loss.weighted_sums(Y_batch, raw, weight, groups)
+        loss_sums, gradient = loss.weighted_sums_and_gradient(Y_batch, raw, weight, groups)
         yield X_batch, gradient, loss_sums / len(loss_sums)
 
 

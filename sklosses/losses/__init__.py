@@ -34,6 +34,10 @@ shape ``(n_rows,)`` or None:
 * ``weighted_gradient(y_true, raw_prediction, sample_weight)``: ``s_i
   gradient(y_i, raw_i)``, the gradient of those sums.
 
+A full pass asks for both at once (``weighted_sums_and_gradient``), which calls
+``loss_gradient(y_true, raw_prediction)``: by default ``loss`` then ``gradient``,
+overridden by a loss whose two share their work.
+
 A batch-level loss (:class:`BatchLoss`, e.g. :class:`DiceLoss`) implements
 ``batch_loss`` and ``batch_gradient`` instead -- the value of the loss on a set
 of rows, with their weights, and its gradient -- and the framework methods

@@ -146,6 +146,49 @@ class Loss(BaseEstimator):
         raw = np.asarray(raw_prediction)
         return _finite_differences(lambda moved: self.loss(y_true, moved), raw, self.scope)
 
+    def loss_gradient(self, y_true, raw_prediction):
+        """``(loss(y_true, raw_prediction), gradient(y_true, raw_prediction))`` in one call.
+
+        This default makes the two calls; a loss whose value and gradient share their
+        work (the softmax's exponentials) overrides it, and every full pass of training
+        then pays that work once.
+
+        Parameters
+        ----------
+        y_true, raw_prediction : ndarray of shape (n_rows, n_outputs)
+            As for :meth:`loss`.
+
+        Returns
+        -------
+        values : ndarray
+            As :meth:`loss` returns them.
+        gradient : ndarray of shape (n_rows, n_outputs)
+            As :meth:`gradient` returns it.
+        """
+        return self.loss(y_true, raw_prediction), self.gradient(y_true, raw_prediction)
+
+    def weighted_sums_and_gradient(self, y_true, raw_prediction, sample_weight=None, groups=None):
+        """``(weighted_sums(...), weighted_gradient(...))``, from one :meth:`loss_gradient`.
+
+        Parameters
+        ----------
+        y_true, raw_prediction : ndarray of shape (n_rows, n_outputs)
+        sample_weight : ndarray of shape (n_rows,), default=None
+        groups : ndarray of shape (n_rows,), default=None
+            As for :meth:`weighted_sums`.
+
+        Returns
+        -------
+        sums : ndarray of shape (n_columns,)
+        gradient : ndarray of shape (n_rows, n_outputs)
+        """
+        values, gradient = self.loss_gradient(y_true, raw_prediction)
+        if sample_weight is not None:
+            weight = _weight_column(sample_weight, raw_prediction)
+            values *= weight  # in place: in the dtype of the values
+            gradient *= weight
+        return _column_sums(values), gradient
+
     def weighted_sums(self, y_true, raw_prediction, sample_weight=None, groups=None):
         r"""Weighted sums of the loss values over the rows, one per column of values.
 

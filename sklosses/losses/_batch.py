@@ -146,6 +146,27 @@ class BatchLoss(Loss):
         total = _total_weight(sample_weight, raw)
         return total * self.batch_gradient(y_true, raw, sample_weight, groups)
 
+    def weighted_sums_and_gradient(self, y_true, raw_prediction, sample_weight=None, groups=None):
+        """``(weighted_sums(...), weighted_gradient(...))``: a batch statistic has no
+        per-sample values to share between them.
+
+        Parameters
+        ----------
+        y_true, raw_prediction : ndarray of shape (n_rows, n_outputs)
+        sample_weight : ndarray of shape (n_rows,), default=None
+        groups : ndarray of shape (n_rows,), default=None
+            As for :meth:`weighted_sums`.
+
+        Returns
+        -------
+        sums : ndarray of shape (n_outputs,)
+        gradient : ndarray of shape (n_rows, n_outputs)
+        """
+        return (
+            self.weighted_sums(y_true, raw_prediction, sample_weight, groups),
+            self.weighted_gradient(y_true, raw_prediction, sample_weight, groups),
+        )
+
     def loss(self, y_true, raw_prediction):
         """Not defined: a batch statistic has no per-sample values.
 

@@ -62,6 +62,15 @@ class MultinomialLogLoss(Loss):
     def gradient(self, y_true, raw_prediction):
         return _softmax(raw_prediction) - y_true
 
+    def loss_gradient(self, y_true, raw_prediction):
+        """The value and the gradient from one set of shifted exponentials (as :meth:`loss`
+        and :meth:`gradient`)."""
+        largest = raw_prediction.max(axis=-1, keepdims=True)
+        exp = np.exp(raw_prediction - largest)
+        total = exp.sum(axis=-1, keepdims=True)
+        values = largest + np.log(total) - (y_true * raw_prediction).sum(axis=-1, keepdims=True)
+        return values, exp / total - y_true
+
     def coupled_hessian(self, y_true, raw_prediction):
         """``s (diag(p) - p p^T)`` per row, ``p = softmax(raw)``, ``s`` the row's target sum.
 
@@ -74,10 +83,11 @@ class MultinomialLogLoss(Loss):
         ndarray of shape (n_rows, n_classes, n_classes)
         """
         probability = _softmax(raw_prediction)
-        curvature = -probability[:, :, None] * probability[:, None, :]
-        diagonal = np.arange(probability.shape[1])
-        curvature[:, diagonal, diagonal] += probability
-        return curvature * np.sum(y_true, axis=1)[:, None, None]
+        scaled = probability * np.sum(y_true, axis=1, keepdims=True)
+        curvature = scaled[:, :, None] * -probability[:, None, :]
+        n_classes = probability.shape[1]
+        curvature.reshape(len(curvature), -1)[:, :: n_classes + 1] += scaled  # the diagonals
+        return curvature
 
     def initial_raw_prediction(self, y_true, sample_weight=None):
         """The log class frequencies, the minimising constant in closed form; a class
