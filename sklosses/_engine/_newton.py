@@ -105,8 +105,9 @@ def next_damping(damping, steps):
 
 
 def _output_indices(n_parameters, n_outputs):
-    """Indices of each output's parameters in ``x`` (``u`` row-major, then ``c``)."""
-    return [np.arange(output, n_parameters, n_outputs) for output in range(n_outputs)]
+    """Each output's parameters in ``x`` (``u`` row-major, then ``c``), as slices: they
+    index views, where index arrays would copy at every use."""
+    return [slice(output, n_parameters, n_outputs) for output in range(n_outputs)]
 
 
 def _newton_direction(curvature_sums, loss, gradient, active, damping):
@@ -250,22 +251,23 @@ def newton(objective, loss, x, tolerance, max_iter, stand_in=False):
     for iteration in range(1, max_iter + 1):
         direction, blocks = _newton_direction(curvature_sums, loss, gradient, active, damping)
         slopes = np.array([gradient[part] @ direction[part] for part in indices])
-        done = -slopes / 2 <= tolerance * np.abs(values)
-        if not stand_in:
+        if stand_in:
+            done = -slopes / 2 <= tolerance * np.abs(values)
+        else:
             done = _undamped_done(blocks, gradient, indices, slopes, damping, tolerance * values)
         active &= ~done & (slopes < 0)
         tried = np.where(active, 1.0, 0.0)
         # a quadratic loss's model is its objective: an undamped full step lands on the
         # minimiser, with the value f + slope / 2 and the gradient g + H d, known without a
         # pass over X unless that value, rounded to a few units of f's last digit, cancels
-        landed = values + tried * slopes / 2
-        precise = np.all(np.abs(landed) >= MODEL_FLOOR * np.abs(values))
-        if loss.quadratic and tried.any() and precise and not damping.any():
-            step = tried[np.arange(len(x)) % len(values)] * direction
-            x = x + step
-            gradient = gradient + _hessian_product(blocks, step)
-            objective.predicted(x, loss, landed, gradient)
-            return x, iteration, float(np.max(np.abs(gradient))), True
+        if loss.quadratic and tried.any() and not damping.any():
+            landed = values + tried * slopes / 2
+            if np.all(np.abs(landed) >= MODEL_FLOOR * np.abs(values)):
+                step = tried[np.arange(len(x)) % len(values)] * direction
+                x = x + step
+                gradient = gradient + _hessian_product(blocks, step)
+                objective.predicted(x, loss, landed, gradient)
+                return x, iteration, float(np.max(np.abs(gradient))), True
         steps, trial, new_gradient = _line_search(
             objective, loss, x, direction, values, slopes, tried, on_line, not stand_in
         )
