@@ -78,6 +78,11 @@ class CoupledHessian:
         self.standardised = None
         if objective.X.shape[0] * (objective.X.shape[1] + 1) <= KEEP_STANDARDISED_BELOW:
             self.standardised = _standardised_rows(objective, slice(None))
+        # each H_i is symmetric: only its pairs k <= l are summed, (K + 1) / 2K of the work
+        n_outputs = objective.state.coef.shape[1]
+        self.pairs = np.triu_indices(n_outputs)
+        # the preconditioner's, per parameter (the preconditioner is fixed in this phase)
+        self.inverse_scale = np.repeat(objective.state.preconditioner.inverse_scale, n_outputs)
 
     def _rows(self, rows):
         """``z_i`` of ``X[rows]``, with the intercept's 1: kept from the start on small data,
@@ -89,24 +94,24 @@ class CoupledHessian:
     def hessian_blocks(self, loss, active):
         """The one block (shape ``(1, size, size)``) of the normalised objective."""
         objective = self.objective
-        weight, preconditioner = objective.sample_weight, objective.state.preconditioner
+        weight = objective.sample_weight
         n_features, n_outputs = objective.state.coef.shape
         size = n_features + objective.fit_intercept
-        block = np.zeros((size, n_outputs, size, n_outputs))
+        upper, lower = self.pairs
+        pair_sums = np.zeros((size, size * len(upper)))
         for rows, raw in _raw_predictions(objective):
             z = self._rows(rows)
-            curvature = loss.coupled_hessian(objective.Y[rows], raw)
+            curvature = loss.coupled_hessian(objective.Y[rows], raw)[:, upper, lower]
             if weight is not None:
-                curvature = curvature * weight[rows, None, None]
-            # one product: z^T (z (x) H) gives [f, g, k, l]
-            weighted = (z[:, :, None] * curvature.reshape(len(z), 1, -1)).reshape(len(z), -1)
-            block += (
-                (z.T @ weighted).reshape(size, size, n_outputs, n_outputs).transpose(0, 2, 1, 3)
-            )
+                curvature = curvature * weight[rows, None]
+            # one product: z^T (z (x) H) gives [f, (g, pair)]
+            pair_sums += z.T @ (z[:, :, None] * curvature[:, None, :]).reshape(len(z), -1)
+        pairs = pair_sums.reshape(size, size, len(upper)).transpose(2, 0, 1)
+        block = np.empty((size, n_outputs, size, n_outputs))
+        block[:, upper, :, lower] = pairs
+        block[:, lower, :, upper] = pairs
         block = block.reshape(1, size * n_outputs, size * n_outputs)
-        blocks = _normalised(
-            objective, loss, block, np.repeat(preconditioner.inverse_scale, n_outputs)
-        )
+        blocks = _normalised(objective, loss, block, self.inverse_scale)
         # adding the same constant to every output's score changes nothing: a trace-scaled
         # floor keeps that direction out of the step
         diagonal = np.arange(size * n_outputs)
