@@ -1,5 +1,4 @@
-"""The loss protocol: the base class :class:`Loss`, its attributes and framework methods,
-and the small helpers every loss module shares."""
+"""The loss protocol: the base class :class:`Loss`, its attributes and framework methods."""
 
 import warnings
 from collections.abc import Callable
@@ -9,6 +8,7 @@ import numpy as np
 from sklearn.base import BaseEstimator
 
 from .._constraints import validate_parameter_constraints
+from ._arrays import _column_sums, _weight_column
 from ._checks import _finite_differences
 
 
@@ -149,9 +149,8 @@ class Loss(BaseEstimator):
     def loss_gradient(self, y_true, raw_prediction):
         """``(loss(y_true, raw_prediction), gradient(y_true, raw_prediction))`` in one call.
 
-        This default makes the two calls; a loss whose value and gradient share their
-        work (the softmax's exponentials) overrides it, and every full pass of training
-        then pays that work once.
+        This default makes the two calls; a loss whose two share work (the softmax's
+        exponentials) overrides it: every pass of training pays that work once.
 
         Parameters
         ----------
@@ -160,10 +159,8 @@ class Loss(BaseEstimator):
 
         Returns
         -------
-        values : ndarray
-            As :meth:`loss` returns them.
-        gradient : ndarray of shape (n_rows, n_outputs)
-            As :meth:`gradient` returns it.
+        values, gradient : ndarray
+            As :meth:`loss` and :meth:`gradient` return them.
         """
         return self.loss(y_true, raw_prediction), self.gradient(y_true, raw_prediction)
 
@@ -400,44 +397,3 @@ class Loss(BaseEstimator):
 
     def __sklearn_is_fitted__(self):  # losses are stateless parameter objects
         return True
-
-
-def _kinks(*points):
-    """Kink positions stacked on a new last axis, as floats."""
-    return np.stack(np.broadcast_arrays(*(np.asarray(p, dtype=float) for p in points)), axis=-1)
-
-
-def _column_sums(values):
-    """Sums over the rows, one per column (the last axis; all of a 1-D array): shape
-    ``(n_columns,)``."""
-    columns = values.shape[-1] if values.ndim > 1 else 1
-    return values.reshape(-1, columns).sum(axis=0)
-
-
-def _weight_column(sample_weight, raw_prediction):
-    """``sample_weight`` of shape ``(n_rows,)`` shaped to multiply values or gradients
-    of ``raw_prediction``'s rows: ``(n_rows, 1)``, unchanged for a 1-D prediction."""
-    if raw_prediction.ndim < 2:
-        return np.asarray(sample_weight)
-    return np.reshape(sample_weight, raw_prediction.shape[:-1] + (1,))
-
-
-def _exp_cap(exponent):
-    """Where :func:`_capped_exp` turns linear: 0.7 times the log of the largest
-    float of the dtype (496.9 in float64, 62.1 in float32), as a Python float."""
-    dtype = np.result_type(np.asarray(exponent), np.float16)  # float32 stays float32
-    return 0.7 * float(np.log(np.finfo(dtype).max))
-
-
-def _capped_exp(exponent):
-    """``exp(exponent)``, continued linearly (same value and slope) beyond :func:`_exp_cap`.
-
-    Convex, continuously differentiable, and finite without warnings for any
-    exponent below 1e11 (float32) or 1e90 (float64). The cap is still large
-    enough that a diverging SGD iterate overflows: a gradient of ``exp(cap)``
-    sends raw predictions to that size, whose loss exceeds ``exp(2 cap)``, which
-    is not a finite float; the engine then retries with a smaller step. Its
-    derivative is ``exp(min(exponent, cap))``.
-    """
-    cap = _exp_cap(exponent)
-    return np.exp(np.minimum(exponent, cap)) * (1 + np.maximum(exponent - cap, 0))

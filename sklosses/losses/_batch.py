@@ -7,7 +7,8 @@ import numpy as np
 from scipy.special import expit, logit
 
 from .._constraints import Interval
-from ._base import Loss, _column_sums, _weight_column
+from ._arrays import _column_sums, _weight_column
+from ._base import Loss
 
 
 def _weights(sample_weight, raw_prediction):

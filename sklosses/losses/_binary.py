@@ -1,5 +1,4 @@
-"""Element-scope binary classification losses, of labels ``y`` in {0, 1} and a raw
-decision value: hinge, perceptron, log, focal, squared hinge, modified Huber, exponential."""
+"""Element-scope binary classification losses, of labels in {0, 1} and a raw decision."""
 
 from numbers import Real
 
@@ -7,7 +6,8 @@ import numpy as np
 from scipy.special import expit
 
 from .._constraints import Interval
-from ._base import Loss, _capped_exp, _exp_cap, _kinks
+from ._arrays import _capped_exp, _exp_cap, _kinks
+from ._base import Loss
 
 
 def _signed(y_true, raw_prediction):

@@ -63,8 +63,19 @@ class MultinomialLogLoss(Loss):
         return _softmax(raw_prediction) - y_true
 
     def loss_gradient(self, y_true, raw_prediction):
-        """The value and the gradient from one set of shifted exponentials (as :meth:`loss`
-        and :meth:`gradient`)."""
+        """The value and the gradient from one set of shifted exponentials.
+
+        Parameters
+        ----------
+        y_true, raw_prediction : ndarray of shape (n_rows, n_classes)
+
+        Returns
+        -------
+        values : ndarray of shape (n_rows, 1)
+            As :meth:`loss`.
+        gradient : ndarray of shape (n_rows, n_classes)
+            As :meth:`gradient`.
+        """
         largest = raw_prediction.max(axis=-1, keepdims=True)
         exp = np.exp(raw_prediction - largest)
         total = exp.sum(axis=-1, keepdims=True)

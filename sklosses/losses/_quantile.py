@@ -5,7 +5,8 @@ from numbers import Real
 import numpy as np
 
 from .._constraints import ArrayOf, Interval, InvalidParameterError
-from ._base import Loss, _kinks
+from ._arrays import _kinks
+from ._base import Loss
 
 
 class QuantileLoss(Loss):

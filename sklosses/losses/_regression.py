@@ -8,7 +8,8 @@ import numpy as np
 from scipy.special import xlogy
 
 from .._constraints import Interval
-from ._base import Loss, _capped_exp, _exp_cap, _kinks
+from ._arrays import _capped_exp, _exp_cap, _kinks
+from ._base import Loss
 
 
 def _either_side(y_true, width):
