@@ -70,7 +70,6 @@ from ._base import Loss
 from ._batch import BatchLoss, DiceLoss
 from ._binary import (
     ExponentialLoss,
-    FocalLoss,
     HingeLoss,
     LogLoss,
     ModifiedHuberLoss,
@@ -80,6 +79,7 @@ from ._binary import (
 from ._checks import check_gradient
 from ._composite import BatchCompositeLoss, CompositeLoss
 from ._constant import best_constant
+from ._focal import FocalLoss
 from ._lambdarank import LambdaRankLoss
 from ._metric import TripletLoss
 from ._multiclass import MultinomialLogLoss, SoftmaxFocalLoss

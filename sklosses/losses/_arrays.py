@@ -1,5 +1,5 @@
 """The small array helpers the loss modules share: kink stacks, column sums, weight
-columns and the capped exponential."""
+columns, the capped exponential and the softplus."""
 
 import numpy as np
 
@@ -43,3 +43,8 @@ def _capped_exp(exponent):
     """
     cap = _exp_cap(exponent)
     return np.exp(np.minimum(exponent, cap)) * (1 + np.maximum(exponent - cap, 0))
+
+
+def _softplus(x):
+    """``log(1 + exp(x))`` without overflow."""
+    return np.logaddexp(0, x)

@@ -1,12 +1,9 @@
 """Element-scope binary classification losses, of labels in {0, 1} and a raw decision."""
 
-from numbers import Real
-
 import numpy as np
 from scipy.special import expit
 
-from .._constraints import Interval
-from ._arrays import _capped_exp, _exp_cap, _kinks
+from ._arrays import _capped_exp, _exp_cap, _kinks, _softplus
 from ._base import Loss
 
 
@@ -19,6 +16,15 @@ def _margin_kinks(y_true, *margins):
     """Raw predictions at the given margins ``t raw``, ``t = 2 y - 1`` (so ``raw = m t``)."""
     sign = 2 * np.asarray(y_true, dtype=float) - 1
     return _kinks(*(margin * sign for margin in margins))
+
+
+def _proximal_to_margin(y_true, raw_prediction, step, margin):
+    """``raw + step t clip((margin - t raw) / step, 0, 1)``: the proximal point of
+    ``max(0, margin - t raw)``, toward the margin by at most ``step``."""
+    sign = _signed(y_true, raw_prediction)
+    # np.minimum and np.maximum: np.clip's argument checks cost more on small arrays
+    reach = np.minimum(np.maximum((margin - sign * raw_prediction) / step, 0), 1)
+    return raw_prediction + step * sign * reach
 
 
 class HingeLoss(Loss):
@@ -54,8 +60,7 @@ class HingeLoss(Loss):
         -------
         ndarray of shape (n_rows, n_outputs)
         """
-        sign = _signed(y_true, raw_prediction)
-        return raw_prediction + step * sign * np.clip((1 - sign * raw_prediction) / step, 0, 1)
+        return _proximal_to_margin(y_true, raw_prediction, step, 1)
 
     def kinks(self, y_true):
         """The margin ``t raw = 1``: ``raw = t``.
@@ -94,16 +99,10 @@ class PerceptronLoss(Loss):
         return np.where(sign * raw_prediction <= 0, -sign, 0).astype(raw_prediction.dtype)
 
     def proximal(self, y_true, raw_prediction, step):
-        sign = _signed(y_true, raw_prediction)
-        return raw_prediction + step * sign * np.clip(-sign * raw_prediction / step, 0, 1)
+        return _proximal_to_margin(y_true, raw_prediction, step, 0)
 
     def kinks(self, y_true):
         return _margin_kinks(y_true, 0)
-
-
-def _softplus(x):
-    """``log(1 + exp(x))`` without overflow."""
-    return np.logaddexp(0, x)
 
 
 class LogLoss(Loss):
@@ -139,95 +138,6 @@ class LogLoss(Loss):
         ndarray of shape (n_rows, n_outputs)
         """
         return expit(raw_prediction) * expit(-raw_prediction)
-
-
-class FocalLoss(Loss):
-    """Sigmoid focal loss of ``torchvision.ops.sigmoid_focal_loss``.
-
-    With ``p = expit(raw)``, ``ce`` the binary cross-entropy on logits and
-    ``u = 1 - p_t = y (1 - p) + (1 - y) p`` the probability given to the wrong
-    class::
-
-        loss = alpha_t * u**gamma * ce,   alpha_t = alpha y + (1 - alpha)(1 - y)
-
-    (``alpha=None`` sets ``alpha_t = 1``). ``gamma=0, alpha=None`` is the log
-    loss. Gradient, with ``du/draw = p (1 - p) (1 - 2 y)``::
-
-        alpha_t * (u**gamma * (p - y) + gamma * u**(gamma - 1) * ce * du/draw)
-
-    The smoothness constant is measured on a fine grid of raw predictions (the
-    second derivative has no closed-form maximum). Inverse link ``expit``. Not
-    convex for ``gamma > 0``.
-
-    Parameters
-    ----------
-    gamma : float, default=2.0
-        The focusing exponent, >= 0: how much the loss of well-classified
-        samples is scaled down. 0 gives the (``alpha``-weighted) log loss.
-    alpha : float or None, default=None
-        The weight of the positive class, in [0, 1] (``1 - alpha`` for the
-        negative class); None weighs both classes 1.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> FocalLoss(gamma=2.0).loss(np.array([1.0]), np.array([0.0]))
-    array([0.1732868])
-    """
-
-    task = "binary"
-    inverse_link = staticmethod(expit)
-    _parameter_constraints = {
-        "gamma": [Interval(Real, 0, None, closed="left")],
-        "alpha": [Interval(Real, 0, 1, closed="both"), None],
-    }
-
-    def __init__(self, gamma=2.0, alpha=None):
-        self.gamma = gamma
-        self.alpha = alpha
-
-    def _alpha_t(self, y_true):
-        if self.alpha is None:
-            return 1
-        return self.alpha * y_true + (1 - self.alpha) * (1 - y_true)
-
-    @property
-    def convex(self):
-        """Only for ``gamma = 0`` (the weighted log loss): the focusing term makes the
-        loss concave on part of the wrong side."""
-        return self.gamma == 0
-
-    def loss(self, y_true, raw_prediction):
-        cross_entropy = _softplus(raw_prediction) - y_true * raw_prediction
-        wrong_probability = y_true * expit(-raw_prediction) + (1 - y_true) * expit(raw_prediction)
-        return self._alpha_t(y_true) * wrong_probability**self.gamma * cross_entropy
-
-    def gradient(self, y_true, raw_prediction):
-        probability = expit(raw_prediction)
-        complement = expit(-raw_prediction)
-        cross_entropy = _softplus(raw_prediction) - y_true * raw_prediction
-        wrong_probability = y_true * complement + (1 - y_true) * probability
-        focusing = wrong_probability**self.gamma
-        # p (1 - p) / u, bounded by 1 and 0 where u underflows to 0
-        ratio = np.divide(
-            probability * complement,
-            wrong_probability,
-            out=np.zeros_like(probability),
-            where=wrong_probability > 0,
-        )
-        gradient = focusing * (
-            (probability - y_true) + self.gamma * cross_entropy * ratio * (1 - 2 * y_true)
-        )
-        return self._alpha_t(y_true) * gradient
-
-    @property
-    def smoothness(self):
-        raw = np.linspace(-30, 30, 60001)
-        step = raw[1] - raw[0]
-        curvature = (
-            max(np.abs(np.diff(self.gradient(label, raw))).max() for label in (0.0, 1.0)) / step
-        )
-        return 1.05 * curvature  # margin for the grid's resolution
 
 
 class SquaredHingeLoss(Loss):

@@ -6,7 +6,7 @@ import numpy as np
 
 from .._constraints import ArrayOf, Interval
 from ._base import Loss
-from ._binary import FocalLoss
+from ._focal import FocalLoss
 
 
 def _softmax(raw):

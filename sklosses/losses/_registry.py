@@ -4,13 +4,13 @@ from ._base import Loss
 from ._batch import DiceLoss
 from ._binary import (
     ExponentialLoss,
-    FocalLoss,
     HingeLoss,
     LogLoss,
     ModifiedHuberLoss,
     PerceptronLoss,
     SquaredHingeLoss,
 )
+from ._focal import FocalLoss
 from ._lambdarank import LambdaRankLoss
 from ._metric import TripletLoss
 from ._multiclass import MultinomialLogLoss, SoftmaxFocalLoss

@@ -58,13 +58,35 @@ class MoreauEnvelope(Loss):
         return 1.0 / self.width
 
     def loss(self, y_true, raw_prediction):
-        closest = self.base.proximal(y_true, raw_prediction, self.width)
-        return (
-            self.base.loss(y_true, closest) + (closest - raw_prediction) ** 2 / (2 * self.width)
-        ).astype(raw_prediction.dtype, copy=False)
+        return self._value(y_true, raw_prediction, self._closest(y_true, raw_prediction))
 
     def gradient(self, y_true, raw_prediction):
-        closest = self.base.proximal(y_true, raw_prediction, self.width)
+        return self._slope(raw_prediction, self._closest(y_true, raw_prediction))
+
+    def loss_gradient(self, y_true, raw_prediction):
+        """The value and the gradient from one proximal point.
+
+        Parameters
+        ----------
+        y_true, raw_prediction : ndarray of shape (n_rows, n_outputs)
+
+        Returns
+        -------
+        values, gradient : ndarray of shape (n_rows, n_outputs)
+        """
+        closest = self._closest(y_true, raw_prediction)
+        return self._value(y_true, raw_prediction, closest), self._slope(raw_prediction, closest)
+
+    def _closest(self, y_true, raw_prediction):
+        return self.base.proximal(y_true, raw_prediction, self.width)
+
+    def _value(self, y_true, raw_prediction, closest):
+        """``loss(y, p) + (p - raw)**2 / (2 width)`` at the proximal point ``p``."""
+        value = self.base.loss(y_true, closest) + (closest - raw_prediction) ** 2 / (2 * self.width)
+        return value.astype(raw_prediction.dtype, copy=False)
+
+    def _slope(self, raw_prediction, closest):
+        """``(raw - p) / width`` at the proximal point ``p``."""
         return ((raw_prediction - closest) / self.width).astype(raw_prediction.dtype, copy=False)
 
     def hessian(self, y_true, raw_prediction):
