@@ -20,7 +20,12 @@ penalised intercept) are scored on it all the same, so a small negative or posit
 gap for them reflects that, not a failure.
 
 Targets (issue 12): gap <= 0.1% everywhere; time <= the fastest exact peer's on data
-sets of >= 10k rows and <= 2x on smaller ones. ``--quick`` leaves out the 1e6 x 100
+sets of >= 10k rows and <= 2x on smaller ones, "at equal accuracy": an exact peer whose
+defaults end more than 0.1% above the optimum is also run with its ``tol`` tightened
+until it is within (a row of its own, ``LogisticRegression (tol=1e-05)``), and the
+verdict compares with the fastest exact peer within 0.1% (with the fastest at its
+defaults where none gets within: peers minimising another objective). The summary shows
+the ratio to the fastest exact peer at its defaults as well. ``--quick`` leaves out the 1e6 x 100
 problem and the kinked losses on 100k rows (``QUICK_SYNTHETIC``).
 """
 
@@ -181,15 +186,48 @@ def gap_percent(loss, X, Y, model, alpha, optimum):
     return 100 * (value - optimum) / abs(optimum)
 
 
+GAP_TARGET = 0.1
+"""The objective gap, in percent, every fit should reach (issue 12)."""
+TIGHTER_TOLS = 6
+"""Decades an exact peer's ``tol`` is tightened by, at most, to reach ``GAP_TARGET``."""
+
+
+def at_equal_accuracy(name, factory, X, y, gap_of):
+    """``{label: (factory, True)}``: the exact peer ``factory`` with its ``tol`` tightened
+    tenfold at a time (``max_iter`` 10,000) until its gap is within ``GAP_TARGET``, when
+    its defaults miss it; empty when they meet it, when it has no ``tol``, or when no
+    ``tol`` gets there (a peer minimising another objective: unpenalised, or the
+    multinomial objective for one-vs-rest outputs). Issue 12 asks for sklosses' time
+    against the exact solvers' "at equal accuracy"."""
+    model = factory()
+    if "tol" not in getattr(model, "get_params", dict)() or gap_of(model.fit(X, y)) <= GAP_TARGET:
+        return {}
+    tol = model.get_params()["tol"]
+    for _ in range(TIGHTER_TOLS):
+        tol /= 10
+        tighter = lambda tol=tol: factory().set_params(tol=tol, max_iter=10_000)  # noqa: E731
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            if gap_of(tighter().fit(X, y)) <= GAP_TARGET:
+                return {f"{name} (tol={tol:g})": (tighter, True)}
+    return {}
+
+
 def run_case(label, X, y, task, loss, repeats):
-    """One table row per implementation: time, gap, and sklosses' time ratios."""
+    """One table row per implementation: time, gap, and sklosses' time ratios; and the
+    summary row: sklosses' time against the fastest exact peer's, at the peers' defaults
+    and at equal accuracy (:func:`at_equal_accuracy`), which the verdict reads."""
     estimator = SGDRegressor if task == "regression" else SGDClassifier
     ours = lambda: estimator(loss=loss, random_state=0)  # noqa: E731
     _, fitted = fit_seconds(ours, X, y)
     alpha = fitted.alpha_
     Y = real_data.encode(real_data.DataSet(label, X, y, task), loss)
     reference = real_data.exact_reference(loss, X, Y, alpha=alpha)
+    gap_of = lambda model: gap_percent(loss, X, Y, model, alpha, reference.value)  # noqa: E731
     implementations = {"sklosses defaults": (ours, None), **peers(loss, len(y), alpha)}
+    for name, (factory, exact) in list(implementations.items()):
+        if exact:
+            implementations.update(at_equal_accuracy(name, factory, X, y, gap_of))
     times = {name: [] for name in implementations}
     models = {}
     for _ in range(repeats):
@@ -197,13 +235,13 @@ def run_case(label, X, y, task, loss, repeats):
             seconds, models[name] = fit_seconds(factory, X, y)
             times[name].append(seconds)
     ours_time = statistics.median(times["sklosses defaults"])
-    exact_times = [
-        statistics.median(times[name]) for name, (_, exact) in implementations.items() if exact
-    ]
+    gaps = {name: gap_of(models[name]) for name in implementations}
+    exact = [name for name, (_, is_exact) in implementations.items() if is_exact]
+    defaults = [statistics.median(times[name]) for name in exact if "(tol=" not in name]
+    accurate = [statistics.median(times[name]) for name in exact if gaps[name] <= GAP_TARGET]
     rows = []
     for name in implementations:
-        seconds = statistics.median(times[name])
-        gap = gap_percent(loss, X, Y, models[name], alpha, reference.value)
+        seconds, gap = statistics.median(times[name]), gaps[name]
         rows.append(
             [
                 label,
@@ -215,20 +253,25 @@ def run_case(label, X, y, task, loss, repeats):
                 f"{ours_time / seconds:.2f}",
             ]
         )
-    fastest = min(exact_times) if exact_times else None
-    ours_gap = gap_percent(loss, X, Y, models["sklosses defaults"], alpha, reference.value)
+    fastest = min(defaults) if defaults else None
+    fastest_accurate = min(accurate) if accurate else None
+    ours_gap = gaps["sklosses defaults"]
     limit = 1.0 if X.shape[0] >= 10_000 else 2.0
+    # no exact peer within the gap target (one minimising another objective): its defaults
+    compared = fastest if fastest_accurate is None else fastest_accurate
     verdict = (
         "met"
-        if ours_gap <= 0.1 and (fastest is None or ours_time <= limit * fastest)
+        if ours_gap <= GAP_TARGET and (compared is None or ours_time <= limit * compared)
         else "NOT MET"
     )
+    ratio = lambda peer: "-" if peer is None else f"{ours_time / peer:.2f}"  # noqa: E731
     summary = [
         label,
         repr(loss),
         f"{ours_gap:+.4f}",
         f"{ours_time:.4f}",
-        "-" if fastest is None else f"{ours_time / fastest:.2f} (<= {limit:g})",
+        ratio(fastest),
+        f"{ratio(fastest_accurate)} (<= {limit:g})",
         f"{reference.certified:.1e}",
         verdict,
     ]
@@ -290,14 +333,15 @@ def main(argv=None):
     )
     met = sum(summary[-1] == "met" for summary in summaries)
     print_table(
-        f"Summary: {met} of {len(summaries)} targets met (gap <= 0.1%, time <= "
-        "fastest exact peer on >= 10k rows, <= 2x below)",
+        f"Summary: {met} of {len(summaries)} targets met (gap <= 0.1%, time <= the "
+        "fastest exact peer's at equal accuracy on >= 10k rows, <= 2x below)",
         [
             "data",
             "loss",
             "sklosses gap %",
             "sklosses s",
             "s / fastest exact peer",
+            "at equal accuracy",
             "reference certified",
             "status",
         ],
