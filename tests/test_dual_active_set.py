@@ -13,7 +13,7 @@ import scipy.sparse as sp
 from numpy.testing import assert_allclose
 
 from sklosses import SGDClassifier, SGDRegressor
-from sklosses._engine import _full_batch
+from sklosses._engine import _continuation
 from sklosses.losses import (
     AbsoluteLoss,
     EpsilonInsensitiveLoss,
@@ -30,13 +30,13 @@ ALPHA = 1e-3
 def finishes(monkeypatch):
     """The outcomes of the dual finish's calls in a test, one per output and attempt."""
     outcomes = []
-    finish = _full_batch.dual_exact_solution
+    finish = _continuation.dual_exact_solution
 
     def counted(*args):
         outcomes.append(finish(*args))
         return outcomes[-1]
 
-    monkeypatch.setattr(_full_batch, "dual_exact_solution", counted)
+    monkeypatch.setattr(_continuation, "dual_exact_solution", counted)
     return outcomes
 
 

@@ -15,9 +15,10 @@ Modules, one concern each:
   schedules, stopping and divergence retries;
 * start-up: ``_start`` (the starting state and intercept), ``_preconditioner``
   (implicit standardisation), ``_step_size`` (the automatic step);
-* finish: ``_objective`` (the objective over all rows), ``_full_batch`` (L-BFGS-B
-  or Newton, ``_newton``; smoothing with continuation, ``_smoothing``; the exact
-  finish of piecewise-linear losses, ``_active_set``), ``_sparse_average``;
+* finish: ``_objective`` (the objective over all rows), ``_full_batch`` (the phase;
+  its solver, ``_solvers``: L-BFGS-B or Newton, ``_newton``; Moreau envelopes with
+  continuation, ``_continuation``; the exact finishes of piecewise-linear losses,
+  ``_active_set``, ``_dual_active_set``, ``_kink_walk``), ``_sparse_average``;
 * ``_train`` -- the door, which runs the above in order.
 """
 

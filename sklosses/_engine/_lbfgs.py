@@ -52,7 +52,7 @@ def lbfgs(objective, loss, x, bounds, max_iter, ftol, gtol, excess):
     Returns
     -------
     x, n_iter, optimality, converged
-        As :func:`~sklosses._engine._full_batch._minimise`.
+        As :func:`~sklosses._engine._solvers.minimise`.
     """
     n_iter, value = 0, objective(x, loss)[0]
     while True:

@@ -118,14 +118,14 @@ def _conjugate_gradient(product, gradient, forcing=None):
 def newton_cg(objective, loss, x, ftol, gtol, max_iter):
     """Minimise ``objective`` for ``loss`` from ``x`` by truncated Newton steps.
 
-    Stops as :func:`~sklosses._engine._full_batch._lbfgs` does: when the largest
+    Stops as :func:`~sklosses._engine._lbfgs.lbfgs` does: when the largest
     component of the normalised gradient is at most ``gtol``, or a step lowers the value
     by at most ``ftol`` of it, or after ``max_iter`` Newton steps.
 
     Returns
     -------
     x, n_iter, optimality, converged
-        As :func:`~sklosses._engine._full_batch._minimise`.
+        As :func:`~sklosses._engine._solvers.minimise`.
     """
     value, gradient, damping = *objective(x, loss), 0.0
     for n_iter in range(max_iter):

@@ -160,6 +160,25 @@ class HuberLoss(Loss):
             np.asarray(raw_prediction).dtype
         )
 
+    def proximal(self, y_true, raw_prediction, step):
+        """``y + r / (1 + step)`` for a residual ``r = raw - y`` with ``|r| <= delta (1 +
+        step)``, else ``raw - step delta sign(r)``: the band's and the tails' minimisers.
+
+        Parameters
+        ----------
+        y_true, raw_prediction : ndarray of shape (n_rows, n_outputs)
+        step : float
+            The step, > 0.
+
+        Returns
+        -------
+        ndarray of shape (n_rows, n_outputs)
+        """
+        residual = np.asarray(raw_prediction, dtype=np.float64) - y_true
+        inside = np.abs(residual) <= self.delta * (1 + step)
+        tail = raw_prediction - step * self.delta * np.sign(residual)
+        return np.where(inside, y_true + residual / (1 + step), tail)
+
     def kinks(self, y_true):
         """``raw = y -+ delta``, where the curvature jumps.
 
