@@ -47,6 +47,18 @@ def weighted_curvature(objective, loss):
     return curvature
 
 
+def weighted_coupled_curvature(objective, loss):
+    """The weighted ``coupled_hessian`` of every row at the state's iterate, of shape
+    ``(n_rows, n_outputs, n_outputs)``: a loss coupling its outputs has one block per row."""
+    n_outputs = objective.state.coef.shape[1]
+    curvature = np.empty((objective.Y.shape[0], n_outputs, n_outputs))
+    for rows, raw in _raw_predictions(objective):
+        curvature[rows] = loss.coupled_hessian(objective.Y[rows], raw)
+    if objective.sample_weight is not None:
+        curvature *= objective.sample_weight[:, None, None]
+    return curvature
+
+
 def _raw_predictions(objective):
     """``(rows, raw)`` for each chunk of rows: the raw predictions at the state's iterate."""
     state = objective.state

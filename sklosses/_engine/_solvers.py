@@ -43,7 +43,7 @@ def minimise(objective, loss, x, bounds, tol, max_iter, stand_in=False):
         return newton(objective, loss, x, DECREMENT_SHARE * tol, max_iter, stand_in)
     if objective.l1 and not objective.split:  # built for proximal steps (_minimise_full_batch)
         return prox_newton(objective, loss, x, DECREMENT_SHARE * tol, max_iter)
-    if newton_cg_applies(objective.X, loss, objective.penalty):
+    if newton_cg_applies(objective.X, loss, objective.penalty, n_outputs):
         return newton_cg(objective, loss, x, FTOL_SHARE * tol, GTOL_SHARE * tol, max_iter)
     return lbfgs(
         objective, loss, x, bounds, max_iter,

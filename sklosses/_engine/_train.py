@@ -69,13 +69,13 @@ class Training:
     n_full_batch_iter: int = 0
 
 
-def sgd_epochs_before(X, loss, config):
+def sgd_epochs_before(X, loss, config, n_outputs):
     """How many SGD epochs ``fit`` runs before its full-batch phase on ``X``."""
     (n_samples, n_features), penalty = X.shape, config.penalty_of(1.0)
     # the L1 part, which picks proximal Newton over Newton, is there for any alpha > 0
     newton_step = newton_applies(loss, penalty, X) or prox_newton_applies(loss, penalty, X)
     one_newton_step = loss.quadratic and newton_step
-    truncated_newton = loss.differentiable and newton_cg_applies(X, loss, penalty)
+    truncated_newton = loss.differentiable and newton_cg_applies(X, loss, penalty, n_outputs)
     if n_samples <= SGD_ABOVE_ROWS or n_features < SGD_FROM_FEATURES:
         return 0
     return 0 if one_newton_step or truncated_newton else SGD_EPOCHS_BEFORE
@@ -176,7 +176,9 @@ def train(
     max_epochs = 1 if partial else None
     if full_batch:
         # max_iter counts the epochs and the full-batch iterations together
-        max_epochs = min(sgd_epochs_before(X, loss, config), config.max_iter - FULL_BATCH_MIN_ITER)
+        max_epochs = min(
+            sgd_epochs_before(X, loss, config, Y.shape[1]), config.max_iter - FULL_BATCH_MIN_ITER
+        )
     if partial and previous is not None:
         state = previous
         if config.learning_rate == "auto":
