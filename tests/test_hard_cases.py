@@ -16,9 +16,10 @@ gap certificate).
     alpha=0.1, fit_intercept=False: optimum 0.0123546796 (checked in closed form:
     every residual of the optimum lies in Huber's quadratic zone);
 (f) smooth losses flat at the scale of the target: diabetes (standardised columns) with
-    the target times 1e2 to 1e6, HuberLoss() and LogCoshLoss() at every default
+    the target times 1e2 to 1e6, randhie's visit counts times 1e6, a target of 0 or 1e4
+    against raw body-mass index, HuberLoss() and LogCoshLoss() at every default
     (``alpha="auto"``): residuals of thousands to millions against a curved band of
-    width 1.
+    width 1 (0.1).
 
 Warnings are handled as in ``test_real_data.py``: a ConvergenceWarning fails the test
 (after the gap is checked), other warnings are re-emitted.
@@ -37,6 +38,7 @@ from real_data import (
     cross_check,
     exact_reference,
     fit_default,
+    load,
     objective,
     spec,
 )
@@ -225,17 +227,41 @@ def test_reference_is_certified_and_not_vacuous(problem_name, loss, record_prope
             assert other["value"] == pytest.approx(best.value, rel=1e-7)
 
 
+def _diabetes_scaled(scale):
+    X, y = load_diabetes(return_X_y=True)
+    return StandardScaler().fit_transform(X), y * scale
+
+
+def _randhie_scaled(scale):
+    dataset = load("randhie")
+    return dataset.X, dataset.y * scale
+
+
+def _bmi_two_values():
+    """Raw body-mass index against a target of 0 or 1e4 (above the median or not)."""
+    X, y = load_diabetes(return_X_y=True, scaled=False)
+    return X[:, [2]], np.where(y > np.median(y), 1e4, 0.0)
+
+
 @pytest.mark.parametrize(
-    "scale, loss",
-    [(1e2, LogCoshLoss()), (1e4, HuberLoss()), (1e4, LogCoshLoss()), (1e6, HuberLoss())],
+    "data, loss",
+    [
+        pytest.param(lambda: _diabetes_scaled(1e2), LogCoshLoss(), id="diabetes-x1e2-logcosh"),
+        pytest.param(lambda: _diabetes_scaled(1e4), HuberLoss(), id="diabetes-x1e4-huber"),
+        pytest.param(lambda: _diabetes_scaled(1e4), LogCoshLoss(), id="diabetes-x1e4-logcosh"),
+        pytest.param(lambda: _diabetes_scaled(1e6), HuberLoss(), id="diabetes-x1e6-huber"),
+        pytest.param(lambda: _randhie_scaled(1e6), HuberLoss(), id="randhie-x1e6-huber"),
+        pytest.param(_bmi_two_values, HuberLoss(delta=0.1), id="bmi-two-values-huber0.1"),
+    ],
 )
-def test_smooth_loss_flat_at_the_scale_of_the_target(scale, loss, record_property):
+def test_smooth_loss_flat_at_the_scale_of_the_target(data, loss, record_property):
     """(f): before these losses took Moreau envelopes like the kinked ones, Newton crawled
     on them (1,000 iterations and a ConvergenceWarning, 0.2-0.4% above the optimum) or
-    stopped on a decrement its model of the flat loss underestimated (Huber at 1e6: 0.4%
-    above, silently)."""
-    X, y = load_diabetes(return_X_y=True)
-    dataset = DataSet("diabetes-scaled", StandardScaler().fit_transform(X), y * scale, "regression")
+    stopped on a decrement its model of the flat loss underestimated, silently: Huber at
+    1e6 0.4% above; randhie at 1e6, whose visit counts tie 13% of the rows to the best
+    constant, and the two-valued target, 5% and 33% above at the constant, no step taken."""
+    X, y = data()
+    dataset = DataSet("flat-at-scale", X, y, "regression")
     model, convergence, seconds = fit_default(dataset, loss)
     Y = dataset.y.reshape(-1, 1)
     best = exact_reference(loss, dataset.X, Y, alpha=model.alpha_)
