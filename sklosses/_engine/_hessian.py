@@ -52,11 +52,18 @@ def weighted_coupled_curvature(objective, loss):
     ``(n_rows, n_outputs, n_outputs)``: a loss coupling its outputs has one block per row."""
     n_outputs = objective.state.coef.shape[1]
     curvature = np.empty((objective.Y.shape[0], n_outputs, n_outputs))
-    for rows, raw in _raw_predictions(objective):
-        curvature[rows] = loss.coupled_hessian(objective.Y[rows], raw)
-    if objective.sample_weight is not None:
-        curvature *= objective.sample_weight[:, None, None]
+    for rows, block in _coupled_curvature_chunks(objective, loss):
+        curvature[rows] = block
     return curvature
+
+
+def _coupled_curvature_chunks(objective, loss):
+    """``(rows, blocks)`` for each chunk of rows: the weighted ``coupled_hessian`` of its
+    rows at the state's iterate."""
+    weight = objective.sample_weight
+    for rows, raw in _raw_predictions(objective):
+        blocks = loss.coupled_hessian(objective.Y[rows], raw)
+        yield rows, blocks if weight is None else blocks * weight[rows, None, None]
 
 
 def _raw_predictions(objective):
@@ -106,16 +113,12 @@ class CoupledHessian:
     def hessian_blocks(self, loss, active):
         """The one block (shape ``(1, size, size)``) of the normalised objective."""
         objective = self.objective
-        weight = objective.sample_weight
         n_features, n_outputs = objective.state.coef.shape
         size = n_features + objective.fit_intercept
         upper, lower = self.pairs
         pair_sums = np.zeros((size, size * len(upper)))
-        for rows, raw in _raw_predictions(objective):
-            z = self._rows(rows)
-            curvature = loss.coupled_hessian(objective.Y[rows], raw)[:, upper, lower]
-            if weight is not None:
-                curvature = curvature * weight[rows, None]
+        for rows, blocks in _coupled_curvature_chunks(objective, loss):
+            z, curvature = self._rows(rows), blocks[:, upper, lower]
             # one product: z^T (z (x) H) gives [f, (g, pair)]
             pair_sums += z.T @ (z[:, :, None] * curvature[:, None, :]).reshape(len(z), -1)
         pairs = pair_sums.reshape(size, size, len(upper)).transpose(2, 0, 1)
